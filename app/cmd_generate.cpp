@@ -1,0 +1,110 @@
+// sinkstream generate: print text as it is decoded; a one-line summary on stderr.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "sinkstream/model.hpp"
+#include "sinkstream/session.hpp"
+
+namespace sinkstream::cli {
+
+namespace {
+struct GenerateArgs {
+  std::string model;
+  std::string tokenizer;
+  std::string prompt;
+  int n = 256;
+  float temp = 1.0f;
+  int top_k = 0;
+  float top_p = 1.0f;
+  float min_p = 0.0f;
+  float repeat_penalty = 1.0f;
+  int repeat_last_n = 64;
+  uint64_t seed = 0;
+  bool seed_set = false;
+  int threads = 0;
+  bool ignore_eos = false;
+};
+
+void write_out(const std::string& s) {
+  if (s.empty()) return;
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+}  // namespace
+
+Runner add_generate(CLI::App& app) {
+  auto a = std::make_shared<GenerateArgs>();
+  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt, printing it as it is decoded");
+  cmd->add_option("-m,--model", a->model, "Model file: llama2.c checkpoint (.bin)")->required();
+  cmd->add_option("-z,--tokenizer", a->tokenizer,
+                  "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
+  cmd->add_option("-p,--prompt", a->prompt, "Prompt text (default: empty, start from BOS alone)");
+  cmd->add_option("-n,--n-predict", a->n, "Number of tokens to generate after the prompt")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--temp", a->temp, "Sampling temperature; 0 = greedy (argmax)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top-k", a->top_k, "Keep only the K most probable tokens; 0 = off")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top-p", a->top_p, "Nucleus sampling: keep the smallest set with cumulative probability >= P; 1 = off")
+      ->capture_default_str()->check(CLI::Range(0.0f, 1.0f));
+  cmd->add_option("--min-p", a->min_p, "Drop tokens whose probability is below P times the top token's; 0 = off")
+      ->capture_default_str()->check(CLI::Range(0.0f, 1.0f));
+  cmd->add_option("--repeat-penalty", a->repeat_penalty, "Penalty on recently seen tokens (>1 discourages repeats); 1 = off")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--repeat-last-n", a->repeat_last_n, "How many recent tokens the repeat penalty looks at")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
+  cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--ignore-eos", a->ignore_eos, "Keep generating past end-of-sequence tokens");
+  return [a, cmd]() {
+    a->seed_set = cmd->count("--seed") > 0;
+    const uint64_t seed = a->seed_set ? a->seed
+                                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    LoadOptions lo;
+    lo.tokenizer_path = a->tokenizer;
+    auto model = Model::load(a->model, lo);
+    const Tokenizer& tok = model->tokenizer();
+
+    SessionOptions so;
+    so.threads = a->threads;
+    so.sampler.temperature = a->temp;
+    so.sampler.top_k = a->top_k;
+    so.sampler.top_p = a->top_p;
+    so.sampler.min_p = a->min_p;
+    so.sampler.repeat_penalty = a->repeat_penalty;
+    so.sampler.repeat_last_n = a->repeat_last_n;
+    so.sampler.seed = seed;
+    Session session(model, so);
+
+    const std::vector<int32_t> prompt = tok.encode(a->prompt, true);
+    Utf8StreamDecoder out;
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    int32_t prev = -1;
+    for (const int32_t id : prompt) {
+      write_out(out.push(tok.decode_piece(prev, id)));
+      prev = id;
+    }
+    session.eval(std::span<const int32_t>(prompt));
+    const auto t1 = clock::now();
+    int generated = 0;
+    for (int i = 0; i < a->n; ++i) {
+      const int32_t next = session.sample();
+      if (!a->ignore_eos && (next == tok.eos_id() || next == tok.bos_id())) break;
+      write_out(out.push(tok.decode_piece(prev, next)));
+      prev = next;
+      ++generated;
+      if (i + 1 < a->n) session.eval(next);
+    }
+    write_out(out.flush());
+    write_out("\n");
+    const auto t2 = clock::now();
+    const double prefill_s = std::chrono::duration<double>(t1 - t0).count();
+    const double decode_s = std::chrono::duration<double>(t2 - t1).count();
+    std::fprintf(stderr, "sinkstream: prompt %zu tokens in %.3f s, generated %d tokens in %.3f s (%.1f tokens/s), seed %llu\n",
+                 prompt.size(), prefill_s, generated, decode_s, decode_s > 0 ? generated / decode_s : 0.0,
+                 static_cast<unsigned long long>(seed));
+    return 0;
+  };
+}
+
+}  // namespace sinkstream::cli

@@ -1,0 +1,16 @@
+// Each subcommand lives in its own file and registers itself on the CLI11 app.
+// The callback runs the command and returns the process exit code; library
+// errors propagate as sinkstream::Error and are printed by main().
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace sinkstream::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_generate(CLI::App& app);
+Runner add_tokenize(CLI::App& app);
+
+}  // namespace sinkstream::cli

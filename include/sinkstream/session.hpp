@@ -1,0 +1,49 @@
+// A decoding session over a shared Model: owns the KV cache, the stream
+// position, the recent-token history and the sampler state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "sinkstream/cache_policy.hpp"
+#include "sinkstream/model.hpp"
+#include "sinkstream/sampler.hpp"
+
+namespace sinkstream {
+
+struct SessionOptions {
+  CachePolicy cache;          // default: dense over the model's trained context
+  int32_t threads = 0;        // 0 = all cores
+  SamplerParams sampler;
+};
+
+class Session {
+ public:
+  Session(std::shared_ptr<const Model> model, const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Feeds `token` at the next stream position; returns the logits [n_vocab] that
+  // predict the token after it. Valid until the next call.
+  std::span<const float> eval(int32_t token);
+
+  // Feeds several tokens in order; returns the logits after the last one.
+  std::span<const float> eval(std::span<const int32_t> tokens);
+
+  // Samples the next token from the last logits (repetition penalty over the history).
+  int32_t sample();
+
+  int64_t position() const;  // tokens fed so far == absolute position of the next token
+  std::span<const float> logits() const;
+  const Model& model() const;
+  const SessionOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sinkstream

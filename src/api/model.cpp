@@ -1,0 +1,94 @@
+#include "sinkstream/model.hpp"
+
+#include <cstring>
+#include <filesystem>
+
+#include "io/llama2c.hpp"
+#include "io/mapped_file.hpp"
+#include "model/weights.hpp"
+#include "sinkstream/error.hpp"
+#include "tokenizer/llama2c_tokenizer.hpp"
+
+namespace sinkstream {
+
+struct Model::Impl {
+  std::string path;
+  std::string format;
+  ModelConfig config;
+  ModelWeights weights;
+  bool has_weights = false;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+const ModelConfig& Model::config() const { return impl_->config; }
+bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
+bool Model::has_weights() const { return impl_->has_weights; }
+const std::string& Model::path() const { return impl_->path; }
+const std::string& Model::format() const { return impl_->format; }
+const ModelWeights& Model::weights() const { return impl_->weights; }
+
+const Tokenizer& Model::tokenizer() const {
+  if (!impl_->tokenizer) {
+    throw Error(ErrorKind::kInvalidArg, impl_->path + ": model has no tokenizer (pass one with -z/--tokenizer)");
+  }
+  return *impl_->tokenizer;
+}
+
+int64_t Model::parameter_count() const {
+  const ModelWeights& w = impl_->weights;
+  int64_t n = w.tok_embd.numel() + w.pos_embd.numel() + w.output_norm.numel() + w.output_norm_b.numel();
+  if (w.output.data != w.tok_embd.data) n += w.output.numel();
+  for (const auto& l : w.layers) {
+    for (const TensorView* t : {&l.attn_norm, &l.attn_norm_b, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
+                                &l.q_norm, &l.k_norm, &l.ffn_norm, &l.ffn_norm_b, &l.ffn_gate, &l.ffn_up, &l.ffn_down,
+                                &l.ffn_up_b, &l.ffn_down_b}) {
+      n += t->numel();
+    }
+  }
+  return n;
+}
+
+namespace {
+
+// llama2.c keeps the tokenizer apart: look beside the model.
+std::string find_llama2c_tokenizer(const std::string& model_path, int32_t vocab) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(model_path).parent_path();
+  for (const std::string& name : {std::string("tokenizer.bin"), "tok" + std::to_string(vocab) + ".bin"}) {
+    const fs::path p = dir / name;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  return {};
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(ErrorKind::kIo, path + ": no such file or directory");
+  if (fs::is_directory(path, ec)) {
+    throw Error(ErrorKind::kUnsupported, path + ": Hugging Face folders are not supported yet");
+  }
+  auto file = std::make_shared<const MappedFile>(path);
+  if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) {
+    throw Error(ErrorKind::kUnsupported, path + ": GGUF files are not supported yet");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->format = "llama2c";
+  Llama2cCheckpoint ck = load_llama2c(file);
+  impl->config = ck.config;
+  impl->weights = std::move(ck.weights);
+  impl->has_weights = !options.tokenizer_only;
+  std::string tok = options.tokenizer_path;
+  if (tok.empty()) tok = find_llama2c_tokenizer(path, impl->config.n_vocab);
+  if (!tok.empty()) impl->tokenizer = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
+  return std::make_shared<const Model>(std::move(impl));
+}
+
+}  // namespace sinkstream

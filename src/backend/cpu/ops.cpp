@@ -1,0 +1,99 @@
+#include "backend/cpu/ops.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "core/row_dot.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream::cpu {
+
+void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias) {
+  const int64_t rows = w.rows, cols = w.cols;
+  const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
+  if (w.type == DType::kF32) {
+    const float* W = w.f32();
+    // Small matrices are not worth waking the pool for.
+    const int64_t work = rows * cols;
+    auto body = [&](int64_t r0, int64_t r1, int) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* row = W + r * cols;
+        float acc = 0.0f;
+        for (int64_t i = 0; i < cols; ++i) acc += row[i] * x[i];
+        y[r] = b != nullptr ? acc + b[r] : acc;
+      }
+    };
+    if (work < 32768) body(0, rows, 0);
+    else pool.parallel_for(rows, body);
+    return;
+  }
+  pool.parallel_for(rows, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float acc = row_dot_ref(w.type, w.row_ptr(r), x, cols);
+      y[r] = b != nullptr ? acc + b[r] : acc;
+    }
+  });
+}
+
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {
+  float ss = 0.0f;
+  for (int64_t i = 0; i < n; ++i) ss += x[i] * x[i];
+  const float scale = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
+  for (int64_t i = 0; i < n; ++i) out[i] = w[i] * (scale * x[i]);
+}
+
+void layernorm(float* out, const float* x, const float* w, const float* b, int64_t n, float eps) {
+  double mean = 0.0;
+  for (int64_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<double>(n);
+  double var = 0.0;
+  for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<double>(n);
+  const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = (x[i] - static_cast<float>(mean)) * inv * w[i];
+    out[i] = b != nullptr ? v + b[i] : v;
+  }
+}
+
+void embedding_row(const TensorView& table, int64_t id, float* out) {
+  if (id < 0 || id >= table.rows) {
+    throw Error(ErrorKind::kRange, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                       std::to_string(table.rows) + ")");
+  }
+  row_dequantize_ref(table.type, table.row_ptr(id), out, table.cols);
+}
+
+void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float* sin_out) {
+  const int32_t half = n_rot / 2;
+  for (int32_t i = 0; i < half; ++i) {
+    const double freq = std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
+    const double a = static_cast<double>(pos) * freq;
+    cos_out[i] = static_cast<float>(std::cos(a));
+    sin_out[i] = static_cast<float>(std::sin(a));
+  }
+}
+
+void rope_apply(float* x, int32_t n_rot, RopeLayout layout, const float* cos_t, const float* sin_t) {
+  const int32_t half = n_rot / 2;
+  if (layout == RopeLayout::kInterleaved) {
+    for (int32_t i = 0; i < half; ++i) {
+      const float a = x[2 * i], b = x[2 * i + 1];
+      x[2 * i] = a * cos_t[i] - b * sin_t[i];
+      x[2 * i + 1] = a * sin_t[i] + b * cos_t[i];
+    }
+  } else {
+    for (int32_t i = 0; i < half; ++i) {
+      const float a = x[i], b = x[i + half];
+      x[i] = a * cos_t[i] - b * sin_t[i];
+      x[i + half] = a * sin_t[i] + b * cos_t[i];
+    }
+  }
+}
+
+float gelu(float x) {
+  constexpr float kC = 0.7978845608028654f;  // sqrt(2/pi)
+  return 0.5f * x * (1.0f + std::tanh(kC * (x + 0.044715f * x * x * x)));
+}
+
+}  // namespace sinkstream::cpu

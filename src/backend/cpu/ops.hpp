@@ -1,0 +1,35 @@
+// Reference CPU operators (f32). Simple loops that the compiler can vectorize;
+// the Highway kernels of the CPU performance issue are tested against these.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.hpp"
+#include "core/thread_pool.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream::cpu {
+
+// y[w.rows] = W (w.rows, w.cols) · x[w.cols]  (+ bias[w.rows] when bias is not empty).
+void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias = nullptr);
+
+// out[n] = x[n] / rms(x) * w[n]
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
+
+// out[n] = (x - mean) / std * w + b   (b may be null)
+void layernorm(float* out, const float* x, const float* w, const float* b, int64_t n, float eps);
+
+// Row `id` of an embedding table (n_vocab, n_embd) of any dtype -> out[n_embd] f32.
+void embedding_row(const TensorView& table, int64_t id, float* out);
+
+// RoPE angles for one position, computed in double (positions reach 10^7):
+// cos_out/sin_out [n_rot/2], angle_i = pos * theta^(-2i/n_rot).
+void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float* sin_out);
+
+// Rotates one head vector x[head_dim] in place on its first n_rot dims.
+void rope_apply(float* x, int32_t n_rot, RopeLayout layout, const float* cos_t, const float* sin_t);
+
+inline float silu(float x) { return x / (1.0f + __builtin_expf(-x)); }
+float gelu(float x);  // tanh approximation, as GPT-2 / NeoX use
+
+}  // namespace sinkstream::cpu

@@ -1,0 +1,34 @@
+#include "cache/dense_cache.hpp"
+
+#include <limits>
+
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+DenseCache::DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots)
+    : KvCache(n_layer, kv_dim, initial_slots > 0 ? initial_slots : 1) {}
+
+KvPlacement DenseCache::append(int64_t pos) {
+  if (pos != n_) {
+    throw Error(ErrorKind::kInvalidArg, "dense cache: token at position " + std::to_string(pos) +
+                                            " appended after " + std::to_string(n_) + " tokens");
+  }
+  if (n_ >= n_slots()) {
+    const int64_t want = static_cast<int64_t>(n_slots()) * 2;
+    if (want > std::numeric_limits<int32_t>::max()) {
+      throw Error(ErrorKind::kRange, "dense cache: more than 2^31 tokens; use a sink or window policy");
+    }
+    resize_slots(static_cast<int32_t>(want));
+  }
+  const int32_t slot = static_cast<int32_t>(n_++);
+  set_slot_pos(slot, pos);
+  return {slot, pos};
+}
+
+void DenseCache::spans(int64_t pos, std::vector<KvSpan>* out) const {
+  out->clear();
+  out->push_back({0, static_cast<int32_t>(pos + 1), pos});
+}
+
+}  // namespace sinkstream

@@ -1,0 +1,21 @@
+// dense: every token stays; slot == absolute position; keys rotated at their
+// absolute position. Grows on demand (doubling), so it can run past the trained
+// context when asked to (the ppl baseline).
+#pragma once
+
+#include "cache/kv_cache.hpp"
+
+namespace sinkstream {
+
+class DenseCache final : public KvCache {
+ public:
+  DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots);
+  KvPlacement append(int64_t pos) override;
+  void spans(int64_t pos, std::vector<KvSpan>* out) const override;
+  void clear() override { n_ = 0; }
+
+ private:
+  int64_t n_ = 0;  // tokens held
+};
+
+}  // namespace sinkstream

@@ -1,0 +1,74 @@
+// The KV cache interface that the model code sees. A policy (dense, window,
+// sink, discard) decides which slot a new key goes to, the position it is
+// rotated at, and which slots a query attends to with which query position.
+// The model code never knows the policy.
+//
+// Storage: K and V, each [n_layer][n_slots][kv_dim] f32, contiguous per layer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sinkstream {
+
+// A run of consecutive slots [slot_begin, slot_begin + count) that a query scores
+// with itself rotated at q_rot_pos (for RoPE) / at distance q_rot_pos - slot_pos (ALiBi).
+struct KvSpan {
+  int32_t slot_begin = 0;
+  int32_t count = 0;
+  int64_t q_rot_pos = 0;
+};
+
+// Where the key/value of a new token go.
+struct KvPlacement {
+  int32_t slot = 0;
+  int64_t rot_pos = 0;  // position its key is rotated at
+};
+
+class KvCache {
+ public:
+  KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots);
+  virtual ~KvCache() = default;
+  KvCache(const KvCache&) = delete;
+  KvCache& operator=(const KvCache&) = delete;
+
+  // Makes room for the token at absolute stream position `pos` (pos == tokens
+  // appended so far), evicting as the policy says. Returns its slot.
+  virtual KvPlacement append(int64_t pos) = 0;
+
+  // The spans that the query at absolute position `pos` attends to (its own key
+  // included, already appended). Clears `out` first.
+  virtual void spans(int64_t pos, std::vector<KvSpan>* out) const = 0;
+
+  // Forgets everything.
+  virtual void clear() = 0;
+
+  int32_t n_layer() const { return n_layer_; }
+  int32_t kv_dim() const { return kv_dim_; }
+  int32_t n_slots() const { return n_slots_; }
+
+  float* k(int32_t layer, int32_t slot) { return k_.data() + offset(layer, slot); }
+  float* v(int32_t layer, int32_t slot) { return v_.data() + offset(layer, slot); }
+  const float* k(int32_t layer, int32_t slot) const { return k_.data() + offset(layer, slot); }
+  const float* v(int32_t layer, int32_t slot) const { return v_.data() + offset(layer, slot); }
+  // Position each slot's key was rotated at ([n_slots]).
+  const int64_t* slot_pos() const { return slot_pos_.data(); }
+  size_t bytes() const { return (k_.size() + v_.size()) * sizeof(float); }
+
+ protected:
+  // Grows the slot count (keeps contents). Used by the dense cache.
+  void resize_slots(int32_t n_slots);
+  void set_slot_pos(int32_t slot, int64_t pos) { slot_pos_[static_cast<size_t>(slot)] = pos; }
+
+ private:
+  size_t offset(int32_t layer, int32_t slot) const {
+    return (static_cast<size_t>(layer) * static_cast<size_t>(n_slots_) + static_cast<size_t>(slot)) *
+           static_cast<size_t>(kv_dim_);
+  }
+  int32_t n_layer_, kv_dim_, n_slots_;
+  std::vector<float> k_, v_;        // [n_layer][n_slots][kv_dim]
+  std::vector<int64_t> slot_pos_;   // [n_slots]
+};
+
+}  // namespace sinkstream

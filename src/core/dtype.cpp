@@ -1,0 +1,57 @@
+#include "core/dtype.hpp"
+
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+namespace {
+constexpr DTypeTraits kF32{"f32", 1, 4};
+constexpr DTypeTraits kF16{"f16", 1, 2};
+constexpr DTypeTraits kBF16{"bf16", 1, 2};
+constexpr DTypeTraits kQ4_0{"q4_0", 32, 2 + 16};
+constexpr DTypeTraits kQ4_1{"q4_1", 32, 2 + 2 + 16};
+constexpr DTypeTraits kQ5_0{"q5_0", 32, 2 + 4 + 16};
+constexpr DTypeTraits kQ5_1{"q5_1", 32, 2 + 2 + 4 + 16};
+constexpr DTypeTraits kQ8_0{"q8_0", 32, 2 + 32};
+constexpr DTypeTraits kQ4_K{"q4_K", 256, 2 + 2 + 12 + 128};
+constexpr DTypeTraits kQ5_K{"q5_K", 256, 2 + 2 + 12 + 32 + 128};
+constexpr DTypeTraits kQ6_K{"q6_K", 256, 128 + 64 + 16 + 2};
+}  // namespace
+
+bool dtype_from_id(uint32_t id, DType* out) {
+  switch (id) {
+    case 0: case 1: case 2: case 3: case 6: case 7: case 8: case 12: case 13: case 14: case 30:
+      *out = static_cast<DType>(id);
+      return true;
+    default:
+      return false;
+  }
+}
+
+const DTypeTraits& dtype_traits(DType t) {
+  switch (t) {
+    case DType::kF32: return kF32;
+    case DType::kF16: return kF16;
+    case DType::kBF16: return kBF16;
+    case DType::kQ4_0: return kQ4_0;
+    case DType::kQ4_1: return kQ4_1;
+    case DType::kQ5_0: return kQ5_0;
+    case DType::kQ5_1: return kQ5_1;
+    case DType::kQ8_0: return kQ8_0;
+    case DType::kQ4_K: return kQ4_K;
+    case DType::kQ5_K: return kQ5_K;
+    case DType::kQ6_K: return kQ6_K;
+  }
+  throw Error(ErrorKind::kUnsupported, "unknown tensor type id " + std::to_string(static_cast<uint32_t>(t)));
+}
+
+size_t dtype_row_bytes(DType t, int64_t n) {
+  const DTypeTraits& tr = dtype_traits(t);
+  if (n < 0 || n % tr.block_elems != 0) {
+    throw Error(ErrorKind::kFormat, std::string("row of ") + std::to_string(n) + " elements is not a multiple of the " +
+                                        tr.name + " block size " + std::to_string(tr.block_elems));
+  }
+  return static_cast<size_t>(n / tr.block_elems) * tr.block_bytes;
+}
+
+}  // namespace sinkstream

@@ -1,0 +1,33 @@
+// Weight views of a loaded model, named after GGUF's tensor names. Optional
+// tensors (biases, q/k norms, position embeddings) are empty views when absent.
+// All matrices are (out, in) row-major; see core/tensor.hpp.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace sinkstream {
+
+struct LayerWeights {
+  TensorView attn_norm, attn_norm_b;  // [n_embd]
+  TensorView wq, wk, wv, wo;          // (q_dim, n_embd), (kv_dim, n_embd) x2, (n_embd, q_dim)
+  TensorView bq, bk, bv, bo;          // optional biases
+  TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
+  TensorView ffn_norm, ffn_norm_b;    // [n_embd]
+  TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
+  TensorView ffn_down;                // (n_embd, n_ff)
+  TensorView ffn_up_b, ffn_down_b;    // optional biases
+};
+
+struct ModelWeights {
+  TensorView tok_embd;                  // (n_vocab, n_embd)
+  TensorView pos_embd;                  // (n_ctx_train, n_embd), learned positions only
+  TensorView output_norm, output_norm_b;// [n_embd]
+  TensorView output;                    // (n_vocab, n_embd); == tok_embd when tied
+  std::vector<LayerWeights> layers;     // [n_layer]
+  std::vector<std::shared_ptr<const void>> owners;  // keep mapped files / buffers alive
+};
+
+}  // namespace sinkstream

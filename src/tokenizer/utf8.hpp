@@ -1,0 +1,17 @@
+// Small UTF-8 helpers shared by the tokenizers.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace sinkstream {
+
+// Length of the code-point-like unit starting at text[i]: the byte plus the
+// continuation bytes (10xxxxxx) that follow it, at most 4 bytes in all.
+size_t utf8_sequence_length(std::string_view text, size_t i);
+
+// Expected total length of a sequence from its lead byte: 1..4, or 0 for a
+// continuation or invalid lead byte.
+int utf8_expected_length(unsigned char lead);
+
+}  // namespace sinkstream
