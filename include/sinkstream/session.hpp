@@ -14,8 +14,9 @@
 namespace sinkstream {
 
 struct SessionOptions {
-  CachePolicy cache;          // default: dense over the model's trained context
+  CachePolicy cache;          // default: dense
   int32_t threads = 0;        // 0 = all cores
+  int32_t batch = 64;         // prefill chunk: tokens evaluated together (>= 1)
   SamplerParams sampler;
 };
 
@@ -30,13 +31,21 @@ class Session {
   // predict the token after it. Valid until the next call.
   std::span<const float> eval(int32_t token);
 
-  // Feeds several tokens in order; returns the logits after the last one.
+  // Feeds several tokens in order (in chunks of options().batch); returns the
+  // logits after the last one.
   std::span<const float> eval(std::span<const int32_t> tokens);
+
+  // Teacher forcing: feeds tokens and writes the logits after each of them to
+  // all_logits ([tokens.size()][n_vocab], resized). Same numbers as calling
+  // eval() token by token.
+  void eval_all(std::span<const int32_t> tokens, std::vector<float>* all_logits);
 
   // Samples the next token from the last logits (repetition penalty over the history).
   int32_t sample();
 
-  int64_t position() const;  // tokens fed so far == absolute position of the next token
+  int64_t position() const;
+  // Bytes of K/V storage the cache holds now.
+  size_t cache_bytes() const;  // tokens fed so far == absolute position of the next token
   std::span<const float> logits() const;
   const Model& model() const;
   const SessionOptions& options() const;

@@ -1,8 +1,10 @@
 #include "sinkstream/session.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <deque>
 
-#include "cache/dense_cache.hpp"
+#include "cache/make_cache.hpp"
 #include "core/thread_pool.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
@@ -16,58 +18,106 @@ struct Session::Impl {
   std::unique_ptr<KvCache> cache;
   ForwardScratch scratch;
   Sampler sampler;
-  std::vector<float> logits;    // [n_vocab]
-  std::vector<int32_t> history; // recent tokens for the repetition penalty (bounded)
+  std::vector<float> logits;     // [n_vocab] after the last token fed
+  std::vector<int32_t> history;  // recent tokens (repetition penalty; recompute window), bounded
   int64_t pos = 0;
 
   Impl(std::shared_ptr<const Model> m, const SessionOptions& o)
       : model(std::move(m)), options(o), pool(o.threads), scratch(model->config()), sampler(o.sampler),
         logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {}
-};
 
-namespace {
-std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p) {
-  switch (p.kind) {
-    case CachePolicy::Kind::kDense:
-      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), std::max(1, c.n_ctx_train));
-    default:
-      throw Error(ErrorKind::kUnsupported, "cache policy " + p.to_string() + " is not implemented yet");
+  const ModelConfig& cfg() const { return model->config(); }
+  bool recompute() const { return options.cache.kind == CachePolicy::Kind::kRecompute; }
+
+  void check_tokens(std::span<const int32_t> tokens) const {
+    for (const int32_t t : tokens) {
+      if (t < 0 || t >= cfg().n_vocab) {
+        throw Error(ErrorKind::kRange, "token id " + std::to_string(t) + " is outside the vocabulary [0, " +
+                                           std::to_string(cfg().n_vocab) + ")");
+      }
+    }
   }
-}
-}  // namespace
+
+  void remember(int32_t token) {
+    history.push_back(token);
+    const size_t keep = static_cast<size_t>(std::max({64, options.sampler.repeat_last_n,
+                                                      recompute() ? options.cache.window : 0}));
+    if (history.size() > 2 * keep) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
+  }
+
+  // Feeds tokens through the cache policy; out: [T][n_vocab] when all, else the last row.
+  void feed(std::span<const int32_t> tokens, float* out, bool all) {
+    check_tokens(tokens);
+    const size_t V = static_cast<size_t>(cfg().n_vocab);
+    if (recompute()) {
+      // Sliding window with re-computation: every token re-runs the last W
+      // tokens from scratch at positions 0..W-1.
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        remember(tokens[i]);
+        const size_t W = std::min(history.size(), static_cast<size_t>(options.cache.window));
+        std::span<const int32_t> win(history.data() + history.size() - W, W);
+        cache->clear();
+        float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
+        run_chunks(win, 0, dst, false);
+        ++pos;
+      }
+      return;
+    }
+    run_chunks(tokens, pos, out, all);
+    for (const int32_t t : tokens) remember(t);
+    pos += static_cast<int64_t>(tokens.size());
+  }
+
+  // Chunked forward of tokens starting at absolute position p0.
+  void run_chunks(std::span<const int32_t> tokens, int64_t p0, float* out, bool all) {
+    const size_t V = static_cast<size_t>(cfg().n_vocab);
+    size_t i = 0;
+    while (i < tokens.size()) {
+      const int64_t limit = std::min<int64_t>(options.batch, cache->chunk_limit());
+      const size_t n = std::min(tokens.size() - i, static_cast<size_t>(limit));
+      const bool last = i + n == tokens.size();
+      float* dst = nullptr;
+      if (out != nullptr && all) dst = out + i * V;
+      else if (out != nullptr && last) dst = out;
+      forward_chunk(cfg(), model->weights(), *cache, pool, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
+                    dst, all);
+      i += n;
+    }
+  }
+};
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) throw Error(ErrorKind::kInvalidArg, "Session: null model");
   if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, model->path() + ": model has no weights to run");
+  if (options.batch < 1) throw Error(ErrorKind::kInvalidArg, "batch size must be >= 1");
   impl_ = std::make_unique<Impl>(std::move(model), options);
-  impl_->cache = make_cache(impl_->model->config(), options.cache);
+  impl_->cache = make_cache(impl_->cfg(), options.cache, options.batch);
 }
 
 Session::~Session() = default;
 
 std::span<const float> Session::eval(int32_t token) {
-  Impl& s = *impl_;
-  const ModelConfig& c = s.model->config();
-  if (token < 0 || token >= c.n_vocab) {
-    throw Error(ErrorKind::kRange, "token id " + std::to_string(token) + " is outside the vocabulary [0, " +
-                                       std::to_string(c.n_vocab) + ")");
-  }
-  llama_forward(c, s.model->weights(), *s.cache, s.pool, s.scratch, token, s.pos, s.logits.data());
-  ++s.pos;
-  s.history.push_back(token);
-  const size_t keep = static_cast<size_t>(std::max(64, s.options.sampler.repeat_last_n));
-  if (s.history.size() > 2 * keep) s.history.erase(s.history.begin(), s.history.end() - static_cast<std::ptrdiff_t>(keep));
-  return s.logits;
+  impl_->feed(std::span<const int32_t>(&token, 1), impl_->logits.data(), false);
+  return impl_->logits;
 }
 
 std::span<const float> Session::eval(std::span<const int32_t> tokens) {
-  for (const int32_t t : tokens) eval(t);
+  if (!tokens.empty()) impl_->feed(tokens, impl_->logits.data(), false);
   return impl_->logits;
+}
+
+void Session::eval_all(std::span<const int32_t> tokens, std::vector<float>* all_logits) {
+  const size_t V = static_cast<size_t>(impl_->cfg().n_vocab);
+  all_logits->resize(tokens.size() * V);
+  if (tokens.empty()) return;
+  impl_->feed(tokens, all_logits->data(), true);
+  std::memcpy(impl_->logits.data(), all_logits->data() + (tokens.size() - 1) * V, V * sizeof(float));
 }
 
 int32_t Session::sample() { return impl_->sampler.sample(impl_->logits, impl_->history); }
 
 int64_t Session::position() const { return impl_->pos; }
+size_t Session::cache_bytes() const { return impl_->cache->bytes(); }
 std::span<const float> Session::logits() const { return impl_->logits; }
 const Model& Session::model() const { return *impl_->model; }
 const SessionOptions& Session::options() const { return impl_->options; }

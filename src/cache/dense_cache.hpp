@@ -3,6 +3,8 @@
 // context when asked to (the ppl baseline).
 #pragma once
 
+#include <cstdint>
+
 #include "cache/kv_cache.hpp"
 
 namespace sinkstream {
@@ -13,6 +15,8 @@ class DenseCache final : public KvCache {
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }
+  int64_t chunk_limit() const override { return INT64_MAX; }
+  int64_t size() const { return n_; }
 
  private:
   int64_t n_ = 0;  // tokens held

@@ -12,6 +12,15 @@ KvCache::KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots)
   slot_pos_.assign(static_cast<size_t>(n_slots), 0);
 }
 
+void KvCache::write(int32_t layer, const KvPlacement& p, const float* k_in, const float* v_in,
+                    const KeyRotator& rotate) {
+  float* kd = k(layer, p.slot);
+  float* vd = v(layer, p.slot);
+  std::copy(k_in, k_in + kv_dim_, kd);
+  std::copy(v_in, v_in + kv_dim_, vd);
+  if (rotate) rotate(kd, p.rot_pos);
+}
+
 void KvCache::resize_slots(int32_t n_slots) {
   if (n_slots <= n_slots_) return;
   const size_t per_old = static_cast<size_t>(n_slots_) * static_cast<size_t>(kv_dim_);

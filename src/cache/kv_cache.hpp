@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace sinkstream {
@@ -26,6 +27,9 @@ struct KvPlacement {
   int64_t rot_pos = 0;  // position its key is rotated at
 };
 
+// Rotates the key heads of one token in place ([n_head_kv * head_dim]) at a position.
+using KeyRotator = std::function<void(float* k, int64_t pos)>;
+
 class KvCache {
  public:
   KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots);
@@ -36,6 +40,14 @@ class KvCache {
   // Makes room for the token at absolute stream position `pos` (pos == tokens
   // appended so far), evicting as the policy says. Returns its slot.
   virtual KvPlacement append(int64_t pos) = 0;
+
+  // Stores the key (not yet rotated) and value of a token placed by append();
+  // k, v: [kv_dim]. The default rotates the key once at p.rot_pos and copies both.
+  virtual void write(int32_t layer, const KvPlacement& p, const float* k, const float* v, const KeyRotator& rotate);
+
+  // How many tokens, starting with the next one, can be appended before their
+  // queries are evaluated without any of them losing a key it must see.
+  virtual int64_t chunk_limit() const = 0;
 
   // The spans that the query at absolute position `pos` attends to (its own key
   // included, already appended). Clears `out` first.

@@ -1,10 +1,14 @@
-// One-token forward pass entry point and its scratch buffers. The model code
-// computes what the architecture says; the KvCache decides where keys live.
+// Forward pass over a chunk of T consecutive tokens, and its scratch buffers.
+// The model code computes what the architecture says; the KvCache decides where
+// keys live and which keys each query sees (per-query spans = the band mask).
+// T = 1 is decoding; T > 1 is batched prefill, bit-identical to T steps of 1.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "backend/cpu/attention.hpp"
 #include "cache/kv_cache.hpp"
 #include "core/thread_pool.hpp"
 #include "model/weights.hpp"
@@ -12,25 +16,37 @@
 
 namespace sinkstream {
 
-// Scratch for one session; sized once from the config.
+// Scratch for one session; grown to the largest chunk seen.
 struct ForwardScratch {
   explicit ForwardScratch(const ModelConfig& c);
-  std::vector<float> x;      // [n_embd] residual stream
-  std::vector<float> xb;     // [n_embd] normalized input of a block
-  std::vector<float> q;      // [q_dim] query before rotation
-  std::vector<float> k, v;   // [kv_dim] new key (rotated in place) and value
-  std::vector<float> qrot;   // [n_distinct_positions * q_dim] query rotated per span position
-  std::vector<float> att;    // [q_dim] attention output
-  std::vector<float> proj;   // [n_embd] output projections
-  std::vector<float> hb, hb2;// [n_ff] feed-forward hidden
+  void reserve(int64_t T);
+
+  const ModelConfig* cfg;
+  int64_t capacity = 0;        // chunk size the buffers hold
+  std::vector<float> x;        // [T][n_embd] residual stream
+  std::vector<float> xb;       // [T][n_embd] normalized input of a block
+  std::vector<float> xb2;      // [T][n_embd] second normalized input (parallel blocks)
+  std::vector<float> q;        // [T][q_dim] queries before rotation
+  std::vector<float> k, v;     // [T][kv_dim] new keys (not rotated) and values
+  std::vector<float> att;      // [T][q_dim] attention output
+  std::vector<float> proj;     // [T][n_embd] output projections
+  std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
   std::vector<float> rope_cos, rope_sin;  // [n_rot/2]
-  std::vector<KvSpan> spans;
-  std::vector<const float*> q_per_span;
+  std::vector<KvPlacement> place;         // [T]
+  // Per query: its spans and the query rotated for each distinct span position.
+  std::vector<std::vector<KvSpan>> spans;          // [T][n_spans]
+  std::vector<std::vector<int64_t>> qpos;          // [T][n_distinct]
+  std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
+  std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
+  std::vector<cpu::QueryView> views;               // [T]
 };
 
-// Feeds `token` at absolute position `pos`: appends its K/V to the cache and
-// writes logits [n_vocab] (skipped when logits == nullptr).
-void llama_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
-                   ForwardScratch& s, int32_t token, int64_t pos, float* logits);
+// Feeds tokens[T] at absolute positions pos0.. pos0+T-1 (their K/V appended to
+// the cache). Writes logits: [T][n_vocab] when all_logits, else the last row
+// only ([n_vocab]); nothing when logits == nullptr. T must not exceed
+// cache.chunk_limit().
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+                   ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
+                   bool all_logits);
 
 }  // namespace sinkstream

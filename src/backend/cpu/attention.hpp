@@ -1,4 +1,6 @@
-// Single-query attention over a KV cache described by spans (reference path).
+// Attention of a chunk of queries over a KV cache described by per-query spans
+// (reference path; the flash-decoding kernel of the CPU performance issue is
+// tested against it).
 #pragma once
 
 #include <cstdint>
@@ -9,20 +11,29 @@
 
 namespace sinkstream::cpu {
 
+// What one query attends to: spans of cache slots, each scored with the query
+// rotated at that span's q_rot_pos (q[s] -> [n_head * head_dim]).
+struct QueryView {
+  const KvSpan* spans = nullptr;
+  int32_t n_spans = 0;
+  const float* const* q = nullptr;  // [n_spans] pointers
+};
+
 struct AttentionArgs {
   int32_t layer = 0;
   int32_t n_head = 0, n_head_kv = 0, head_dim = 0;
   float scale = 1.0f;                   // usually 1/sqrt(head_dim)
   const KvCache* cache = nullptr;
-  const std::vector<KvSpan>* spans = nullptr;
-  // Query per span, already rotated at that span's q_rot_pos: q_per_span[s] -> [n_head * head_dim].
-  const std::vector<const float*>* q_per_span = nullptr;
   const float* alibi_slopes = nullptr;  // [n_head] or null: score -= slope * (q_rot_pos - key_pos)
   const float* sink_logits = nullptr;   // [n_head] or null: one extra logit with no value
   bool zero_sink_logit = false;         // softmax-off-by-one: an extra logit fixed at 0
 };
 
-// out: [n_head * head_dim]. Parallel over heads.
-void attention(const AttentionArgs& a, float* out, ThreadPool& pool);
+// queries: [T]; out: [T][n_head * head_dim]. Parallel over (query, head).
+void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool);
+
+// One head of one query: the softmax-weighted value sum -> out [head_dim].
+// scores: scratch of at least the total span length.
+void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, float* scores, float* out);
 
 }  // namespace sinkstream::cpu

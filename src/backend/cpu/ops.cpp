@@ -9,30 +9,31 @@
 namespace sinkstream::cpu {
 
 void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias) {
+  matmul(w, x, y, 1, pool, bias);
+}
+
+void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
   const int64_t rows = w.rows, cols = w.cols;
   const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
-  if (w.type == DType::kF32) {
-    const float* W = w.f32();
-    // Small matrices are not worth waking the pool for.
-    const int64_t work = rows * cols;
-    auto body = [&](int64_t r0, int64_t r1, int) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* row = W + r * cols;
-        float acc = 0.0f;
-        for (int64_t i = 0; i < cols; ++i) acc += row[i] * x[i];
-        y[r] = b != nullptr ? acc + b[r] : acc;
-      }
-    };
-    if (work < 32768) body(0, rows, 0);
-    else pool.parallel_for(rows, body);
-    return;
-  }
-  pool.parallel_for(rows, [&](int64_t r0, int64_t r1, int) {
+  auto body = [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; ++r) {
-      const float acc = row_dot_ref(w.type, w.row_ptr(r), x, cols);
-      y[r] = b != nullptr ? acc + b[r] : acc;
+      for (int64_t t = 0; t < T; ++t) {
+        const float* x = X + t * cols;
+        float acc;
+        if (w.type == DType::kF32) {
+          const float* row = w.f32() + r * cols;
+          acc = 0.0f;
+          for (int64_t i = 0; i < cols; ++i) acc += row[i] * x[i];
+        } else {
+          acc = row_dot_ref(w.type, w.row_ptr(r), x, cols);
+        }
+        Y[t * rows + r] = b != nullptr ? acc + b[r] : acc;
+      }
     }
-  });
+  };
+  // Small products are not worth waking the pool for.
+  if (rows * cols * T < 32768) body(0, rows, 0);
+  else pool.parallel_for(rows, body);
 }
 
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {

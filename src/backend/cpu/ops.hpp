@@ -13,6 +13,11 @@ namespace sinkstream::cpu {
 // y[w.rows] = W (w.rows, w.cols) · x[w.cols]  (+ bias[w.rows] when bias is not empty).
 void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias = nullptr);
 
+// Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias). Each output element is computed
+// exactly as matvec computes it, so a chunk gives bit-identical rows.
+void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
+            const TensorView* bias = nullptr);
+
 // out[n] = x[n] / rms(x) * w[n]
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
 

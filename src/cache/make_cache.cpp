@@ -1,0 +1,35 @@
+#include "cache/make_cache.hpp"
+
+#include <algorithm>
+
+#include "cache/dense_cache.hpp"
+#include "cache/discard_cache.hpp"
+#include "cache/sink_cache.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk) {
+  const bool evicting = p.kind == CachePolicy::Kind::kWindow || p.kind == CachePolicy::Kind::kSink ||
+                        p.kind == CachePolicy::Kind::kDiscard;
+  if (evicting && c.positions == PositionKind::kLearned) {
+    throw Error(ErrorKind::kUnsupported, "cache policy " + p.to_string() + ": architecture '" + c.arch +
+                                             "' uses learned absolute positions, which cannot be shifted; "
+                                             "use dense or recompute:W");
+  }
+  switch (p.kind) {
+    case CachePolicy::Kind::kDense:
+      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), std::max(64, std::min(c.n_ctx_train, 4096)));
+    case CachePolicy::Kind::kRecompute:
+      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), p.window);
+    case CachePolicy::Kind::kWindow:
+      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), 0, p.window, max_chunk);
+    case CachePolicy::Kind::kSink:
+      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), p.sinks, p.window, max_chunk);
+    case CachePolicy::Kind::kDiscard:
+      return std::make_unique<DiscardCache>(c.n_layer, c.kv_dim(), p.sinks, p.discard);
+  }
+  throw Error(ErrorKind::kInvalidArg, "unknown cache policy");
+}
+
+}  // namespace sinkstream

@@ -1,0 +1,18 @@
+// Builds the KvCache for a policy. recompute:W gets a dense cache that the
+// session clears and refills for every token.
+#pragma once
+
+#include <memory>
+
+#include "cache/kv_cache.hpp"
+#include "sinkstream/cache_policy.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream {
+
+// max_chunk: the largest prefill chunk the caller will append at once.
+// Throws sinkstream::Error when the model cannot use the policy (learned
+// absolute positions with window/sink/discard).
+std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk);
+
+}  // namespace sinkstream

@@ -1,0 +1,161 @@
+#include "model/blocks.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "backend/cpu/ops.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+ForwardScratch::ForwardScratch(const ModelConfig& c)
+    : cfg(&c),
+      rope_cos(static_cast<size_t>(std::max(1, c.n_rot / 2))),
+      rope_sin(static_cast<size_t>(std::max(1, c.n_rot / 2))) {
+  reserve(1);
+}
+
+void ForwardScratch::reserve(int64_t T) {
+  if (T <= capacity) return;
+  const ModelConfig& c = *cfg;
+  const size_t t = static_cast<size_t>(T);
+  x.resize(t * static_cast<size_t>(c.n_embd));
+  xb.resize(x.size());
+  xb2.resize(x.size());
+  proj.resize(x.size());
+  q.resize(t * static_cast<size_t>(c.q_dim()));
+  att.resize(q.size());
+  k.resize(t * static_cast<size_t>(c.kv_dim()));
+  v.resize(k.size());
+  hb.resize(t * static_cast<size_t>(c.n_ff));
+  hb2.resize(hb.size());
+  place.resize(t);
+  spans.resize(t);
+  qpos.resize(t);
+  qrot.resize(t);
+  qptr.resize(t);
+  views.resize(t);
+  capacity = T;
+}
+
+namespace blocks {
+
+namespace {
+
+// Rotates n_heads head vectors of `vec` at `pos` (scratch angle buffers in s).
+void rope_heads(const ModelConfig& c, std::vector<float>& cos_t, std::vector<float>& sin_t, float* vec,
+                int32_t n_heads, int64_t pos) {
+  cpu::rope_angles(pos, c.rope_theta, c.n_rot, cos_t.data(), sin_t.data());
+  for (int32_t h = 0; h < n_heads; ++h) {
+    cpu::rope_apply(vec + static_cast<size_t>(h) * static_cast<size_t>(c.head_dim), c.n_rot, c.rope_layout,
+                    cos_t.data(), sin_t.data());
+  }
+}
+
+}  // namespace
+
+void embed(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, std::span<const int32_t> tokens) {
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    cpu::embedding_row(w.tok_embd, tokens[t], s.x.data() + t * static_cast<size_t>(c.n_embd));
+  }
+}
+
+void norm_rows(const ModelConfig& c, const TensorView& weight, const TensorView& bias, const float* in, float* out,
+               int64_t T) {
+  const int64_t n = c.n_embd;
+  for (int64_t t = 0; t < T; ++t) {
+    if (c.norm == NormKind::kRms) {
+      cpu::rmsnorm(out + t * n, in + t * n, weight.f32(), n, c.norm_eps);
+    } else {
+      cpu::layernorm(out + t * n, in + t * n, weight.f32(), bias.empty() ? nullptr : bias.f32(), n, c.norm_eps);
+    }
+  }
+}
+
+void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T) {
+  if (T > cache.chunk_limit()) {
+    throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(T) + " tokens exceeds the cache's limit of " +
+                                            std::to_string(cache.chunk_limit()));
+  }
+  s.reserve(T);
+  const size_t QD = static_cast<size_t>(c.q_dim());
+  for (int64_t t = 0; t < T; ++t) s.place[static_cast<size_t>(t)] = cache.append(pos0 + t);
+  for (int64_t t = 0; t < T; ++t) {
+    const size_t ti = static_cast<size_t>(t);
+    cache.spans(pos0 + t, &s.spans[ti]);
+    auto& qp = s.qpos[ti];
+    qp.clear();
+    for (const KvSpan& sp : s.spans[ti]) {
+      if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+    }
+    s.qrot[ti].resize(qp.size() * QD);
+    s.qptr[ti].resize(s.spans[ti].size());
+    for (size_t i = 0; i < s.spans[ti].size(); ++i) {
+      const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), s.spans[ti][i].q_rot_pos) - qp.begin());
+      s.qptr[ti][i] = s.qrot[ti].data() + qi * QD;
+    }
+    s.views[ti] = {s.spans[ti].data(), static_cast<int32_t>(s.spans[ti].size()), s.qptr[ti].data()};
+  }
+}
+
+void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+                     ForwardScratch& s, const float* in, int64_t T) {
+  const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
+  cpu::matmul(L.wq, in, s.q.data(), T, pool, &L.bq);
+  cpu::matmul(L.wk, in, s.k.data(), T, pool, &L.bk);
+  cpu::matmul(L.wv, in, s.v.data(), T, pool, &L.bv);
+
+  const bool rope = c.positions == PositionKind::kRope;
+  const KeyRotator rotate = rope ? KeyRotator([&](float* kk, int64_t pos) {
+    rope_heads(c, s.rope_cos, s.rope_sin, kk, c.n_head_kv, pos);
+  })
+                                 : KeyRotator();
+  for (int64_t t = 0; t < T; ++t) {
+    const size_t ti = static_cast<size_t>(t);
+    cache.write(l, s.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
+    for (size_t qi = 0; qi < s.qpos[ti].size(); ++qi) {
+      float* dst = s.qrot[ti].data() + qi * QD;
+      std::copy_n(s.q.data() + ti * QD, QD, dst);
+      if (rope) rope_heads(c, s.rope_cos, s.rope_sin, dst, c.n_head, s.qpos[ti][qi]);
+    }
+  }
+  cpu::AttentionArgs aa;
+  aa.layer = l;
+  aa.n_head = c.n_head;
+  aa.n_head_kv = c.n_head_kv;
+  aa.head_dim = c.head_dim;
+  aa.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  aa.cache = &cache;
+  std::vector<cpu::QueryView> views(s.views.begin(), s.views.begin() + T);
+  cpu::attention(aa, views, s.att.data(), pool);
+  cpu::matmul(L.wo, s.att.data(), s.proj.data(), T, pool, &L.bo);
+}
+
+void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, ForwardScratch& s, const float* in,
+               int64_t T) {
+  const size_t n = static_cast<size_t>(T) * static_cast<size_t>(c.n_ff);
+  if (c.ffn == FfnKind::kSwiGlu) {
+    cpu::matmul(L.ffn_gate, in, s.hb.data(), T, pool);
+    cpu::matmul(L.ffn_up, in, s.hb2.data(), T, pool, &L.ffn_up_b);
+    for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::silu(s.hb[i]) * s.hb2[i];
+  } else {
+    cpu::matmul(L.ffn_up, in, s.hb.data(), T, pool, &L.ffn_up_b);
+    for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::gelu(s.hb[i]);
+  }
+  cpu::matmul(L.ffn_down, s.hb.data(), s.proj.data(), T, pool, &L.ffn_down_b);
+}
+
+void add_rows(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+void output_logits(const ModelConfig& c, const ModelWeights& w, ThreadPool& pool, ForwardScratch& s, int64_t T,
+                   int64_t first, float* out) {
+  const size_t D = static_cast<size_t>(c.n_embd);
+  const int64_t rows = T - first;
+  norm_rows(c, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(first) * D, s.xb.data(), rows);
+  cpu::matmul(w.output, s.xb.data(), out, rows, pool);
+}
+
+}  // namespace blocks
+}  // namespace sinkstream

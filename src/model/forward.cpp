@@ -1,0 +1,19 @@
+// Dispatch from the architecture name to its family's forward function.
+#include <string>
+
+#include "model/families.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+                   ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
+                   bool all_logits) {
+  if (c.arch == "llama" || c.arch == "mistral") {
+    llama_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
+    return;
+  }
+  throw Error(ErrorKind::kUnsupported, "architecture '" + c.arch + "' has no forward pass in this build");
+}
+
+}  // namespace sinkstream
