@@ -41,6 +41,9 @@ struct ModelConfig {
   int32_t n_rot = 0;             // rotated dims per head (== head_dim unless partial rotary)
   RopeLayout rope_layout = RopeLayout::kInterleaved;
   bool tied_embeddings = true;   // classifier shares the token embedding matrix
+  // Attention softmax variants (model properties, not cache policies):
+  bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
+  // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
 
   int32_t kv_dim() const { return n_head_kv * head_dim; }
   int32_t q_dim() const { return n_head * head_dim; }
