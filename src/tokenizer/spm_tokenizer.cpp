@@ -10,7 +10,19 @@ namespace {
 const std::string_view kSpace = "\xE2\x96\x81";  // U+2581
 }
 
-SpmTokenizer::SpmTokenizer(VocabData v) : VocabTokenizer(std::move(v)) {}
+SpmTokenizer::SpmTokenizer(VocabData v) : VocabTokenizer(std::move(v)) {
+  word_local_ = true;
+  for (size_t id = 0; id < v_.tokens.size() && word_local_; ++id) {
+    if (piece_id(v_.tokens[id]) < 0) continue;
+    const std::string_view t = v_.tokens[id];
+    for (size_t p = t.find(kSpace, 1); p != std::string_view::npos; p = t.find(kSpace, p + 1)) {
+      if (p < kSpace.size() || t.substr(p - kSpace.size(), kSpace.size()) != kSpace) {
+        word_local_ = false;
+        break;
+      }
+    }
+  }
+}
 
 int32_t SpmTokenizer::piece_id(std::string_view text) const {
   const int32_t id = lookup(text);
@@ -29,7 +41,22 @@ void SpmTokenizer::encode_text(std::string_view raw, bool at_start, std::vector<
     else text += c;
   }
   if (text.empty()) return;
+  if (!word_local_) {
+    encode_chunk(text, out);
+    return;
+  }
+  // Cut before every U+2581 that follows another character.
+  size_t begin = 0;
+  for (size_t p = text.find(kSpace, 1); p != std::string::npos; p = text.find(kSpace, p + 1)) {
+    if (p >= kSpace.size() && std::string_view(text).substr(p - kSpace.size(), kSpace.size()) == kSpace) continue;
+    encode_chunk(std::string_view(text).substr(begin, p - begin), out);
+    begin = p;
+  }
+  encode_chunk(std::string_view(text).substr(begin), out);
+}
 
+void SpmTokenizer::encode_chunk(std::string_view text, std::vector<int32_t>& out) const {
+  if (text.empty()) return;
   // Symbols: one per code point (malformed bytes are single-byte symbols).
   struct Sym {
     size_t begin, len;
@@ -58,7 +85,7 @@ void SpmTokenizer::encode_text(std::string_view raw, bool at_start, std::vector<
     if (l < 0 || r < 0) return;
     const Sym& a = sym[static_cast<size_t>(l)];
     const Sym& b = sym[static_cast<size_t>(r)];
-    const int32_t id = piece_id(std::string_view(text).substr(a.begin, a.len + b.len));
+    const int32_t id = piece_id(text.substr(a.begin, a.len + b.len));
     if (id >= 0) heap.push({v_.score(static_cast<size_t>(id)), l, r, a.len + b.len});
   };
   for (int32_t k = 0; k + 1 < static_cast<int32_t>(sym.size()); ++k) try_pair(k, k + 1);
@@ -78,7 +105,7 @@ void SpmTokenizer::encode_text(std::string_view raw, bool at_start, std::vector<
 
   for (int32_t k = 0; k >= 0; k = sym[static_cast<size_t>(k)].next) {
     const Sym& s = sym[static_cast<size_t>(k)];
-    const std::string_view piece = std::string_view(text).substr(s.begin, s.len);
+    const std::string_view piece = text.substr(s.begin, s.len);
     const int32_t id = piece_id(piece);
     if (id >= 0) {
       out.push_back(id);

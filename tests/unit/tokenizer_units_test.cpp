@@ -271,6 +271,22 @@ TEST(Spm, NoDummyPrefixWhenDisabled) {
   EXPECT_EQ(t.decode({266, 263}), "hello");
 }
 
+TEST(Spm, PiecesSpanningWordsStillMerge) {
+  // Add "o▁" (-0.5) and "o▁o" (-0.1): in "▁o▁o" the best pair is o+▁ (ids 270),
+  // then o▁+o -> "o▁o" (271); "▁o▁o" is no piece -> [▁, o▁o].
+  VocabData v = tiny_spm();
+  for (const auto& [piece, score] : std::vector<std::pair<std::string, float>>{
+           {"o\xE2\x96\x81", -0.5f}, {"o\xE2\x96\x81o", -0.1f}}) {
+    v.tokens.push_back(piece);
+    v.types.push_back(TokenType::kNormal);
+    v.scores.push_back(score);
+  }
+  const SpmTokenizer t(std::move(v));
+  EXPECT_EQ(t.encode("o o", false), (Ids{259, 271}));
+  // Without them each word merges on its own: ▁o ▁o.
+  EXPECT_EQ(SpmTokenizer(tiny_spm()).encode("o o", false), (Ids{269, 269}));
+}
+
 // ---------------------------------------------------------------- WordPiece
 
 VocabData tiny_wordpiece() {
