@@ -1,4 +1,5 @@
 // sinkstream generate: print text as it is decoded; a one-line summary on stderr.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -25,6 +26,9 @@ struct GenerateArgs {
   uint64_t seed = 0;
   bool seed_set = false;
   int threads = 0;
+  int batch = 64;
+  std::string cache;
+  std::string state_in, state_out;
   bool ignore_eos = false;
 };
 
@@ -54,11 +58,20 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--repeat-last-n", a->repeat_last_n, "How many recent tokens the repeat penalty looks at")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("-c,--cache", a->cache,
+                  "KV cache policy: dense | window:W | sink:S:W | recompute:W | discard:KEEP:N "
+                  "(default: sink:4:W with W = trained context - 4, so generation never stops for lack of room)");
+  cmd->add_option("-b,--batch", a->batch, "Prompt tokens evaluated together in one chunk")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--state-in", a->state_in,
+                  "Continue a saved session (cache, position, sampler and RNG state); the prompt, if any, is appended "
+                  "without BOS. The cache policy comes from the file unless --cache is given (then they must match)");
+  cmd->add_option("--state-out", a->state_out, "Save the session after generating, to continue later with --state-in");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "Keep generating past end-of-sequence tokens");
   return [a, cmd]() {
     a->seed_set = cmd->count("--seed") > 0;
     const uint64_t seed = a->seed_set ? a->seed
                                       : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    if (!a->cache.empty()) CachePolicy::parse(a->cache);  // fail before loading anything
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     auto model = Model::load(a->model, lo);
@@ -66,6 +79,10 @@ Runner add_generate(CLI::App& app) {
 
     SessionOptions so;
     so.threads = a->threads;
+    so.batch = a->batch;
+    if (!a->cache.empty()) so.cache = CachePolicy::parse(a->cache);
+    else if (!a->state_in.empty()) so.cache = Session::state_policy(a->state_in);
+    else so.cache = CachePolicy::parse("sink:4:" + std::to_string(std::max(1, model->config().n_ctx_train - 4)));
     so.sampler.temperature = a->temp;
     so.sampler.top_k = a->top_k;
     so.sampler.top_p = a->top_p;
@@ -74,12 +91,18 @@ Runner add_generate(CLI::App& app) {
     so.sampler.repeat_last_n = a->repeat_last_n;
     so.sampler.seed = seed;
     Session session(model, so);
+    int32_t prev = -1;
+    if (!a->state_in.empty()) {
+      session.load_state(a->state_in);
+      if (!session.history().empty()) prev = session.history().back();
+    }
 
-    const std::vector<int32_t> prompt = tok.encode(a->prompt, true);
+    // A fresh session starts with BOS; a continued one appends the prompt as is.
+    const bool fresh = a->state_in.empty();
+    const std::vector<int32_t> prompt = tok.encode(a->prompt, fresh);
     Utf8StreamDecoder out;
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();
-    int32_t prev = -1;
     for (const int32_t id : prompt) {
       write_out(out.push(tok.decode_piece(prev, id)));
       prev = id;
@@ -93,15 +116,19 @@ Runner add_generate(CLI::App& app) {
       write_out(out.push(tok.decode_piece(prev, next)));
       prev = next;
       ++generated;
-      if (i + 1 < a->n) session.eval(next);
+      session.eval(next);  // the saved state is "after the last printed token"
     }
     write_out(out.flush());
     write_out("\n");
+    if (!a->state_out.empty()) session.save_state(a->state_out);
     const auto t2 = clock::now();
     const double prefill_s = std::chrono::duration<double>(t1 - t0).count();
     const double decode_s = std::chrono::duration<double>(t2 - t1).count();
-    std::fprintf(stderr, "sinkstream: prompt %zu tokens in %.3f s, generated %d tokens in %.3f s (%.1f tokens/s), seed %llu\n",
+    std::fprintf(stderr,
+                 "sinkstream: prompt %zu tokens in %.3f s, generated %d tokens in %.3f s (%.1f tokens/s), "
+                 "cache %s (%.1f KiB), seed %llu\n",
                  prompt.size(), prefill_s, generated, decode_s, decode_s > 0 ? generated / decode_s : 0.0,
+                 so.cache.to_string().c_str(), static_cast<double>(session.cache_bytes()) / 1024.0,
                  static_cast<unsigned long long>(seed));
     return 0;
   };

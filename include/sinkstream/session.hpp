@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "sinkstream/cache_policy.hpp"
@@ -42,6 +43,18 @@ class Session {
 
   // Samples the next token from the last logits (repetition penalty over the history).
   int32_t sample();
+
+  // Saved sessions: cache contents, positions, ring indices, history, logits,
+  // sampler parameters and RNG state, behind a version header and a CRC-32.
+  // load_state() refuses a file made for another model or cache policy, or
+  // one that is truncated or corrupted, with a message naming the problem.
+  void save_state(const std::string& path) const;
+  void load_state(const std::string& path);
+  // The cache policy a state file was saved with (to build a matching Session).
+  static CachePolicy state_policy(const std::string& path);
+
+  // Recent tokens fed (most recent last; bounded).
+  std::span<const int32_t> history() const;
 
   int64_t position() const;
   // Bytes of K/V storage the cache holds now.

@@ -1,90 +1,12 @@
 #include "sinkstream/session.hpp"
 
-#include <algorithm>
 #include <cstring>
-#include <deque>
 
+#include "api/session_impl.hpp"
 #include "cache/make_cache.hpp"
-#include "core/thread_pool.hpp"
-#include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
-
-struct Session::Impl {
-  std::shared_ptr<const Model> model;
-  SessionOptions options;
-  ThreadPool pool;
-  std::unique_ptr<KvCache> cache;
-  ForwardScratch scratch;
-  Sampler sampler;
-  std::vector<float> logits;     // [n_vocab] after the last token fed
-  std::vector<int32_t> history;  // recent tokens (repetition penalty; recompute window), bounded
-  int64_t pos = 0;
-
-  Impl(std::shared_ptr<const Model> m, const SessionOptions& o)
-      : model(std::move(m)), options(o), pool(o.threads), scratch(model->config()), sampler(o.sampler),
-        logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {}
-
-  const ModelConfig& cfg() const { return model->config(); }
-  bool recompute() const { return options.cache.kind == CachePolicy::Kind::kRecompute; }
-
-  void check_tokens(std::span<const int32_t> tokens) const {
-    for (const int32_t t : tokens) {
-      if (t < 0 || t >= cfg().n_vocab) {
-        throw Error(ErrorKind::kRange, "token id " + std::to_string(t) + " is outside the vocabulary [0, " +
-                                           std::to_string(cfg().n_vocab) + ")");
-      }
-    }
-  }
-
-  void remember(int32_t token) {
-    history.push_back(token);
-    const size_t keep = static_cast<size_t>(std::max({64, options.sampler.repeat_last_n,
-                                                      recompute() ? options.cache.window : 0}));
-    if (history.size() > 2 * keep) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
-  }
-
-  // Feeds tokens through the cache policy; out: [T][n_vocab] when all, else the last row.
-  void feed(std::span<const int32_t> tokens, float* out, bool all) {
-    check_tokens(tokens);
-    const size_t V = static_cast<size_t>(cfg().n_vocab);
-    if (recompute()) {
-      // Sliding window with re-computation: every token re-runs the last W
-      // tokens from scratch at positions 0..W-1.
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        remember(tokens[i]);
-        const size_t W = std::min(history.size(), static_cast<size_t>(options.cache.window));
-        std::span<const int32_t> win(history.data() + history.size() - W, W);
-        cache->clear();
-        float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
-        run_chunks(win, 0, dst, false);
-        ++pos;
-      }
-      return;
-    }
-    run_chunks(tokens, pos, out, all);
-    for (const int32_t t : tokens) remember(t);
-    pos += static_cast<int64_t>(tokens.size());
-  }
-
-  // Chunked forward of tokens starting at absolute position p0.
-  void run_chunks(std::span<const int32_t> tokens, int64_t p0, float* out, bool all) {
-    const size_t V = static_cast<size_t>(cfg().n_vocab);
-    size_t i = 0;
-    while (i < tokens.size()) {
-      const int64_t limit = std::min<int64_t>(options.batch, cache->chunk_limit());
-      const size_t n = std::min(tokens.size() - i, static_cast<size_t>(limit));
-      const bool last = i + n == tokens.size();
-      float* dst = nullptr;
-      if (out != nullptr && all) dst = out + i * V;
-      else if (out != nullptr && last) dst = out;
-      forward_chunk(cfg(), model->weights(), *cache, pool, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
-                    dst, all);
-      i += n;
-    }
-  }
-};
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) {
   if (!model) throw Error(ErrorKind::kInvalidArg, "Session: null model");
@@ -116,6 +38,7 @@ void Session::eval_all(std::span<const int32_t> tokens, std::vector<float>* all_
 
 int32_t Session::sample() { return impl_->sampler.sample(impl_->logits, impl_->history); }
 
+std::span<const int32_t> Session::history() const { return impl_->history; }
 int64_t Session::position() const { return impl_->pos; }
 size_t Session::cache_bytes() const { return impl_->cache->bytes(); }
 std::span<const float> Session::logits() const { return impl_->logits; }

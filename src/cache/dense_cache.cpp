@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "io/byte_stream.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -29,6 +30,15 @@ KvPlacement DenseCache::append(int64_t pos) {
 void DenseCache::spans(int64_t pos, std::vector<KvSpan>* out) const {
   out->clear();
   out->push_back({0, static_cast<int32_t>(pos + 1), pos});
+}
+
+void DenseCache::save_indices(ByteWriter& w) const {
+  w.put<int64_t>(n_);
+}
+
+void DenseCache::load_indices(ByteReader& r) {
+  n_ = r.get<int64_t>("cache index n");
+  if (n_ < 0 || n_ > n_slots()) r.fail("dense cache token count out of range");
 }
 
 }  // namespace sinkstream

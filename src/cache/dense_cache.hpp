@@ -18,6 +18,10 @@ class DenseCache final : public KvCache {
   int64_t chunk_limit() const override { return INT64_MAX; }
   int64_t size() const { return n_; }
 
+ protected:
+  void save_indices(ByteWriter& w) const override;
+  void load_indices(ByteReader& r) override;
+
  private:
   int64_t n_ = 0;  // tokens held
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/byte_stream.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -59,6 +60,22 @@ void DiscardCache::spans(int64_t t, std::vector<KvSpan>* out) const {
     left -= run;
     first = keep_;
   }
+}
+
+void DiscardCache::save_indices(ByteWriter& w) const {
+  w.put<int64_t>(n_);
+  w.put<int64_t>(head_);
+  w.put<int64_t>(shifted_);
+}
+
+void DiscardCache::load_indices(ByteReader& r) {
+  n_ = r.get<int64_t>("cache index n");
+  head_ = r.get<int64_t>("cache index head");
+  shifted_ = r.get<int64_t>("cache index shifted");
+  if (n_ < 0) r.fail("negative token count in cache state");
+  const bool ok = (n_ <= keep_ && head_ == keep_ && shifted_ == 0) ||
+                  (n_ > keep_ && head_ >= keep_ && head_ <= n_ && n_ - head_ <= ring_ && shifted_ == head_ - keep_);
+  if (!ok) r.fail("discard cache indices are inconsistent");
 }
 
 }  // namespace sinkstream

@@ -25,6 +25,10 @@ class DiscardCache final : public KvCache {
   int32_t capacity() const { return keep_ + 2 * discard_; }
   int64_t shifted() const { return shifted_; }
 
+ protected:
+  void save_indices(ByteWriter& w) const override;
+  void load_indices(ByteReader& r) override;
+
  private:
   int32_t keep_, discard_, ring_;
   int64_t n_ = 0;        // tokens appended so far

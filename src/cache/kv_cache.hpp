@@ -13,6 +13,9 @@
 
 namespace sinkstream {
 
+class ByteWriter;
+class ByteReader;
+
 // A run of consecutive slots [slot_begin, slot_begin + count) that a query scores
 // with itself rotated at q_rot_pos (for RoPE) / at distance q_rot_pos - slot_pos (ALiBi).
 struct KvSpan {
@@ -56,6 +59,10 @@ class KvCache {
   // Forgets everything.
   virtual void clear() = 0;
 
+  // Saved sessions: storage (K, V, slot positions) plus the policy's indices.
+  void save(ByteWriter& w) const;
+  void load(ByteReader& r);
+
   int32_t n_layer() const { return n_layer_; }
   int32_t kv_dim() const { return kv_dim_; }
   int32_t n_slots() const { return n_slots_; }
@@ -69,6 +76,10 @@ class KvCache {
   size_t bytes() const { return (k_.size() + v_.size()) * sizeof(float); }
 
  protected:
+  // The policy's own indices (ring heads, counters), for save/load.
+  virtual void save_indices(ByteWriter& w) const = 0;
+  virtual void load_indices(ByteReader& r) = 0;
+
   // Grows the slot count (keeps contents). Used by the dense cache.
   void resize_slots(int32_t n_slots);
   void set_slot_pos(int32_t slot, int64_t pos) { slot_pos_[static_cast<size_t>(slot)] = pos; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/byte_stream.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -49,6 +50,15 @@ void SinkCache::spans(int64_t t, std::vector<KvSpan>* out) const {
     left -= run;
     first = sinks_;
   }
+}
+
+void SinkCache::save_indices(ByteWriter& w) const {
+  w.put<int64_t>(n_);
+}
+
+void SinkCache::load_indices(ByteReader& r) {
+  n_ = r.get<int64_t>("cache index n");
+  if (n_ < 0) r.fail("negative token count in cache state");
 }
 
 }  // namespace sinkstream

@@ -28,6 +28,10 @@ class SinkCache final : public KvCache {
   int32_t window() const { return window_; }
   int64_t tokens_seen() const { return n_; }
 
+ protected:
+  void save_indices(ByteWriter& w) const override;
+  void load_indices(ByteReader& r) override;
+
  private:
   int32_t ring_slot(int64_t pos) const;
   int32_t sinks_, window_, max_chunk_, ring_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sinkstream/error.hpp"
+
 namespace sinkstream::test {
 
 NaiveCache::NaiveCache(int32_t n_layer, int32_t kv_dim, const CachePolicy& policy)
@@ -68,5 +70,8 @@ void NaiveCache::spans(int64_t, std::vector<KvSpan>* out) const {
   const int32_t n = static_cast<int32_t>(held_.size());
   out->push_back({0, n, n - 1});
 }
+
+void NaiveCache::save_indices(ByteWriter&) const { throw Error(ErrorKind::kUnsupported, "naive cache: no save"); }
+void NaiveCache::load_indices(ByteReader&) { throw Error(ErrorKind::kUnsupported, "naive cache: no load"); }
 
 }  // namespace sinkstream::test

@@ -21,6 +21,10 @@ class NaiveCache final : public KvCache {
   void clear() override;
   int64_t chunk_limit() const override { return 1; }
 
+ protected:
+  void save_indices(ByteWriter&) const override;
+  void load_indices(ByteReader&) override;
+
  private:
   CachePolicy policy_;
   std::vector<int64_t> held_;                         // absolute positions of retained tokens, oldest first

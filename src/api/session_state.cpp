@@ -1,0 +1,163 @@
+// Saved session states.
+//
+// File layout (native little-endian):
+//   "SINKSTAT"  8 bytes magic
+//   u32 version (1), u32 reserved (0), u64 payload bytes, u32 CRC-32 of the payload
+//   payload: model fingerprint, policy string, batch, position, history,
+//            sampler params + RNG state, last logits, cache (KvCache::save)
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "api/session_impl.hpp"
+#include "io/byte_stream.hpp"
+#include "io/mapped_file.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+namespace {
+
+constexpr char kMagic[8] = {'S', 'I', 'N', 'K', 'S', 'T', 'A', 'T'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 4;
+
+std::string fingerprint(const Model& m) {
+  const ModelConfig& c = m.config();
+  return c.arch + "/" + std::to_string(c.n_embd) + "/" + std::to_string(c.n_ff) + "/" + std::to_string(c.n_layer) +
+         "/" + std::to_string(c.n_head) + "/" + std::to_string(c.n_head_kv) + "/" + std::to_string(c.n_vocab) + "/" +
+         std::to_string(m.parameter_count());
+}
+
+uint32_t crc_of(const char* data, size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (n > 0) {
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
+    data += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+// Validates the header and checksum; returns a reader over the payload.
+ByteReader open_payload(const MappedFile& f) {
+  const std::string& path = f.path();
+  const char* d = reinterpret_cast<const char*>(f.data());
+  if (f.size() < kHeaderBytes || std::memcmp(d, kMagic, 8) != 0) {
+    throw Error(ErrorKind::kFormat, path + ": not a sinkstream state file (bad magic or too short)");
+  }
+  uint32_t version, reserved, crc;
+  uint64_t payload;
+  std::memcpy(&version, d + 8, 4);
+  std::memcpy(&reserved, d + 12, 4);
+  std::memcpy(&payload, d + 16, 8);
+  std::memcpy(&crc, d + 24, 4);
+  if (version != kVersion) {
+    throw Error(ErrorKind::kFormat, path + ": state file version " + std::to_string(version) + ", this build reads " +
+                                        std::to_string(kVersion));
+  }
+  if (payload != f.size() - kHeaderBytes) {
+    throw Error(ErrorKind::kFormat, path + ": state file is truncated or has trailing bytes (payload " +
+                                        std::to_string(payload) + " bytes, file holds " +
+                                        std::to_string(f.size() - kHeaderBytes) + ")");
+  }
+  if (crc_of(d + kHeaderBytes, static_cast<size_t>(payload)) != crc) {
+    throw Error(ErrorKind::kFormat, path + ": state file checksum mismatch (corrupted)");
+  }
+  return ByteReader(d + kHeaderBytes, static_cast<size_t>(payload), path);
+}
+
+}  // namespace
+
+void Session::save_state(const std::string& path) const {
+  const Impl& s = *impl_;
+  ByteWriter w;
+  w.put_str(fingerprint(*s.model));
+  w.put_str(s.options.cache.to_string());
+  w.put<int32_t>(s.options.batch);
+  w.put<int64_t>(s.pos);
+  w.put_vec(s.history);
+  const SamplerParams& sp = s.sampler.params();
+  w.put<float>(sp.temperature);
+  w.put<int32_t>(sp.top_k);
+  w.put<float>(sp.top_p);
+  w.put<float>(sp.min_p);
+  w.put<float>(sp.repeat_penalty);
+  w.put<int32_t>(sp.repeat_last_n);
+  w.put<uint64_t>(sp.seed);
+  for (const uint64_t word : s.sampler.rng().state()) w.put<uint64_t>(word);
+  w.put_vec(s.logits);
+  s.cache->save(w);
+
+  const std::string& payload = w.bytes();
+  ByteWriter h;
+  for (char ch : kMagic) h.put<char>(ch);
+  h.put<uint32_t>(kVersion);
+  h.put<uint32_t>(0);
+  h.put<uint64_t>(payload.size());
+  h.put<uint32_t>(crc_of(payload.data(), payload.size()));
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(ErrorKind::kIo, tmp + ": cannot open for writing");
+    out.write(h.bytes().data(), static_cast<std::streamsize>(h.bytes().size()));
+    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+    if (!out) throw Error(ErrorKind::kIo, tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(ErrorKind::kIo, path + ": cannot rename " + tmp);
+}
+
+CachePolicy Session::state_policy(const std::string& path) {
+  const MappedFile f(path);
+  ByteReader r = open_payload(f);
+  r.get_str("model fingerprint");
+  return CachePolicy::parse(r.get_str("cache policy"));
+}
+
+void Session::load_state(const std::string& path) {
+  Impl& s = *impl_;
+  const MappedFile f(path);
+  ByteReader r = open_payload(f);
+  const std::string fp = r.get_str("model fingerprint");
+  if (fp != fingerprint(*s.model)) {
+    r.fail("saved for model " + fp + ", but this session runs " + fingerprint(*s.model));
+  }
+  const std::string policy = r.get_str("cache policy");
+  if (policy != s.options.cache.to_string()) {
+    r.fail("saved with cache " + policy + ", but this session uses " + s.options.cache.to_string());
+  }
+  const int32_t batch = r.get<int32_t>("batch");
+  if (batch != s.options.batch) {
+    r.fail("saved with batch " + std::to_string(batch) + ", but this session uses " + std::to_string(s.options.batch));
+  }
+  const int64_t pos = r.get<int64_t>("position");
+  auto history = r.get_vec<int32_t>("history");
+  SamplerParams sp;
+  sp.temperature = r.get<float>("temperature");
+  sp.top_k = r.get<int32_t>("top_k");
+  sp.top_p = r.get<float>("top_p");
+  sp.min_p = r.get<float>("min_p");
+  sp.repeat_penalty = r.get<float>("repeat_penalty");
+  sp.repeat_last_n = r.get<int32_t>("repeat_last_n");
+  sp.seed = r.get<uint64_t>("seed");
+  std::array<uint64_t, 4> rng{};
+  for (auto& word : rng) word = r.get<uint64_t>("rng state");
+  auto logits = r.get_vec<float>("logits");
+  if (logits.size() != s.logits.size()) r.fail("logit count does not match the vocabulary");
+  if (pos < 0) r.fail("negative position");
+  for (const int32_t t : history) {
+    if (t < 0 || t >= s.cfg().n_vocab) r.fail("history token outside the vocabulary");
+  }
+  Sampler sampler(sp);  // validates the parameters
+  sampler.rng().set_state(rng);
+  s.cache->load(r);
+  if (r.left() != 0) r.fail("unexpected bytes after the cache");
+  s.pos = pos;
+  s.history = std::move(history);
+  s.logits = std::move(logits);
+  s.sampler = sampler;
+}
+
+}  // namespace sinkstream
