@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/hf_model.hpp"
 #include "io/llama2c.hpp"
 #include "io/mapped_file.hpp"
 #include "model/weights.hpp"
@@ -72,7 +73,17 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(ErrorKind::kIo, path + ": no such file or directory");
   if (fs::is_directory(path, ec)) {
-    throw Error(ErrorKind::kUnsupported, path + ": Hugging Face folders are not supported yet");
+    if (!is_hf_folder(path)) {
+      throw Error(ErrorKind::kUnsupported, path + ": a folder without config.json (not a Hugging Face model)");
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->format = "hf";
+    HfModel hf = load_hf_model(path);
+    impl->config = hf.config;
+    impl->weights = std::move(hf.weights);
+    impl->has_weights = !options.tokenizer_only;
+    return std::make_shared<const Model>(std::move(impl));
   }
   auto file = std::make_shared<const MappedFile>(path);
   if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) {
