@@ -4,7 +4,7 @@
 //   u32 magic "GGUF", u32 version, u64 n_tensors, u64 n_kv,
 //   n_kv x { string key, u32 value_type, value },
 //   n_tensors x { string name, u32 n_dims, u64 dims[n_dims], u32 ggml_type, u64 offset },
-//   padding to general.alignment (default 32), then the tensor data section.
+//   padding to general.alignment (default 32; a power of two >= 8), then the tensor data section.
 // string = u64 length + bytes (no terminator); array = u32 elem_type, u64 count, elems.
 // Tensor offsets are relative to the start of the data section.
 //
