@@ -81,7 +81,8 @@ class File {
   size_t array_size(std::string_view key) const;                   // throws if not an array
   ValueType array_type(std::string_view key) const;                // element type; throws if not an array
 
-  // Fully decoded value (nested arrays included).
+  // Fully decoded value (nested arrays included). Builds a tree of Value (about 100 bytes
+  // per element); the typed array getters above are the compact way to read big arrays.
   Value get(std::string_view key) const;
 
   std::vector<std::string> keys() const;  // in file order

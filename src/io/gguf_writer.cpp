@@ -67,6 +67,7 @@ Writer::Writer(uint64_t alignment) : alignment_(alignment) {
 }
 
 void Writer::set(const std::string& key, Value v) {
+  if (key.size() > 65535) throw Error(ErrorKind::kInvalidArg, "gguf writer: key longer than 65535 bytes");
   check_value(key, v, 0);
   if (key == "general.alignment") {
     if (v.type != ValueType::kU32 || v.u != alignment_) {
