@@ -77,7 +77,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
   std::vector<Sym> sym;
   sym.reserve(word.size());
   for (size_t i = 0; i < word.size();) {
-    const size_t n = utf8_sequence_length(word, i);
+    const size_t n = utf8_char_length(word, i);
     const auto k = static_cast<int32_t>(sym.size());
     sym.push_back({lookup(word.substr(i, n)), i, n, k - 1, i + n < word.size() ? k + 1 : -1});
     i += n;

@@ -65,7 +65,7 @@ void SpmTokenizer::encode_chunk(std::string_view text, std::vector<int32_t>& out
   std::vector<Sym> sym;
   sym.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence_length(text, i);
+    const size_t n = utf8_char_length(text, i);
     const auto k = static_cast<int32_t>(sym.size());
     sym.push_back({i, n, k - 1, i + n < text.size() ? k + 1 : -1});
     i += n;

@@ -13,6 +13,15 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
   return n;
 }
 
+size_t utf8_char_length(std::string_view text, size_t i) {
+  const int need = utf8_expected_length(static_cast<unsigned char>(text[i]));
+  if (need <= 1 || i + static_cast<size_t>(need) > text.size()) return 1;
+  for (int k = 1; k < need; ++k) {
+    if ((static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0xC0) != 0x80) return 1;
+  }
+  return static_cast<size_t>(need);
+}
+
 int utf8_expected_length(unsigned char lead) {
   if (lead < 0x80) return 1;
   if (lead >= 0xC2 && lead <= 0xDF) return 2;

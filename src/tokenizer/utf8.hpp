@@ -11,6 +11,10 @@ namespace sinkstream {
 // continuation bytes (10xxxxxx) that follow it, at most 4 bytes in all.
 size_t utf8_sequence_length(std::string_view text, size_t i);
 
+// Length of the character at text[i]: the full sequence its lead byte
+// announces when all of it is present and well-formed, else 1 (a lone byte).
+size_t utf8_char_length(std::string_view text, size_t i);
+
 // Expected total length of a sequence from its lead byte: 1..4, or 0 for a
 // continuation or invalid lead byte.
 int utf8_expected_length(unsigned char lead);

@@ -58,6 +58,11 @@ TEST(Utf8, DecodeAndAppend) {
   EXPECT_EQ(i, s.size());
   size_t j = 0;
   EXPECT_EQ(utf8_decode("\xC0\xAF", j), kInvalidCodePoint);  // overlong '/'
+  // Character lengths follow the lead byte; a stray continuation is its own character.
+  const std::string t = "\xE2\x96\x81\x91" "\xE2\x96" "a";
+  EXPECT_EQ(utf8_char_length(t, 0), 3u);
+  EXPECT_EQ(utf8_char_length(t, 3), 1u);
+  EXPECT_EQ(utf8_char_length(t, 4), 1u);  // truncated sequence
   std::string out;
   for (const char32_t c : {U'a', U'\u00E9', U'\u2581', U'\U0001F999'}) utf8_append(out, c);
   EXPECT_EQ(out, s.substr(0, s.size() - 1));
