@@ -162,6 +162,13 @@ TEST(GgufCli, TokenizeVocabOnlyFile) {
   ASSERT_EQ(r.status, 0) << r.err;
   // GPT-2's ids for "Hello" and " world" (the vocabulary's own token table).
   EXPECT_EQ(r.out, "15496 995\n");
+  // --special: "<|endoftext|>" is GPT-2's end-of-text token 50256; without it, plain text.
+  write_file(d.file("sp.txt"), "Hi<|endoftext|>");
+  const CommandResult sp = run_command(binary() + " tokenize -m " + vocab + " --no-bos --special < " + d.file("sp.txt"));
+  ASSERT_EQ(sp.status, 0) << sp.err;
+  EXPECT_EQ(sp.out.substr(sp.out.find(' ') + 1), "50256\n");
+  const CommandResult plain = run_command(binary() + " tokenize -m " + vocab + " --no-bos < " + d.file("sp.txt"));
+  EXPECT_EQ(plain.out.find("50256"), std::string::npos) << plain.out;
 }
 
 }  // namespace
