@@ -29,6 +29,7 @@ struct GenerateArgs {
   int batch = 64;
   std::string cache;
   std::string state_in, state_out;
+  std::string kv_type = "f32";
   bool ignore_eos = false;
 };
 
@@ -62,6 +63,8 @@ Runner add_generate(CLI::App& app) {
                   "KV cache policy: dense | window:W | sink:S:W | recompute:W | discard:KEEP:N "
                   "(default: sink:4:W with W = trained context - 4, so generation never stops for lack of room)");
   cmd->add_option("-b,--batch", a->batch, "Prompt tokens evaluated together in one chunk")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16 (half the memory)")
+      ->capture_default_str()->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_option("--state-in", a->state_in,
                   "Continue a saved session (cache, position, sampler and RNG state); the prompt, if any, is appended "
                   "without BOS. The cache policy comes from the file unless --cache is given (then they must match)");
@@ -80,6 +83,7 @@ Runner add_generate(CLI::App& app) {
     SessionOptions so;
     so.threads = a->threads;
     so.batch = a->batch;
+    so.kv_f16 = a->kv_type == "f16";
     if (!a->cache.empty()) so.cache = CachePolicy::parse(a->cache);
     else if (!a->state_in.empty()) so.cache = Session::state_policy(a->state_in);
     else so.cache = CachePolicy::parse("sink:4:" + std::to_string(std::max(1, model->config().n_ctx_train - 4)));

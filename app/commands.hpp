@@ -12,5 +12,6 @@ using Runner = std::function<int()>;
 
 Runner add_generate(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
+Runner add_bench(CLI::App& app);
 
 }  // namespace sinkstream::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::map<std::string, sinkstream::cli::Runner> runners;
   runners["generate"] = sinkstream::cli::add_generate(app);
   runners["tokenize"] = sinkstream::cli::add_tokenize(app);
+  runners["bench"] = sinkstream::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -73,6 +73,9 @@ struct ModelConfig {
   float attn_scale = 0.0f;       // score scale; 0 = 1/sqrt(head_dim)
   int32_t sliding_window = 0;    // the model's own attention window (Mistral); 0 = none. Informational:
                                  // the cache policy decides what a query sees.
+  // Attention softmax variants (model properties, not cache policies):
+  bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
+  // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
 
   int32_t kv_dim() const { return n_head_kv * head_dim; }
   int32_t q_dim() const { return n_head * head_dim; }

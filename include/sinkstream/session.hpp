@@ -18,6 +18,7 @@ struct SessionOptions {
   CachePolicy cache;          // default: dense
   int32_t threads = 0;        // 0 = all cores
   int32_t batch = 64;         // prefill chunk: tokens evaluated together (>= 1)
+  bool kv_f16 = false;        // store the KV cache as f16 (half the memory) instead of f32
   SamplerParams sampler;
 };
 

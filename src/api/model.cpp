@@ -4,7 +4,10 @@
 #include <filesystem>
 
 #include "io/hf_model.hpp"
+#include "io/gguf.hpp"
+#include "io/gguf_model.hpp"
 #include "io/llama2c.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 #include "io/mapped_file.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/error.hpp"
@@ -66,6 +69,33 @@ std::string find_llama2c_tokenizer(const std::string& model_path, int32_t vocab)
   return {};
 }
 
+// GGUF: a full model, or a vocab-only file (tokenizer metadata, no tensors).
+std::shared_ptr<const Model> load_gguf(const std::string& path, const LoadOptions& options) {
+  const std::shared_ptr<const gguf::File> f = gguf::File::open(path);
+  auto impl = std::make_unique<Model::Impl>();
+  impl->path = path;
+  impl->format = "gguf";
+  if (f->has("tokenizer.ggml.model")) impl->tokenizer = make_gguf_tokenizer(*f);
+  const bool vocab_only = f->tensors().empty();
+  if (vocab_only || options.tokenizer_only) {
+    if (!impl->tokenizer) throw Error(ErrorKind::kFormat, path + ": GGUF file has neither tensors nor a tokenizer");
+    if (!vocab_only) impl->config = gguf_model_config(*f);
+    impl->config.arch = f->get_string("general.architecture", "unknown");
+    impl->config.n_vocab = impl->tokenizer->vocab_size();
+    impl->has_weights = false;
+  } else {
+    GgufModel g = load_gguf_model(f);
+    impl->config = g.config;
+    impl->weights = std::move(g.weights);
+    impl->has_weights = true;
+    if (impl->tokenizer && impl->tokenizer->vocab_size() > impl->config.n_vocab) {
+      throw Error(ErrorKind::kFormat, path + ": tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                          " tokens but token_embd.weight only " + std::to_string(impl->config.n_vocab));
+    }
+  }
+  return std::make_shared<const Model>(std::move(impl));
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
@@ -86,9 +116,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     return std::make_shared<const Model>(std::move(impl));
   }
   auto file = std::make_shared<const MappedFile>(path);
-  if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) {
-    throw Error(ErrorKind::kUnsupported, path + ": GGUF files are not supported yet");
-  }
+  if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) return load_gguf(path, options);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->format = "llama2c";

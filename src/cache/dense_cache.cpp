@@ -7,8 +7,8 @@
 
 namespace sinkstream {
 
-DenseCache::DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots)
-    : KvCache(n_layer, kv_dim, initial_slots > 0 ? initial_slots : 1) {}
+DenseCache::DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots, bool f16)
+    : KvCache(n_layer, kv_dim, initial_slots > 0 ? initial_slots : 1, f16) {}
 
 KvPlacement DenseCache::append(int64_t pos) {
   if (pos != n_) {

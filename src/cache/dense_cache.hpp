@@ -11,7 +11,7 @@ namespace sinkstream {
 
 class DenseCache final : public KvCache {
  public:
-  DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots);
+  DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots, bool f16 = false);
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }

@@ -16,7 +16,7 @@ namespace sinkstream {
 
 class DiscardCache final : public KvCache {
  public:
-  DiscardCache(int32_t n_layer, int32_t kv_dim, int32_t keep, int32_t discard);
+  DiscardCache(int32_t n_layer, int32_t kv_dim, int32_t keep, int32_t discard, bool f16 = false);
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override;

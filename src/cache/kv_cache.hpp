@@ -35,7 +35,8 @@ using KeyRotator = std::function<void(float* k, int64_t pos)>;
 
 class KvCache {
  public:
-  KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots);
+  // f16: store K and V as IEEE half floats (halves the cache's memory and traffic).
+  KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots, bool f16 = false);
   virtual ~KvCache() = default;
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
@@ -67,13 +68,18 @@ class KvCache {
   int32_t kv_dim() const { return kv_dim_; }
   int32_t n_slots() const { return n_slots_; }
 
+  bool is_f16() const { return f16_; }
+  // f32 storage (only when !is_f16()): one slot's [kv_dim] key / value.
   float* k(int32_t layer, int32_t slot) { return k_.data() + offset(layer, slot); }
   float* v(int32_t layer, int32_t slot) { return v_.data() + offset(layer, slot); }
   const float* k(int32_t layer, int32_t slot) const { return k_.data() + offset(layer, slot); }
   const float* v(int32_t layer, int32_t slot) const { return v_.data() + offset(layer, slot); }
+  // f16 storage (only when is_f16()).
+  const uint16_t* k16(int32_t layer, int32_t slot) const { return k16_.data() + offset(layer, slot); }
+  const uint16_t* v16(int32_t layer, int32_t slot) const { return v16_.data() + offset(layer, slot); }
   // Position each slot's key was rotated at ([n_slots]).
   const int64_t* slot_pos() const { return slot_pos_.data(); }
-  size_t bytes() const { return (k_.size() + v_.size()) * sizeof(float); }
+  size_t bytes() const { return (k_.size() + v_.size()) * sizeof(float) + (k16_.size() + v16_.size()) * 2; }
 
  protected:
   // The policy's own indices (ring heads, counters), for save/load.
@@ -90,7 +96,9 @@ class KvCache {
            static_cast<size_t>(kv_dim_);
   }
   int32_t n_layer_, kv_dim_, n_slots_;
-  std::vector<float> k_, v_;        // [n_layer][n_slots][kv_dim]
+  bool f16_;
+  std::vector<float> k_, v_;        // [n_layer][n_slots][kv_dim] when f32
+  std::vector<uint16_t> k16_, v16_; // [n_layer][n_slots][kv_dim] when f16
   std::vector<int64_t> slot_pos_;   // [n_slots]
 };
 

@@ -9,7 +9,7 @@
 
 namespace sinkstream {
 
-std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk) {
+std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16) {
   const bool evicting = p.kind == CachePolicy::Kind::kWindow || p.kind == CachePolicy::Kind::kSink ||
                         p.kind == CachePolicy::Kind::kDiscard;
   if (evicting && c.positions == PositionKind::kLearned) {
@@ -19,15 +19,15 @@ std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, 
   }
   switch (p.kind) {
     case CachePolicy::Kind::kDense:
-      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), std::max(64, std::min(c.n_ctx_train, 4096)));
+      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), std::max(64, std::min(c.n_ctx_train, 4096)), kv_f16);
     case CachePolicy::Kind::kRecompute:
-      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), p.window);
+      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), p.window, kv_f16);
     case CachePolicy::Kind::kWindow:
-      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), 0, p.window, max_chunk);
+      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), 0, p.window, max_chunk, kv_f16);
     case CachePolicy::Kind::kSink:
-      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), p.sinks, p.window, max_chunk);
+      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), p.sinks, p.window, max_chunk, kv_f16);
     case CachePolicy::Kind::kDiscard:
-      return std::make_unique<DiscardCache>(c.n_layer, c.kv_dim(), p.sinks, p.discard);
+      return std::make_unique<DiscardCache>(c.n_layer, c.kv_dim(), p.sinks, p.discard, kv_f16);
   }
   throw Error(ErrorKind::kInvalidArg, "unknown cache policy");
 }

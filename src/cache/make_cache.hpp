@@ -13,6 +13,6 @@ namespace sinkstream {
 // max_chunk: the largest prefill chunk the caller will append at once.
 // Throws sinkstream::Error when the model cannot use the policy (learned
 // absolute positions with window/sink/discard).
-std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk);
+std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16);
 
 }  // namespace sinkstream

@@ -155,6 +155,8 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   aa.cache = &cache;
+  aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
+  aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
   std::vector<cpu::QueryView> views(s.views.begin(), s.views.begin() + T);
   cpu::attention(aa, views, s.att.data(), pool);

@@ -15,6 +15,7 @@ struct LayerWeights {
   TensorView wq, wk, wv, wo;          // (q_dim, n_embd), (kv_dim, n_embd) x2, (n_embd, q_dim)
   TensorView bq, bk, bv, bo;          // optional biases
   TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
+  TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
   TensorView ffn_norm, ffn_norm_b;    // [n_embd]
   TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   TensorView ffn_down;                // (n_embd, n_ff)

@@ -21,6 +21,53 @@ int utf8_expected_length(unsigned char lead) {
   return 0;
 }
 
+char32_t utf8_decode(std::string_view text, size_t& i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  const int need = utf8_expected_length(lead);
+  if (need == 1) {
+    ++i;
+    return lead;
+  }
+  if (need == 0 || i + static_cast<size_t>(need) > text.size()) {
+    ++i;
+    return kInvalidCodePoint;
+  }
+  char32_t cp = lead & (0x7F >> need);
+  for (int k = 1; k < need; ++k) {
+    const auto c = static_cast<unsigned char>(text[i + static_cast<size_t>(k)]);
+    if ((c & 0xC0) != 0x80) {
+      ++i;
+      return kInvalidCodePoint;
+    }
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  static constexpr char32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[need] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return kInvalidCodePoint;
+  }
+  i += static_cast<size_t>(need);
+  return cp;
+}
+
+void utf8_append(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
 namespace {
 const char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 

@@ -17,7 +17,9 @@ std::shared_ptr<const Model> stories() {
 
 SessionOptions sampled(const std::string& policy) {
   SessionOptions o;
-  o.cache = CachePolicy::parse(policy);
+  const bool f16 = policy.size() > 4 && policy.substr(policy.size() - 4) == "+f16";
+  o.cache = CachePolicy::parse(f16 ? policy.substr(0, policy.size() - 4) : policy);
+  o.kv_f16 = f16;
   o.threads = 1;
   o.batch = 8;
   o.sampler.temperature = 0.9f;
@@ -62,7 +64,8 @@ TEST_P(StateRoundTrip, ContinuationEqualsNeverStopping) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, StateRoundTrip,
-                         ::testing::Values("sink:4:60", "window:64", "discard:4:30", "dense", "recompute:32"));
+                         ::testing::Values("sink:4:60", "window:64", "discard:4:30", "dense", "recompute:32",
+                                           "sink:4:60+f16"));
 
 class StateCorruption : public ::testing::Test {
  protected:
@@ -111,6 +114,10 @@ TEST_F(StateCorruption, WrongVersion) {
 
 TEST_F(StateCorruption, OtherPolicyIsRefused) {
   EXPECT_NE(load_error(good_, "window:64").find("saved with cache sink:4:60"), std::string::npos);
+}
+
+TEST_F(StateCorruption, OtherKvTypeIsRefused) {
+  EXPECT_NE(load_error(good_, "sink:4:60+f16").find("saved with f32 KV"), std::string::npos);
 }
 
 TEST_F(StateCorruption, MissingFile) {

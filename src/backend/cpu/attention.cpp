@@ -4,12 +4,15 @@
 #include <cmath>
 #include <limits>
 
+#include "core/f16.hpp"
+
 namespace sinkstream::cpu {
 
 void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, float* scores, float* o) {
   const int32_t group = a.n_head / a.n_head_kv;
   const size_t kv_off = static_cast<size_t>(h / group) * static_cast<size_t>(a.head_dim);
   const int64_t* key_pos = a.cache->slot_pos();
+  const bool f16 = a.cache->is_f16();
   size_t j = 0;
   float mx = -std::numeric_limits<float>::infinity();
   for (int32_t si = 0; si < qv.n_spans; ++si) {
@@ -17,9 +20,14 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
     const float* q = qv.q[si] + static_cast<size_t>(h) * static_cast<size_t>(a.head_dim);
     for (int32_t t = 0; t < s.count; ++t) {
       const int32_t slot = s.slot_begin + t;
-      const float* k = a.cache->k(a.layer, slot) + kv_off;
       float dot = 0.0f;
-      for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * k[d];
+      if (f16) {
+        const uint16_t* k = a.cache->k16(a.layer, slot) + kv_off;
+        for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * f16_to_f32(k[d]);
+      } else {
+        const float* k = a.cache->k(a.layer, slot) + kv_off;
+        for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * k[d];
+      }
       float sc = dot * a.scale;
       if (a.alibi_slopes != nullptr) sc -= a.alibi_slopes[h] * static_cast<float>(s.q_rot_pos - key_pos[slot]);
       scores[j++] = sc;
@@ -42,8 +50,13 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
     const KvSpan& s = qv.spans[si];
     for (int32_t t = 0; t < s.count; ++t) {
       const float p = scores[j++] * inv;
-      const float* v = a.cache->v(a.layer, s.slot_begin + t) + kv_off;
-      for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * v[d];
+      if (f16) {
+        const uint16_t* v = a.cache->v16(a.layer, s.slot_begin + t) + kv_off;
+        for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * f16_to_f32(v[d]);
+      } else {
+        const float* v = a.cache->v(a.layer, s.slot_begin + t) + kv_off;
+        for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * v[d];
+      }
     }
   }
 }
