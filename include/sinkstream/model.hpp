@@ -41,6 +41,8 @@ class Model {
 
   // Internal: the weight views for the forward pass.
   const ModelWeights& weights() const;
+  // Internal: the vocabulary as GGUF tokenizer metadata (for convert/quantize), or null.
+  const struct VocabData* vocab_data() const;
 
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);

@@ -12,6 +12,8 @@
 #include "model/weights.hpp"
 #include "sinkstream/error.hpp"
 #include "tokenizer/llama2c_tokenizer.hpp"
+#include "tokenizer/llama2c_vocab.hpp"
+#include "tokenizer/vocab_data.hpp"
 
 namespace sinkstream {
 
@@ -22,6 +24,7 @@ struct Model::Impl {
   ModelWeights weights;
   bool has_weights = false;
   std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<VocabData> vocab;  // GGUF-style description of the tokenizer, when known
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -33,6 +36,7 @@ bool Model::has_weights() const { return impl_->has_weights; }
 const std::string& Model::path() const { return impl_->path; }
 const std::string& Model::format() const { return impl_->format; }
 const ModelWeights& Model::weights() const { return impl_->weights; }
+const VocabData* Model::vocab_data() const { return impl_->vocab.get(); }
 
 const Tokenizer& Model::tokenizer() const {
   if (!impl_->tokenizer) {
@@ -75,7 +79,10 @@ std::shared_ptr<const Model> load_gguf(const std::string& path, const LoadOption
   auto impl = std::make_unique<Model::Impl>();
   impl->path = path;
   impl->format = "gguf";
-  if (f->has("tokenizer.ggml.model")) impl->tokenizer = make_gguf_tokenizer(*f);
+  if (f->has("tokenizer.ggml.model")) {
+    impl->vocab = std::make_unique<VocabData>(vocab_from_gguf(*f));
+    impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+  }
   const bool vocab_only = f->tensors().empty();
   if (vocab_only || options.tokenizer_only) {
     if (!impl->tokenizer) throw Error(ErrorKind::kFormat, path + ": GGUF file has neither tensors nor a tokenizer");
@@ -126,7 +133,11 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   impl->has_weights = !options.tokenizer_only;
   std::string tok = options.tokenizer_path;
   if (tok.empty()) tok = find_llama2c_tokenizer(path, impl->config.n_vocab);
-  if (!tok.empty()) impl->tokenizer = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
+  if (!tok.empty()) {
+    auto t = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
+    impl->vocab = std::make_unique<VocabData>(vocab_from_llama2c(*t));
+    impl->tokenizer = std::move(t);
+  }
   return std::make_shared<const Model>(std::move(impl));
 }
 

@@ -159,6 +159,12 @@ void Archive::add_file(const uint8_t* base, size_t size, const std::string& name
       index_.emplace(key, std::numeric_limits<size_t>::max());  // reserved for duplicate detection
       continue;
     }
+    // Readers use the data in place as float / half arrays, so it must be aligned for its
+    // element type (HF writers pad the header to a multiple of 8, which guarantees it).
+    if ((8 + n + begin) % esize != 0) {
+      fail(name, ctx + "data at file offset " + std::to_string(8 + n + begin) + " is not " + std::to_string(esize) +
+                     "-byte aligned (header not padded); re-save the file");
+    }
     Tensor t;
     t.name = key;
     t.type = type;

@@ -11,6 +11,8 @@
 // tensors overlapping, no duplicate names across shards, shard names plain file
 // names in the index's folder. Tensors of dtypes other than F32/F16/BF16 are
 // validated but not exposed: find() throws kUnsupported naming the tensor and dtype.
+// Supported tensors must start at a file offset aligned to their element size (true
+// for files whose header is padded to 8 bytes, as every HF writer does).
 // Errors are sinkstream::Error (kFormat / kIo / kUnsupported) naming the file and tensor.
 #pragma once
 
@@ -34,7 +36,7 @@ struct Tensor {
   std::string name;
   DType type = DType::kF32;
   std::vector<int64_t> shape;  // as in the file: row-major, shape[0] = rows (outermost); [] = scalar
-  const void* data = nullptr;  // inside the owning mapping; aligned as the file aligns it (HF pads to 8)
+  const void* data = nullptr;  // inside the owning mapping; aligned to the element size
   size_t bytes = 0;            // numel * element size
   std::string file;            // file holding the data (for error messages)
 

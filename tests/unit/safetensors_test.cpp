@@ -155,6 +155,16 @@ TEST(Safetensors, HostileHeaders) {
                         d16),
                   "overlaps");
   EXPECT_ST_ERROR(image(R"({"__metadata__":{"n":1}})", d16), "not a string");
+  EXPECT_ST_ERROR(image(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", d16), "4-byte aligned");
+  ByteBuilder unpadded;  // header of 58 bytes: data region starts at file offset 66
+  const std::string h = R"({"x":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}    )";
+  ASSERT_EQ(h.size(), 58u);
+  unpadded.u64(h.size()).raw(h).u16(0x3C00);
+  EXPECT_NO_THROW(safetensors::Archive::parse(unpadded.b.data(), unpadded.b.size()));  // 66 % 2 == 0
+  const std::string h2 = R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}   )";  // 57 bytes -> offset 65
+  ByteBuilder odd;
+  odd.u64(h2.size()).raw(h2).f32(1.0f);
+  EXPECT_ST_ERROR(odd.b, "aligned");
   EXPECT_ST_ERROR(image(R"({"__metadata__":[]})", d16), "__metadata__");
   // Empty tensors (a zero dim) take no bytes and may share an offset.
   const auto ok = image(R"({"e":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},)"
