@@ -215,9 +215,10 @@ def measure_all(model, data, bos, log=print, n_streams=8, stream_len=2500, skip_
     dev = next(model.parameters()).device
     t0 = time.time()
     res = {"variant": model.cfg.variant, "params": model.n_params()}
-    res["heldout_loss"] = window_loss(model, data["heldout"], bos)
-    res["train_loss"] = window_loss(model, data["train"], bos)
-    res.update(attention_stats(model, data["heldout_stream"] if "heldout_stream" in data else data["heldout"], bos))
+    seq = model.cfg.max_seq - 8            # the training length
+    res["heldout_loss"] = window_loss(model, data["heldout"], bos, seq)
+    res["train_loss"] = window_loss(model, data["train"], bos, seq)
+    res.update(attention_stats(model, data["heldout"], bos, seq))
     log("%s: heldout %.4f train %.4f sink_rate %.3f max_first %.3f max_act_ratio %.0f (%.1fs)" %
         (model.cfg.variant, res["heldout_loss"], res["train_loss"], res["sink_rate"],
          res["max_first_mass"], res["max_act_ratio"], time.time() - t0))

@@ -26,7 +26,7 @@ T_START = time.time()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SEP = "\x1e\n"
-PART = 15 * 1024 * 1024
+PART_MAX = 16 * 1024 * 1024 - 4096     # device transfer limit: 16 MiB per file
 
 
 def log(*a):
@@ -43,10 +43,12 @@ def read_docs(path):
 
 def split_file(path, out_dir):
     data = Path(path).read_bytes()
+    n = max(1, -(-len(data) // PART_MAX))
+    size = -(-len(data) // n)
     parts = []
-    for i in range(0, len(data), PART):
-        p = Path(out_dir) / ("%s.part%d" % (Path(path).name, i // PART))
-        p.write_bytes(data[i:i + PART])
+    for i in range(n):
+        p = Path(out_dir) / ("%s.part%d" % (Path(path).name, i))
+        p.write_bytes(data[i * size:(i + 1) * size])
         parts.append(p.name)
     return parts
 
@@ -98,7 +100,7 @@ def prepare(args, res):
         (tr.size, he.size, stream.size, tb / tr.size))
     # the GGUF metadata must reproduce HF's ids: check with the pure-Python encoder
     bpe = T.GPT2BPE.from_gguf_kv(T.kv_plain(kv))
-    sample = [d[:20000] for d in held_docs[:40]] + T.TEST_STRINGS
+    sample = [d[:10000] for d in held_docs[:30]] + T.TEST_STRINGS
     mism, total = 0, 0
     first_bad = None
     for s in sample:
