@@ -67,8 +67,13 @@ def prepare(args, res):
     assert len(held_ids) == len(held_docs), (len(held_ids), len(held_docs))
     log("corpus: %d train docs (%d chars), %d held-out docs (%d chars)" %
         (len(train_docs), sum(map(len, train_docs)), len(held_docs), sum(map(len, held_docs))))
-    tok = T.train_hf(iter(train_docs), args.vocab)
-    log("tokenizer trained: vocab %d" % tok.get_vocab_size())
+    if args.tokenizer:
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(args.tokenizer)
+        log("tokenizer loaded from %s: vocab %d" % (args.tokenizer, tok.get_vocab_size()))
+    else:
+        tok = T.train_hf(iter(train_docs), args.vocab)
+        log("tokenizer trained: vocab %d" % tok.get_vocab_size())
     tok.save(str(Path(args.out) / "tokenizer.json"))
     kv = T.gguf_tokenizer_kv_from_hf(tok)
     (work / "data").mkdir(exist_ok=True)
@@ -126,6 +131,7 @@ def main():
     ap.add_argument("--budget", type=float, default=560, help="seconds from start to finish everything")
     ap.add_argument("--post", type=float, default=120, help="seconds reserved after training")
     ap.add_argument("--vocab", type=int, default=4096)
+    ap.add_argument("--tokenizer", help="HF tokenizer.json from an earlier run (instead of training one)")
     ap.add_argument("--train-args", default="", help="extra train.py arguments")
     ap.add_argument("--stream-len", type=int, default=2500)
     ap.add_argument("--streams", type=int, default=8)
@@ -171,7 +177,7 @@ def main():
         log("exported %s: %d bytes" % (g, n))
     save()
     res["results"] = {}
-    for v in ("softmax", "sink-token", "softmax1", "sink-logit", "gate"):
+    for v in [v for v in ("softmax", "sink-token", "softmax1", "sink-logit", "gate") if v in models]:
         left = T_START + a.budget - time.time()
         skip = left < 25
         if skip:

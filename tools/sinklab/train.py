@@ -213,7 +213,7 @@ def train(args, meta, data, device, deadline=None, log_every=50):
             for v, m in models.items():
                 hl, mass = quick_eval(m, ex, ey, device, amp)
                 s = sink_summary(mass)
-                hist[v].append({"step": step, "tokens": step * tokens_per_step, "train_loss_ema": ema[v],
+                hist[v].append({"step": step, "tokens": args.tokens_before + step * tokens_per_step, "train_loss_ema": ema[v],
                                 "heldout_loss": hl, **s})
             log("eval step %d: " % step + "  ".join(
                 "%s hl %.3f sr %.3f mx %.2f" % (v, h[-1]["heldout_loss"], h[-1]["sink_rate"],
@@ -222,7 +222,8 @@ def train(args, meta, data, device, deadline=None, log_every=50):
             log("past the deadline: stopping at step %d" % step)
             break
     for v, m in models.items():
-        m.train_info = {"steps": step, "tokens_seen": step * tokens_per_step, "batch": args.batch,
+        m.train_info = {"steps": step, "tokens_seen": args.tokens_before + step * tokens_per_step,
+                        "tokens_this_run": step * tokens_per_step, "batch": args.batch,
                         "seq": args.seq, "lr": args.lr, "wd": args.wd, "warmup": args.warmup,
                         "train_seconds": time.time() - t0}
     return models, hist, opts
@@ -254,6 +255,8 @@ def parse_args(argv=None):
     ap.add_argument("--no-amp", action="store_true")
     ap.add_argument("--init-from", default=None,
                     help="checkpoint .pt or .gguf to start from; '{variant}' is replaced")
+    ap.add_argument("--tokens-before", type=int, default=0,
+                    help="tokens the --init-from model had already seen (for the history)")
     ap.add_argument("--export", default="f32", choices=["f32", "f16", "none"])
     a = ap.parse_args(argv)
     a.variants = list(VARIANTS) if a.variants == "all" else a.variants.split(",")
