@@ -29,7 +29,8 @@ namespace sinkstream::cli {
 namespace {
 
 struct PplArgs {
-  std::string model, tokenizer, text, ids, cache, nll_out, plot, json;
+  std::string model, tokenizer, text, ids, cache, nll_out, json;
+  std::vector<std::string> plots;
   int64_t tokens = 0;
   int64_t bucket = 1000;
   int batch = 64;
@@ -93,16 +94,17 @@ Runner add_ppl(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--nll-out", a->nll_out,
                   "Write per-token natural-log NLL as CSV: token position, then one column per policy");
-  cmd->add_option("--plot", a->plot,
+  cmd->add_option("--plot", a->plots,
                   "Draw log-perplexity (moving average) against token position, one line per policy; "
-                  "the format follows the extension: .png or .svg");
+                  "the format follows the extension: .png or .svg (repeat --plot for both)")
+      ->allow_extra_args(false);
   cmd->add_option("--json", a->json, "Write a machine-readable summary (per policy: perplexity, buckets, tokens/s)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
 
   return [a]() {
     const std::vector<CachePolicy> policies = parse_policy_list(a->cache);
-    if (!a->plot.empty()) plot::check_plot_path(a->plot);
+    for (const auto& p : a->plots) plot::check_plot_path(p);
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->model, lo);
@@ -150,8 +152,8 @@ Runner add_ppl(CLI::App& app) {
     std::fflush(stdout);
     if (!a->nll_out.empty()) write_nll_csv(a->nll_out, NllColumns{names, nll});
     if (!a->json.empty()) write_text(a->json, ppl_json(table, runs, info));
-    if (!a->plot.empty()) {
-      save_ppl_plot(runs, std::filesystem::path(a->model).filename().string(), static_cast<size_t>(a->bucket), a->plot);
+    for (const auto& p : a->plots) {
+      save_ppl_plot(runs, std::filesystem::path(a->model).filename().string(), static_cast<size_t>(a->bucket), p);
     }
     return 0;
   };

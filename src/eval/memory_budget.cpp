@@ -23,8 +23,8 @@ double cache_bytes_needed(const ModelConfig& c, const CachePolicy& p, int64_t n_
   double slots = 0;
   switch (p.kind) {
     case CachePolicy::Kind::kDense: {
-      // Doubling growth: the next power of two >= n_tokens (at least the initial 64).
-      double s = 64;
+      // Starts at the trained context (64..4096 slots), doubles until the stream fits.
+      double s = static_cast<double>(std::max(64, std::min(c.n_ctx_train, 4096)));
       while (s < static_cast<double>(n_tokens)) s *= 2;
       slots = s;
       break;
