@@ -105,6 +105,10 @@ Runner add_ppl(CLI::App& app) {
   return [a]() {
     const std::vector<CachePolicy> policies = parse_policy_list(a->cache);
     for (const auto& p : a->plots) plot::check_plot_path(p);
+    for (const std::string* out : {&a->nll_out, &a->json}) {
+      if (!out->empty()) ensure_writable(*out);
+    }
+    for (const auto& p : a->plots) ensure_writable(p);
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->model, lo);
