@@ -78,7 +78,7 @@ Runner add_passkey(CLI::App& app) {
     for (const auto& p : o.policies) {
       check_cache_fits(model->config(), p, a->length + o.max_new, a->batch, false, 0.0, physical_memory_bytes());
     }
-    ProgressReporter progress("sinkstream passkey");
+    ProgressReporter progress("sinkstream passkey", "prompts");
     o.progress = [&progress](const PasskeyProgress& p) { progress.update(p.policy, p.done, p.total, p.seconds); };
     const PasskeyResult r = run_passkey(model, o);
     const std::string name = std::filesystem::path(a->model).filename().string();
