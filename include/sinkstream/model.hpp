@@ -23,7 +23,8 @@ struct ModelWeights;  // src/model/weights.hpp
 
 class Model {
  public:
-  // Detects the format from the path: llama2.c checkpoint (.bin). Throws sinkstream::Error.
+  // Detects the format from the path: llama2.c checkpoint (.bin) or Hugging Face
+  // folder (config.json + safetensors; format() "hf"). Throws sinkstream::Error.
   static std::shared_ptr<const Model> load(const std::string& path, const LoadOptions& options = {});
 
   ~Model();
@@ -40,6 +41,8 @@ class Model {
 
   // Internal: the weight views for the forward pass.
   const ModelWeights& weights() const;
+  // Internal: the vocabulary as GGUF tokenizer metadata (for convert/quantize), or null.
+  const struct VocabData* vocab_data() const;
 
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sinkstream {
 
@@ -21,7 +22,28 @@ enum class PositionKind {
 };
 
 enum class NormKind { kRms, kLayer };
-enum class FfnKind { kSwiGlu, kGelu };
+enum class FfnKind {
+  kSwiGlu,   // down(silu(gate(x)) * up(x))
+  kGelu,     // down(gelu_tanh(up(x))): GPT-2 "gelu_new"
+  kGeluErf,  // down(gelu_erf(up(x))): exact GELU, NeoX/Falcon/MPT "gelu"
+};
+
+// How RoPE frequencies are rescaled for context extension.
+enum class RopeScalingKind {
+  kNone,
+  kLinear,  // positions divided by factor (every frequency / factor)
+  kLlama3,  // Llama 3.1: low frequencies / factor, high kept, a smooth band between
+  kFactors, // explicit per-pair divisors (GGUF rope_freqs.weight, as llama.cpp writes for Llama 3.1+)
+};
+
+struct RopeScaling {
+  RopeScalingKind kind = RopeScalingKind::kNone;
+  double factor = 1.0;
+  double low_freq_factor = 1.0;           // llama3
+  double high_freq_factor = 4.0;          // llama3
+  int64_t original_context = 8192;        // llama3: original_max_position_embeddings
+  std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
+};
 
 struct ModelConfig {
   std::string arch = "llama";    // architecture family name, as in GGUF general.architecture
@@ -41,6 +63,19 @@ struct ModelConfig {
   int32_t n_rot = 0;             // rotated dims per head (== head_dim unless partial rotary)
   RopeLayout rope_layout = RopeLayout::kInterleaved;
   bool tied_embeddings = true;   // classifier shares the token embedding matrix
+  RopeScaling rope_scaling;      // frequency rescaling (none for llama2.c)
+
+  // Block structure. Sequential (default): x += Attn(N1(x)); x += FFN(N2(x)).
+  // Parallel: x += Attn(N1(x)) + FFN(N2(x)), with N2 == N1 when the layer has
+  // no ffn_norm (Falcon-7B's single input_layernorm).
+  bool parallel_residual = false;
+  bool attn_bias = false;        // q/k/v (and maybe o) projections have biases
+  bool ffn_bias = false;         // feed-forward projections have biases
+  bool qk_norm = false;          // per-head RMSNorm of q and k before RoPE (Qwen3)
+  float alibi_max_bias = 8.0f;   // ALiBi: slope_h = 2^(-max_bias * (h+1) / n_pow2) (MPT style)
+  float attn_scale = 0.0f;       // score scale; 0 = 1/sqrt(head_dim)
+  int32_t sliding_window = 0;    // the model's own attention window (Mistral); 0 = none. Informational:
+                                 // the cache policy decides what a query sees.
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)

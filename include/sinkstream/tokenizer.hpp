@@ -15,6 +15,18 @@ class Tokenizer {
   // UTF-8 text -> ids. add_bos prepends the BOS id when the tokenizer has one.
   virtual std::vector<int32_t> encode(std::string_view text, bool add_bos) const = 0;
 
+  // As above; parse_special additionally turns the text of control tokens found
+  // in the input (e.g. "<|endoftext|>", "<s>") into their ids instead of
+  // encoding it as plain text. Tokenizers without special tokens ignore it.
+  virtual std::vector<int32_t> encode(std::string_view text, bool add_bos, bool parse_special) const {
+    (void)parse_special;
+    return encode(text, add_bos);
+  }
+
+  // Whether this tokenizer's model expects BOS at the start of a prompt
+  // (e.g. GGUF tokenizer.ggml.add_bos_token).
+  virtual bool add_bos_default() const { return true; }
+
   // The bytes that token `id` contributes to the output when it follows `prev`
   // (-1 at the start). May be part of a UTF-8 sequence (byte-fallback tokens):
   // feed the result to a Utf8StreamDecoder before printing.

@@ -3,11 +3,18 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/hf_model.hpp"
+#include "io/gguf.hpp"
+#include "io/gguf_model.hpp"
 #include "io/llama2c.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
+#include "tokenizer/hf_tokenizer_json.hpp"
 #include "io/mapped_file.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/error.hpp"
 #include "tokenizer/llama2c_tokenizer.hpp"
+#include "tokenizer/llama2c_vocab.hpp"
+#include "tokenizer/vocab_data.hpp"
 
 namespace sinkstream {
 
@@ -18,6 +25,7 @@ struct Model::Impl {
   ModelWeights weights;
   bool has_weights = false;
   std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<VocabData> vocab;  // GGUF-style description of the tokenizer, when known
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -29,6 +37,7 @@ bool Model::has_weights() const { return impl_->has_weights; }
 const std::string& Model::path() const { return impl_->path; }
 const std::string& Model::format() const { return impl_->format; }
 const ModelWeights& Model::weights() const { return impl_->weights; }
+const VocabData* Model::vocab_data() const { return impl_->vocab.get(); }
 
 const Tokenizer& Model::tokenizer() const {
   if (!impl_->tokenizer) {
@@ -65,6 +74,36 @@ std::string find_llama2c_tokenizer(const std::string& model_path, int32_t vocab)
   return {};
 }
 
+// GGUF: a full model, or a vocab-only file (tokenizer metadata, no tensors).
+std::shared_ptr<const Model> load_gguf(const std::string& path, const LoadOptions& options) {
+  const std::shared_ptr<const gguf::File> f = gguf::File::open(path);
+  auto impl = std::make_unique<Model::Impl>();
+  impl->path = path;
+  impl->format = "gguf";
+  if (f->has("tokenizer.ggml.model")) {
+    impl->vocab = std::make_unique<VocabData>(vocab_from_gguf(*f));
+    impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+  }
+  const bool vocab_only = f->tensors().empty();
+  if (vocab_only || options.tokenizer_only) {
+    if (!impl->tokenizer) throw Error(ErrorKind::kFormat, path + ": GGUF file has neither tensors nor a tokenizer");
+    if (!vocab_only) impl->config = gguf_model_config(*f);
+    impl->config.arch = f->get_string("general.architecture", "unknown");
+    impl->config.n_vocab = impl->tokenizer->vocab_size();
+    impl->has_weights = false;
+  } else {
+    GgufModel g = load_gguf_model(f);
+    impl->config = g.config;
+    impl->weights = std::move(g.weights);
+    impl->has_weights = true;
+    if (impl->tokenizer && impl->tokenizer->vocab_size() > impl->config.n_vocab) {
+      throw Error(ErrorKind::kFormat, path + ": tokenizer has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                          " tokens but token_embd.weight only " + std::to_string(impl->config.n_vocab));
+    }
+  }
+  return std::make_shared<const Model>(std::move(impl));
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
@@ -72,12 +111,24 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(ErrorKind::kIo, path + ": no such file or directory");
   if (fs::is_directory(path, ec)) {
-    throw Error(ErrorKind::kUnsupported, path + ": Hugging Face folders are not supported yet");
+    if (!is_hf_folder(path)) {
+      throw Error(ErrorKind::kUnsupported, path + ": a folder without config.json (not a Hugging Face model)");
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->format = "hf";
+    HfModel hf = load_hf_model(path);
+    impl->config = hf.config;
+    impl->weights = std::move(hf.weights);
+    impl->has_weights = !options.tokenizer_only;
+    if (fs::is_regular_file(fs::path(path) / "tokenizer.json", ec)) {
+      impl->vocab = std::make_unique<VocabData>(vocab_from_hf_tokenizer_json(path));
+      impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+    }
+    return std::make_shared<const Model>(std::move(impl));
   }
   auto file = std::make_shared<const MappedFile>(path);
-  if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) {
-    throw Error(ErrorKind::kUnsupported, path + ": GGUF files are not supported yet");
-  }
+  if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) return load_gguf(path, options);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->format = "llama2c";
@@ -87,7 +138,11 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   impl->has_weights = !options.tokenizer_only;
   std::string tok = options.tokenizer_path;
   if (tok.empty()) tok = find_llama2c_tokenizer(path, impl->config.n_vocab);
-  if (!tok.empty()) impl->tokenizer = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
+  if (!tok.empty()) {
+    auto t = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
+    impl->vocab = std::make_unique<VocabData>(vocab_from_llama2c(*t));
+    impl->tokenizer = std::move(t);
+  }
   return std::make_shared<const Model>(std::move(impl));
 }
 

@@ -63,7 +63,7 @@ void row_dequantize_ref(DType t, const void* row, float* out, int64_t n) {
 
 float row_dot_ref(DType t, const void* row, const float* x, int64_t n) {
   float acc = 0.0f;
-  if (t == DType::kF32) {  // hot path of the f32 forward; f32 rows are 4-byte aligned
+  if (t == DType::kF32 && reinterpret_cast<uintptr_t>(row) % alignof(float) == 0) {  // hot path of the f32 forward
     const float* r = static_cast<const float*>(row);
     for (int64_t i = 0; i < n; ++i) acc += r[i] * x[i];
     return acc;

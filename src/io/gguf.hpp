@@ -4,7 +4,7 @@
 //   u32 magic "GGUF", u32 version, u64 n_tensors, u64 n_kv,
 //   n_kv x { string key, u32 value_type, value },
 //   n_tensors x { string name, u32 n_dims, u64 dims[n_dims], u32 ggml_type, u64 offset },
-//   padding to general.alignment (default 32), then the tensor data section.
+//   padding to general.alignment (default 32; a power of two >= 8), then the tensor data section.
 // string = u64 length + bytes (no terminator); array = u32 elem_type, u64 count, elems.
 // Tensor offsets are relative to the start of the data section.
 //
@@ -81,7 +81,8 @@ class File {
   size_t array_size(std::string_view key) const;                   // throws if not an array
   ValueType array_type(std::string_view key) const;                // element type; throws if not an array
 
-  // Fully decoded value (nested arrays included).
+  // Fully decoded value (nested arrays included). Builds a tree of Value (about 100 bytes
+  // per element); the typed array getters above are the compact way to read big arrays.
   Value get(std::string_view key) const;
 
   std::vector<std::string> keys() const;  // in file order

@@ -16,6 +16,9 @@ constexpr uint64_t kMaxKeyLength = 65535;               // spec limit on key len
 constexpr uint64_t kMaxTensorNameLength = 256;
 constexpr uint32_t kMaxDims = 4;
 constexpr int kMaxArrayDepth = 8;                       // nested arrays; bounds the recursion
+// The GGUF spec asks for a multiple of 8; with a page-aligned mapping that keeps every
+// tensor's data aligned for its element type (f32 rows are read as floats).
+constexpr uint64_t kMinAlignment = 8;
 constexpr uint64_t kMaxAlignment = uint64_t{1} << 30;
 
 std::string quoted(std::string_view s) {
@@ -187,8 +190,8 @@ void File::parse_all() {
   if (const Entry* a = find("general.alignment")) {
     if (!value_type_is_int(a->type)) fail("key 'general.alignment'", "must be an integer");
     const int64_t v = get_int("general.alignment");
-    if (v <= 0 || static_cast<uint64_t>(v) > kMaxAlignment || (v & (v - 1)) != 0) {
-      fail("key 'general.alignment'", "alignment " + std::to_string(v) + " is not a power of two in [1, 2^30]");
+    if (v < static_cast<int64_t>(kMinAlignment) || static_cast<uint64_t>(v) > kMaxAlignment || (v & (v - 1)) != 0) {
+      fail("key 'general.alignment'", "alignment " + std::to_string(v) + " is not a power of two in [8, 2^30]");
     }
     alignment_ = static_cast<uint64_t>(v);
   }

@@ -59,14 +59,15 @@ uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 }  // namespace
 
 Writer::Writer(uint64_t alignment) : alignment_(alignment) {
-  if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > (uint64_t{1} << 30)) {
+  if (alignment < 8 || (alignment & (alignment - 1)) != 0 || alignment > (uint64_t{1} << 30)) {
     throw Error(ErrorKind::kInvalidArg, "gguf writer: alignment " + std::to_string(alignment) +
-                                            " is not a power of two in [1, 2^30]");
+                                            " is not a power of two in [8, 2^30]");
   }
   if (alignment != kDefaultAlignment) set_u32("general.alignment", static_cast<uint32_t>(alignment));
 }
 
 void Writer::set(const std::string& key, Value v) {
+  if (key.size() > 65535) throw Error(ErrorKind::kInvalidArg, "gguf writer: key longer than 65535 bytes");
   check_value(key, v, 0);
   if (key == "general.alignment") {
     if (v.type != ValueType::kU32 || v.u != alignment_) {

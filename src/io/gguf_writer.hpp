@@ -16,7 +16,7 @@ namespace sinkstream::gguf {
 
 class Writer {
  public:
-  // alignment: a power of two (throws kInvalidArg otherwise).
+  // alignment: a power of two in [8, 2^30] (throws kInvalidArg otherwise).
   explicit Writer(uint64_t alignment = 32);
 
   // Adds or replaces a key (keys keep their first insertion order). Arrays must be

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "backend/cpu/ops.hpp"
+#include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -11,7 +12,9 @@ namespace sinkstream {
 ForwardScratch::ForwardScratch(const ModelConfig& c)
     : cfg(&c),
       rope_cos(static_cast<size_t>(std::max(1, c.n_rot / 2))),
-      rope_sin(static_cast<size_t>(std::max(1, c.n_rot / 2))) {
+      rope_sin(static_cast<size_t>(std::max(1, c.n_rot / 2))),
+      rope_freq(rope_frequencies(c)),
+      alibi(c.positions == PositionKind::kAlibi ? alibi_slopes(c) : std::vector<float>()) {
   reserve(1);
 }
 
@@ -42,14 +45,22 @@ namespace blocks {
 
 namespace {
 
-// Rotates n_heads head vectors of `vec` at `pos` (scratch angle buffers in s).
-void rope_heads(const ModelConfig& c, std::vector<float>& cos_t, std::vector<float>& sin_t, float* vec,
-                int32_t n_heads, int64_t pos) {
-  cpu::rope_angles(pos, c.rope_theta, c.n_rot, cos_t.data(), sin_t.data());
+// Rotates n_heads head vectors of `vec` at `pos` (scratch angle buffers and the
+// frequency table in s).
+void rope_heads(const ModelConfig& c, ForwardScratch& s, float* vec, int32_t n_heads, int64_t pos) {
+  std::vector<float>& cos_t = s.rope_cos;
+  std::vector<float>& sin_t = s.rope_sin;
+  cpu::rope_angles_freq(pos, s.rope_freq.data(), c.n_rot / 2, cos_t.data(), sin_t.data());
   for (int32_t h = 0; h < n_heads; ++h) {
     cpu::rope_apply(vec + static_cast<size_t>(h) * static_cast<size_t>(c.head_dim), c.n_rot, c.rope_layout,
                     cos_t.data(), sin_t.data());
   }
+}
+
+// Per-head RMSNorm in place: vec [n_vecs][head_dim], weight [head_dim] (Qwen3 q/k norm).
+void head_norm(const ModelConfig& c, const TensorView& weight, float* vec, int64_t n_vecs) {
+  const int64_t hd = c.head_dim;
+  for (int64_t i = 0; i < n_vecs; ++i) cpu::rmsnorm(vec + i * hd, vec + i * hd, weight.f32(), hd, c.norm_eps);
 }
 
 }  // namespace
@@ -57,6 +68,22 @@ void rope_heads(const ModelConfig& c, std::vector<float>& cos_t, std::vector<flo
 void embed(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, std::span<const int32_t> tokens) {
   for (size_t t = 0; t < tokens.size(); ++t) {
     cpu::embedding_row(w.tok_embd, tokens[t], s.x.data() + t * static_cast<size_t>(c.n_embd));
+  }
+}
+
+void add_learned_positions(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, int64_t pos0, int64_t T) {
+  const TensorView& table = w.pos_embd;
+  if (pos0 < 0 || pos0 + T > table.rows) {
+    throw Error(ErrorKind::kRange, "position " + std::to_string(pos0 + T - 1) + " is past the model's " +
+                                       std::to_string(table.rows) +
+                                       " learned positions (" + table.name +
+                                       "): use a dense or recompute cache within the trained context");
+  }
+  const size_t D = static_cast<size_t>(c.n_embd);
+  std::vector<float> row(D);
+  for (int64_t t = 0; t < T; ++t) {
+    cpu::embedding_row(table, pos0 + t, row.data());
+    add_rows(s.x.data() + static_cast<size_t>(t) * D, row.data(), c.n_embd);
   }
 }
 
@@ -104,10 +131,12 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   cpu::matmul(L.wq, in, s.q.data(), T, pool, &L.bq);
   cpu::matmul(L.wk, in, s.k.data(), T, pool, &L.bk);
   cpu::matmul(L.wv, in, s.v.data(), T, pool, &L.bv);
+  if (!L.q_norm.empty()) head_norm(c, L.q_norm, s.q.data(), T * c.n_head);
+  if (!L.k_norm.empty()) head_norm(c, L.k_norm, s.k.data(), T * c.n_head_kv);
 
   const bool rope = c.positions == PositionKind::kRope;
   const KeyRotator rotate = rope ? KeyRotator([&](float* kk, int64_t pos) {
-    rope_heads(c, s.rope_cos, s.rope_sin, kk, c.n_head_kv, pos);
+    rope_heads(c, s, kk, c.n_head_kv, pos);
   })
                                  : KeyRotator();
   for (int64_t t = 0; t < T; ++t) {
@@ -116,7 +145,7 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
     for (size_t qi = 0; qi < s.qpos[ti].size(); ++qi) {
       float* dst = s.qrot[ti].data() + qi * QD;
       std::copy_n(s.q.data() + ti * QD, QD, dst);
-      if (rope) rope_heads(c, s.rope_cos, s.rope_sin, dst, c.n_head, s.qpos[ti][qi]);
+      if (rope) rope_heads(c, s, dst, c.n_head, s.qpos[ti][qi]);
     }
   }
   cpu::AttentionArgs aa;
@@ -124,10 +153,11 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   aa.n_head = c.n_head;
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
-  aa.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   aa.cache = &cache;
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
+  if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
   std::vector<cpu::QueryView> views(s.views.begin(), s.views.begin() + T);
   cpu::attention(aa, views, s.att.data(), pool);
   cpu::matmul(L.wo, s.att.data(), s.proj.data(), T, pool, &L.bo);
@@ -140,11 +170,40 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, Fo
     cpu::matmul(L.ffn_gate, in, s.hb.data(), T, pool);
     cpu::matmul(L.ffn_up, in, s.hb2.data(), T, pool, &L.ffn_up_b);
     for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::silu(s.hb[i]) * s.hb2[i];
-  } else {
+  } else if (c.ffn == FfnKind::kGelu) {
     cpu::matmul(L.ffn_up, in, s.hb.data(), T, pool, &L.ffn_up_b);
     for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::gelu(s.hb[i]);
+  } else {
+    cpu::matmul(L.ffn_up, in, s.hb.data(), T, pool, &L.ffn_up_b);
+    for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::gelu_erf(s.hb[i]);
   }
   cpu::matmul(L.ffn_down, s.hb.data(), s.proj.data(), T, pool, &L.ffn_down_b);
+}
+
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+                      ForwardScratch& s, int64_t T) {
+  const int64_t n = T * c.n_embd;
+  norm_rows(c, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
+  attention_block(c, L, l, cache, pool, s, s.xb.data(), T);
+  add_rows(s.x.data(), s.proj.data(), n);
+  norm_rows(c, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
+  ffn_block(c, L, pool, s, s.xb.data(), T);
+  add_rows(s.x.data(), s.proj.data(), n);
+}
+
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+                    ForwardScratch& s, int64_t T) {
+  const int64_t n = T * c.n_embd;
+  norm_rows(c, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
+  const float* ffn_in = s.xb.data();
+  if (!L.ffn_norm.empty()) {
+    norm_rows(c, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb2.data(), T);  // from x before the attention adds
+    ffn_in = s.xb2.data();
+  }
+  attention_block(c, L, l, cache, pool, s, s.xb.data(), T);
+  add_rows(s.x.data(), s.proj.data(), n);
+  ffn_block(c, L, pool, s, ffn_in, T);
+  add_rows(s.x.data(), s.proj.data(), n);
 }
 
 void add_rows(float* x, const float* y, int64_t n) {

@@ -14,6 +14,10 @@ namespace sinkstream::blocks {
 // s.x[T][n_embd] = embedding rows of tokens[T].
 void embed(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, std::span<const int32_t> tokens);
 
+// s.x[T][n_embd] += rows pos0 .. pos0+T-1 of the learned position table w.pos_embd
+// (n_ctx_train, n_embd). Throws kRange past the table's end.
+void add_learned_positions(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, int64_t pos0, int64_t T);
+
 // out[T][n] = norm(in[T][n]) with weight (and bias for LayerNorm), per the config's norm kind.
 void norm_rows(const ModelConfig& c, const TensorView& weight, const TensorView& bias, const float* in, float* out,
                int64_t T);
@@ -29,6 +33,16 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
 // s.proj[T][n_embd] = FFN(in[T][n_embd]): SwiGLU (gate, up, down) or GELU (up, down).
 void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, ForwardScratch& s, const float* in,
                int64_t T);
+
+// One pre-norm layer on s.x[T][n_embd]: x += Attn(N1(x)); x += FFN(N2(x))
+// (llama, MPT, GPT-2, GPT-NeoX without parallel residual).
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+                      ForwardScratch& s, int64_t T);
+
+// One parallel layer on s.x[T][n_embd]: x += Attn(N1(x)) + FFN(N2(x)), where N2
+// is N1 itself when the layer has no ffn_norm (Falcon-7B) (GPT-NeoX/Pythia, Falcon).
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+                    ForwardScratch& s, int64_t T);
 
 // x[T][n] += y[T][n]
 void add_rows(float* x, const float* y, int64_t n);

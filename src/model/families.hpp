@@ -11,7 +11,11 @@ namespace sinkstream {
                       ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits, \
                       bool all_logits)
 
-SINKSTREAM_FAMILY(llama);
+SINKSTREAM_FAMILY(llama);    // llama, mistral, qwen2 (q/k/v biases), qwen3 (q/k norm): same block
+SINKSTREAM_FAMILY(gptneox);  // parallel or sequential residual, partial rotary
+SINKSTREAM_FAMILY(falcon);   // Falcon-7B: parallel attention with one LayerNorm, multi-query
+SINKSTREAM_FAMILY(mpt);      // ALiBi
+SINKSTREAM_FAMILY(gpt2);     // learned positions
 
 #undef SINKSTREAM_FAMILY
 

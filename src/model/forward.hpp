@@ -32,6 +32,8 @@ struct ForwardScratch {
   std::vector<float> proj;     // [T][n_embd] output projections
   std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
   std::vector<float> rope_cos, rope_sin;  // [n_rot/2]
+  std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
+  std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
   std::vector<KvPlacement> place;         // [T]
   // Per query: its spans and the query rotated for each distinct span position.
   std::vector<std::vector<KvSpan>> spans;          // [T][n_spans]

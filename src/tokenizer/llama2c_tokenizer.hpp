@@ -17,6 +17,7 @@ class Llama2cTokenizer final : public Tokenizer {
   // naming the file and the entry that overruns it.
   Llama2cTokenizer(const std::string& path, int32_t vocab_size);
 
+  using Tokenizer::encode;
   std::vector<int32_t> encode(std::string_view text, bool add_bos) const override;
   std::string decode_piece(int32_t prev, int32_t id) const override;
   int32_t vocab_size() const override { return static_cast<int32_t>(pieces_.size()); }

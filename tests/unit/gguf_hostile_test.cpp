@@ -119,7 +119,7 @@ TEST(GgufHostile, BadValueTypesAndKeys) {
 }
 
 TEST(GgufHostile, BadAlignment) {
-  for (uint32_t a : {0u, 3u, 48u}) {
+  for (uint32_t a : {0u, 1u, 3u, 4u, 48u}) {  // 1 and 4: powers of two below the spec minimum of 8
     auto b = header(0, 1);
     b.str("general.alignment").u32(4).u32(a);
     EXPECT_GGUF_ERROR(b.b, "general.alignment");

@@ -146,6 +146,7 @@ TEST(GgufRoundTrip, ArraysOfEveryTypeAndNestedArrays) {
 TEST(GgufWriter, RejectsBadInput) {
   EXPECT_THROW(gguf::Writer(0), Error);
   EXPECT_THROW(gguf::Writer(48), Error);
+  EXPECT_THROW(gguf::Writer(4), Error);  // the spec asks for a multiple of 8
   gguf::Writer w;
   EXPECT_THROW(w.set("x", Value::array(ValueType::kU8, {Value::i8(1)})), Error);
   const std::vector<uint8_t> four(4);
@@ -170,7 +171,7 @@ TEST(GgufRoundTrip, TensorsOfEveryTypeThroughAFile) {
   // Block bytes from the ggml layouts (independent of dtype.cpp): elements per block, bytes per block.
   const std::pair<int64_t, size_t> expect[] = {{1, 4},    {1, 2},    {1, 2},     {32, 34},  {32, 18}, {32, 20},
                                                {32, 22},  {32, 24},  {256, 144}, {256, 176}, {256, 210}};
-  for (uint64_t alignment : {uint64_t{32}, uint64_t{64}, uint64_t{1}}) {
+  for (uint64_t alignment : {uint64_t{32}, uint64_t{64}, uint64_t{8}}) {
     SCOPED_TRACE(alignment);
     gguf::Writer w(alignment);
     w.set_string("general.architecture", "llama");

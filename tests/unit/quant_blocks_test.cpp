@@ -120,7 +120,10 @@ TEST(QuantBlocks, Q5_K) {
   // With the 5th bit: sc*(q+16) - 0.5*m for sub-blocks 0, 2, 5, 7.
   const float high[8] = {23.0f, 17.5f, 68.0f, 34.5f, 33.0f, 1247.5f, 30.5f, 197.0f};
   const auto y = decode(DType::kQ5_K, b, 256);
-  for (int e = 0; e < 256; ++e) EXPECT_EQ(y[e], (e % 2 == 0 ? high : plain)[e / 32]) << e;
+  for (int e = 0; e < 256; ++e) {
+    const float want = e % 2 == 0 ? high[e / 32] : plain[e / 32];
+    EXPECT_EQ(y[e], want) << e;
+  }
 }
 
 TEST(QuantBlocks, Q6_K) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -198,6 +199,18 @@ TEST(Quantize, RejectsBadLengths) {
                   DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     EXPECT_TRUE(dtype_has_quantizer(t));
   }
+}
+
+TEST(RowDot, MisalignedF32RowIsReadSafely) {
+  // Found by gguf_fuzz: an f32 row at an odd address must not be read as a float*.
+  alignas(16) uint8_t buf[1 + 8] = {};
+  const float w[2] = {1.5f, -2.0f};
+  std::memcpy(buf + 1, w, 8);
+  const float x[2] = {2.0f, 1.0f};
+  EXPECT_EQ(row_dot_ref(DType::kF32, buf + 1, x, 2), 1.0f);  // 3 - 2
+  float y[2];
+  row_dequantize_ref(DType::kF32, buf + 1, y, 2);
+  EXPECT_EQ(y[1], -2.0f);
 }
 
 TEST(RowDot, EqualsSumOfDequantizedProducts) {

@@ -75,6 +75,14 @@ void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float
   }
 }
 
+void rope_angles_freq(int64_t pos, const double* freq, int32_t half, float* cos_out, float* sin_out) {
+  for (int32_t i = 0; i < half; ++i) {
+    const double a = static_cast<double>(pos) * freq[i];
+    cos_out[i] = static_cast<float>(std::cos(a));
+    sin_out[i] = static_cast<float>(std::sin(a));
+  }
+}
+
 void rope_apply(float* x, int32_t n_rot, RopeLayout layout, const float* cos_t, const float* sin_t) {
   const int32_t half = n_rot / 2;
   if (layout == RopeLayout::kInterleaved) {
@@ -95,6 +103,11 @@ void rope_apply(float* x, int32_t n_rot, RopeLayout layout, const float* cos_t, 
 float gelu(float x) {
   constexpr float kC = 0.7978845608028654f;  // sqrt(2/pi)
   return 0.5f * x * (1.0f + std::tanh(kC * (x + 0.044715f * x * x * x)));
+}
+
+float gelu_erf(float x) {
+  constexpr float kInvSqrt2 = 0.7071067811865476f;
+  return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
 }
 
 }  // namespace sinkstream::cpu

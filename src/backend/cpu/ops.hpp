@@ -31,10 +31,16 @@ void embedding_row(const TensorView& table, int64_t id, float* out);
 // cos_out/sin_out [n_rot/2], angle_i = pos * theta^(-2i/n_rot).
 void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float* sin_out);
 
+// Same for a precomputed frequency table freq[half] (scaled RoPE):
+// angle_i = pos * freq[i] in double. With freq[i] = theta^(-2i/n_rot) it gives
+// exactly what rope_angles gives.
+void rope_angles_freq(int64_t pos, const double* freq, int32_t half, float* cos_out, float* sin_out);
+
 // Rotates one head vector x[head_dim] in place on its first n_rot dims.
 void rope_apply(float* x, int32_t n_rot, RopeLayout layout, const float* cos_t, const float* sin_t);
 
 inline float silu(float x) { return x / (1.0f + __builtin_expf(-x)); }
-float gelu(float x);  // tanh approximation, as GPT-2 / NeoX use
+float gelu(float x);      // tanh approximation, as GPT-2 ("gelu_new") uses
+float gelu_erf(float x);  // exact: x/2 * (1 + erf(x/sqrt 2)), as NeoX, Falcon and MPT ("gelu") use
 
 }  // namespace sinkstream::cpu

@@ -1,0 +1,231 @@
+#include "io/gguf_export.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "core/f16.hpp"
+#include "core/quantize.hpp"
+#include "core/row_dot.hpp"
+#include "io/gguf_writer.hpp"
+#include "model/positions.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+namespace {
+
+const char* model_name(VocabModel m) {
+  switch (m) {
+    case VocabModel::kSpm: return "llama";
+    case VocabModel::kBpe: return "gpt2";
+    case VocabModel::kWordPiece: return "bert";
+  }
+  return "llama";
+}
+
+void write_vocab(const VocabData& v, gguf::Writer& w) {
+  w.set_string("tokenizer.ggml.model", model_name(v.model));
+  if (v.model == VocabModel::kBpe) w.set_string("tokenizer.ggml.pre", v.pre);
+  w.set_string_array("tokenizer.ggml.tokens", v.tokens);
+  if (!v.scores.empty()) w.set_f32_array("tokenizer.ggml.scores", v.scores);
+  if (!v.types.empty()) {
+    std::vector<int32_t> t(v.types.size());
+    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(v.types[i]);
+    w.set_i32_array("tokenizer.ggml.token_type", t);
+  }
+  if (!v.merges.empty()) w.set_string_array("tokenizer.ggml.merges", v.merges);
+  auto id = [&](const char* key, int32_t value) {
+    if (value >= 0) w.set_u32(key, static_cast<uint32_t>(value));
+  };
+  id("tokenizer.ggml.bos_token_id", v.bos_id);
+  id("tokenizer.ggml.eos_token_id", v.eos_id);
+  id("tokenizer.ggml.unknown_token_id", v.unk_id);
+  id("tokenizer.ggml.padding_token_id", v.pad_id);
+  id("tokenizer.ggml.seperator_token_id", v.sep_id);
+  w.set_bool("tokenizer.ggml.add_bos_token", v.add_bos);
+  w.set_bool("tokenizer.ggml.add_eos_token", v.add_eos);
+  if (v.model == VocabModel::kSpm) w.set_bool("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
+}
+
+// Row r of a matrix view as f32 ([cols]).
+void row_f32(const TensorView& t, int64_t r, float* out) { row_dequantize_ref(t.type, t.row_ptr(r), out, t.cols); }
+
+// Source row index for destination row `r` of a Q or K matrix when the halves
+// RoPE layout must become adjacent pairs: per head, dst 2i <- src i, dst 2i+1 <- src i + n_rot/2.
+int64_t permuted_row(int64_t r, int32_t head_dim, int32_t n_rot) {
+  const int64_t head = r / head_dim, d = r % head_dim;
+  if (d >= n_rot) return r;
+  const int64_t i = d / 2;
+  return head * head_dim + (d % 2 == 0 ? i : i + n_rot / 2);
+}
+
+class Exporter {
+ public:
+  Exporter(const ModelConfig& c, const GgufExportOptions& o) : c_(c), o_(o) {}
+
+  void matrix(gguf::Writer& w, const std::string& name, const TensorView& t, bool permute = false) {
+    if (t.empty()) return;
+    fused(w, name, {&t}, permute);
+  }
+
+  // Rows of several matrices with the same column count stacked into one tensor
+  // (attn_qkv = [q; k; v] for the families whose GGUF files fuse them).
+  void fused(gguf::Writer& w, const std::string& name, std::vector<const TensorView*> parts, bool permute = false) {
+    const int64_t cols = parts[0]->cols;
+    int64_t rows = 0;
+    for (const TensorView* t : parts) rows += t->rows;
+    DType type = o_.type;
+    if (cols % dtype_traits(type).block_elems != 0) type = DType::kF16;  // llama.cpp's fallback
+    const size_t row_bytes = dtype_row_bytes(type, cols);
+    std::vector<uint8_t> out(row_bytes * static_cast<size_t>(rows));
+    std::vector<float> row(static_cast<size_t>(cols));
+    int64_t dst = 0;
+    for (const TensorView* t : parts) {
+      for (int64_t r = 0; r < t->rows; ++r, ++dst) {
+        row_f32(*t, permute ? permuted_row(r, c_.head_dim, c_.n_rot) : r, row.data());
+        quantize_row_ref(type, row.data(), out.data() + static_cast<size_t>(dst) * row_bytes, cols);
+      }
+    }
+    w.add_tensor(name, type, {cols, rows}, std::move(out));
+    report(name);
+  }
+
+  void fused_vector(gguf::Writer& w, const std::string& name, std::vector<const TensorView*> parts) {
+    std::vector<float> v;
+    for (const TensorView* t : parts) {
+      const size_t at = v.size();
+      v.resize(at + static_cast<size_t>(t->numel()));
+      row_dequantize_ref(t->type, t->data, v.data() + at, t->numel());
+    }
+    std::vector<uint8_t> bytes(v.size() * 4);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    w.add_tensor(name, DType::kF32, {static_cast<int64_t>(v.size())}, std::move(bytes));
+    report(name);
+  }
+
+  void vector(gguf::Writer& w, const std::string& name, const TensorView& t, bool permute = false) {
+    if (t.empty()) return;
+    const int64_t n = t.numel();
+    std::vector<float> v(static_cast<size_t>(n));
+    row_dequantize_ref(t.type, t.data, v.data(), n);
+    if (permute) {
+      std::vector<float> p(v.size());
+      for (int64_t r = 0; r < n; ++r) p[static_cast<size_t>(r)] = v[static_cast<size_t>(permuted_row(r, c_.head_dim, c_.n_rot))];
+      v.swap(p);
+    }
+    std::vector<uint8_t> bytes(v.size() * 4);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    w.add_tensor(name, DType::kF32, {n}, std::move(bytes));
+    report(name);
+  }
+
+  size_t total = 0;
+
+ private:
+  void report(const std::string& name) {
+    ++done_;
+    if (o_.progress) o_.progress(name, done_, total);
+  }
+  const ModelConfig& c_;
+  const GgufExportOptions& o_;
+  size_t done_ = 0;
+};
+
+}  // namespace
+
+void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o) {
+  if (!dtype_has_quantizer(o.type) && o.type != DType::kF32 && o.type != DType::kF16 && o.type != DType::kBF16) {
+    throw Error(ErrorKind::kUnsupported, std::string("cannot write tensors of type ") + dtype_name(o.type));
+  }
+  gguf::Writer out;
+  const std::string a = c.arch;
+  const std::string p = a + ".";
+  out.set_string("general.architecture", a);
+  out.set_string("general.name", o.name.empty() ? a : o.name);
+  out.set_u32("general.file_type", static_cast<uint32_t>(o.type));
+  out.set_u32(p + "context_length", static_cast<uint32_t>(c.n_ctx_train));
+  out.set_u32(p + "embedding_length", static_cast<uint32_t>(c.n_embd));
+  out.set_u32(p + "block_count", static_cast<uint32_t>(c.n_layer));
+  out.set_u32(p + "feed_forward_length", static_cast<uint32_t>(c.n_ff));
+  out.set_u32(p + "attention.head_count", static_cast<uint32_t>(c.n_head));
+  out.set_u32(p + "attention.head_count_kv", static_cast<uint32_t>(c.n_head_kv));
+  if (c.head_dim * c.n_head != c.n_embd) {
+    out.set_u32(p + "attention.key_length", static_cast<uint32_t>(c.head_dim));
+    out.set_u32(p + "attention.value_length", static_cast<uint32_t>(c.head_dim));
+  }
+  out.set_f32(p + (c.norm == NormKind::kRms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon"),
+              c.norm_eps);
+  if (c.positions == PositionKind::kRope) {
+    out.set_f32(p + "rope.freq_base", static_cast<float>(c.rope_theta));
+    out.set_u32(p + "rope.dimension_count", static_cast<uint32_t>(c.n_rot));
+    if (c.rope_scaling.kind == RopeScalingKind::kLinear) {
+      out.set_string(p + "rope.scaling.type", "linear");
+      out.set_f32(p + "rope.scaling.factor", static_cast<float>(c.rope_scaling.factor));
+    } else if (c.rope_scaling.kind == RopeScalingKind::kLlama3 || c.rope_scaling.kind == RopeScalingKind::kFactors) {
+      // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
+      ModelConfig plain = c;
+      plain.rope_scaling = RopeScaling{};
+      const std::vector<double> base = rope_frequencies(plain), scaled = rope_frequencies(c);
+      std::vector<uint8_t> bytes(base.size() * 4);
+      for (size_t i = 0; i < base.size(); ++i) {
+        const float factor = static_cast<float>(base[i] / scaled[i]);
+        std::memcpy(bytes.data() + 4 * i, &factor, 4);
+      }
+      out.add_tensor("rope_freqs.weight", DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
+    }
+  }
+  if (c.positions == PositionKind::kAlibi) out.set_f32(p + "attention.max_alibi_bias", c.alibi_max_bias);
+  if (a == "gptneox") out.set_bool(p + "use_parallel_residual", c.parallel_residual);
+  if (c.attn_softmax_one) out.set_bool(p + "attention.softmax_one", true);
+  if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  if (o.vocab != nullptr) write_vocab(*o.vocab, out);
+
+  // The halves layout must become adjacent pairs for llama files (and only those).
+  const bool gguf_pairs = a == "llama";
+  const bool permute = gguf_pairs && c.positions == PositionKind::kRope && c.rope_layout == RopeLayout::kHalves;
+  if (!gguf_pairs && c.positions == PositionKind::kRope && c.rope_layout == RopeLayout::kInterleaved) {
+    throw Error(ErrorKind::kUnsupported, "GGUF export: architecture '" + a + "' expects the halves RoPE layout");
+  }
+
+  // llama.cpp's loaders for these families read one fused [q; k; v] tensor.
+  const bool fuse_qkv = a == "gptneox" || a == "falcon" || a == "mpt" || a == "gpt2";
+  Exporter ex(c, o);
+  ex.total = 4 + w.layers.size() * 16;
+  ex.matrix(out, "token_embd.weight", w.tok_embd);
+  ex.matrix(out, "position_embd.weight", w.pos_embd);
+  ex.vector(out, "output_norm.weight", w.output_norm);
+  ex.vector(out, "output_norm.bias", w.output_norm_b);
+  if (!c.tied_embeddings) ex.matrix(out, "output.weight", w.output);
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& L = w.layers[l];
+    const std::string b = "blk." + std::to_string(l) + ".";
+    ex.vector(out, b + "attn_norm.weight", L.attn_norm);
+    ex.vector(out, b + "attn_norm.bias", L.attn_norm_b);
+    if (fuse_qkv) {
+      ex.fused(out, b + "attn_qkv.weight", {&L.wq, &L.wk, &L.wv});
+      if (!L.bq.empty()) ex.fused_vector(out, b + "attn_qkv.bias", {&L.bq, &L.bk, &L.bv});
+    } else {
+      ex.matrix(out, b + "attn_q.weight", L.wq, permute);
+      ex.matrix(out, b + "attn_k.weight", L.wk, permute);
+      ex.matrix(out, b + "attn_v.weight", L.wv);
+      ex.vector(out, b + "attn_q.bias", L.bq, permute);
+      ex.vector(out, b + "attn_k.bias", L.bk, permute);
+      ex.vector(out, b + "attn_v.bias", L.bv);
+    }
+    ex.matrix(out, b + "attn_output.weight", L.wo);
+    ex.vector(out, b + "attn_output.bias", L.bo);
+    ex.vector(out, b + "attn_q_norm.weight", L.q_norm);
+    ex.vector(out, b + "attn_k_norm.weight", L.k_norm);
+    ex.vector(out, b + "attn_sinks.weight", L.attn_sinks);
+    ex.vector(out, b + "ffn_norm.weight", L.ffn_norm);
+    ex.vector(out, b + "ffn_norm.bias", L.ffn_norm_b);
+    ex.matrix(out, b + "ffn_gate.weight", L.ffn_gate);
+    ex.matrix(out, b + "ffn_up.weight", L.ffn_up);
+    ex.matrix(out, b + "ffn_down.weight", L.ffn_down);
+    ex.vector(out, b + "ffn_up.bias", L.ffn_up_b);
+    ex.vector(out, b + "ffn_down.bias", L.ffn_down_b);
+  }
+  out.write(path);
+}
+
+}  // namespace sinkstream

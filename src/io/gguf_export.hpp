@@ -1,0 +1,32 @@
+// Writes a model (config + weights, any source format) and optionally its
+// vocabulary as a GGUF v3 file with llama.cpp's key and tensor names, so other
+// GGUF engines load it. Used by `convert`, `quantize` and `synth`.
+//
+// Matrices (2-D weights) are stored as `type` (quantized by the reference
+// quantizers; a matrix whose row length is not a multiple of the block size
+// falls back to f16, as llama.cpp does); vectors (norms, biases, sink logits)
+// stay f32. For "llama" files the Q/K rows are permuted from the halves RoPE
+// layout to adjacent pairs when the source uses halves (HF Llama), exactly as
+// llama.cpp's converter does, so the file means the same thing everywhere.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/dtype.hpp"
+#include "model/weights.hpp"
+#include "sinkstream/model_config.hpp"
+#include "tokenizer/vocab_data.hpp"
+
+namespace sinkstream {
+
+struct GgufExportOptions {
+  DType type = DType::kF32;        // storage type of the matrices
+  std::string name;                // general.name
+  const VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
+  std::function<void(const std::string& tensor, size_t done, size_t total)> progress;  // optional
+};
+
+void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o);
+
+}  // namespace sinkstream

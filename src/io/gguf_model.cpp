@@ -1,0 +1,237 @@
+#include "io/gguf_model.hpp"
+
+#include <cstring>
+
+#include "core/f16.hpp"
+#include "core/row_dot.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+namespace {
+
+[[noreturn]] void fail(const gguf::File& f, const std::string& what) {
+  throw Error(ErrorKind::kFormat, f.path() + ": " + what);
+}
+
+int32_t req_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t hi) {
+  if (!f.has(key)) fail(f, "missing metadata key " + key);
+  const int64_t v = f.get_int(key);
+  if (v < lo || v > hi) {
+    fail(f, key + " = " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int32_t>(v);
+}
+
+bool uses_layernorm(const std::string& arch) { return arch == "gptneox" || arch == "falcon" || arch == "mpt" || arch == "gpt2"; }
+
+class TensorSource {
+ public:
+  TensorSource(std::shared_ptr<const gguf::File> f, ModelWeights& w) : f_(std::move(f)), w_(w) {}
+
+  const gguf::TensorInfo* find(const std::string& name) const { return f_->find_tensor(name); }
+
+  // A (rows, cols) matrix; cols = ggml dims[0]. Any tensor type.
+  TensorView matrix(const std::string& name, int64_t rows, int64_t cols, bool required = true) const {
+    const gguf::TensorInfo* t = find(name);
+    if (t == nullptr) {
+      if (required) fail(*f_, "missing tensor " + name);
+      return {};
+    }
+    if (t->dims.size() > 2 || t->cols() != cols || t->rows() != rows) {
+      fail(*f_, "tensor " + name + " has shape " + shape(*t) + ", expected [" + std::to_string(cols) + ", " +
+                    std::to_string(rows) + "]");
+    }
+    TensorView v;
+    v.name = name;
+    v.type = t->type;
+    v.data = t->data;
+    v.rows = rows;
+    v.cols = cols;
+    return v;
+  }
+
+  // A vector of n elements as f32 (converted into an owned buffer when stored otherwise).
+  TensorView vector(const std::string& name, int64_t n, bool required = true) {
+    const gguf::TensorInfo* t = find(name);
+    if (t == nullptr) {
+      if (required) fail(*f_, "missing tensor " + name);
+      return {};
+    }
+    if (t->numel() != n) {
+      fail(*f_, "tensor " + name + " has " + std::to_string(t->numel()) + " elements, expected " + std::to_string(n));
+    }
+    TensorView v;
+    v.name = name;
+    v.type = DType::kF32;
+    v.rows = 1;
+    v.cols = n;
+    if (t->type == DType::kF32) {
+      v.data = t->data;
+    } else {
+      auto buf = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+      row_dequantize_ref(t->type, t->data, buf->data(), n);
+      v.data = buf->data();
+      w_.owners.push_back(buf);
+    }
+    return v;
+  }
+
+  // Rows [r0, r0 + n) of a matrix view (contiguous: shares storage).
+  static TensorView rows(const TensorView& m, int64_t r0, int64_t n, const std::string& name) {
+    TensorView v = m;
+    v.name = name;
+    v.data = m.row_ptr(r0);
+    v.rows = n;
+    return v;
+  }
+  static TensorView slice(const TensorView& vec, int64_t off, int64_t n, const std::string& name) {
+    TensorView v = vec;
+    v.name = name;
+    v.data = vec.f32() + off;
+    v.cols = n;
+    return v;
+  }
+
+ private:
+  static std::string shape(const gguf::TensorInfo& t) {
+    std::string s = "[";
+    for (size_t i = 0; i < t.dims.size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims[i]);
+    return s + "]";
+  }
+  std::shared_ptr<const gguf::File> f_;
+  ModelWeights& w_;
+};
+
+}  // namespace
+
+ModelConfig gguf_model_config(const gguf::File& f) {
+  if (!f.has("general.architecture")) fail(f, "missing metadata key general.architecture");
+  const std::string arch = f.get_string("general.architecture");
+  static const char* const kKnown[] = {"llama", "mistral", "qwen2", "qwen3", "gptneox", "falcon", "mpt", "gpt2"};
+  bool known = false;
+  for (const char* k : kKnown) known = known || arch == k;
+  if (!known) {
+    throw Error(ErrorKind::kUnsupported, f.path() + ": architecture '" + arch +
+                                             "' is not supported (llama, mistral, qwen2, qwen3, gptneox, falcon, mpt, gpt2)");
+  }
+  const std::string p = arch + ".";
+  ModelConfig c;
+  c.arch = arch == "mistral" ? "llama" : arch;
+  c.n_embd = req_i32(f, p + "embedding_length", 1, 1 << 20);
+  c.n_layer = req_i32(f, p + "block_count", 1, 4096);
+  c.n_ff = req_i32(f, p + "feed_forward_length", 1, 1 << 22);
+  c.n_head = req_i32(f, p + "attention.head_count", 1, 4096);
+  c.n_head_kv = f.has(p + "attention.head_count_kv") ? req_i32(f, p + "attention.head_count_kv", 1, c.n_head) : c.n_head;
+  if (c.n_head % c.n_head_kv != 0) fail(f, "head_count " + std::to_string(c.n_head) + " is not a multiple of head_count_kv " + std::to_string(c.n_head_kv));
+  c.head_dim = f.has(p + "attention.key_length") ? req_i32(f, p + "attention.key_length", 1, 1 << 16)
+                                                   : c.n_embd / c.n_head;
+  if (c.head_dim <= 0) fail(f, "head size is zero");
+  c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, 1 << 30) : 2048;
+  c.norm = uses_layernorm(arch) ? NormKind::kLayer : NormKind::kRms;
+  const std::string eps_key = p + (c.norm == NormKind::kRms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon");
+  c.norm_eps = static_cast<float>(f.get_float(eps_key, 1e-5));
+  c.ffn = arch == "gpt2" ? FfnKind::kGelu : uses_layernorm(arch) ? FfnKind::kGeluErf : FfnKind::kSwiGlu;
+  c.positions = arch == "mpt" ? PositionKind::kAlibi : arch == "gpt2" ? PositionKind::kLearned : PositionKind::kRope;
+  c.rope_theta = f.get_float(p + "rope.freq_base", 10000.0);
+  c.n_rot = static_cast<int32_t>(f.get_int(p + "rope.dimension_count", c.head_dim));
+  if (c.n_rot < 0 || c.n_rot > c.head_dim || c.n_rot % 2 != 0) fail(f, p + "rope.dimension_count = " + std::to_string(c.n_rot) + " is not an even number <= head size");
+  c.rope_layout = (arch == "llama" || arch == "mistral") ? RopeLayout::kInterleaved : RopeLayout::kHalves;
+  const std::string scaling = f.get_string(p + "rope.scaling.type", "none");
+  if (scaling == "linear") {
+    c.rope_scaling.kind = RopeScalingKind::kLinear;
+    c.rope_scaling.factor = f.get_float(p + "rope.scaling.factor", 1.0);
+  } else if (scaling != "none") {
+    throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
+  }
+  if (const gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
+    // Llama 3.1+ scaling as llama.cpp stores it: frequency i divided by factor i.
+    if (rf->numel() != c.n_rot / 2) {
+      fail(f, "rope_freqs.weight has " + std::to_string(rf->numel()) + " values, expected " + std::to_string(c.n_rot / 2));
+    }
+    std::vector<float> factors(static_cast<size_t>(rf->numel()));
+    row_dequantize_ref(rf->type, rf->data, factors.data(), rf->numel());
+    c.rope_scaling.kind = RopeScalingKind::kFactors;
+    c.rope_scaling.freq_factors.assign(factors.begin(), factors.end());
+    for (const double x : c.rope_scaling.freq_factors) {
+      if (!(x > 0.0)) fail(f, "rope_freqs.weight holds a non-positive factor");
+    }
+  }
+  c.parallel_residual = arch == "falcon" || (arch == "gptneox" && f.get_bool(p + "use_parallel_residual", true));
+  c.alibi_max_bias = static_cast<float>(f.get_float(p + "attention.max_alibi_bias", 8.0));
+  c.qk_norm = arch == "qwen3";
+  c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
+  c.sliding_window = static_cast<int32_t>(f.get_int(p + "attention.sliding_window", 0));
+  return c;
+}
+
+GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
+  const gguf::File& f = *file;
+  GgufModel m;
+  ModelConfig& c = m.config;
+  c = gguf_model_config(f);
+  ModelWeights& w = m.weights;
+  TensorSource src(file, w);
+  const gguf::TensorInfo* emb = src.find("token_embd.weight");
+  if (emb == nullptr) fail(f, "missing tensor token_embd.weight");
+  if (emb->cols() != c.n_embd) fail(f, "token_embd.weight rows have " + std::to_string(emb->cols()) + " elements, expected embedding_length " + std::to_string(c.n_embd));
+  if (emb->rows() < 1 || emb->rows() > (1 << 24)) fail(f, "token_embd.weight has an absurd vocabulary size");
+  c.n_vocab = static_cast<int32_t>(emb->rows());
+  const int64_t D = c.n_embd, V = c.n_vocab, F = c.n_ff, QD = c.q_dim(), KVD = c.kv_dim();
+  w.tok_embd = src.matrix("token_embd.weight", V, D);
+  if (c.positions == PositionKind::kLearned) w.pos_embd = src.matrix("position_embd.weight", c.n_ctx_train, D);
+  w.output_norm = src.vector("output_norm.weight", D);
+  w.output_norm_b = src.vector("output_norm.bias", D, false);
+  w.output = src.matrix("output.weight", V, D, false);
+  c.tied_embeddings = w.output.empty();
+  if (c.tied_embeddings) w.output = w.tok_embd;
+  c.attn_bias = false;
+  c.ffn_bias = false;
+  w.layers.resize(static_cast<size_t>(c.n_layer));
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    const std::string b = "blk." + std::to_string(l) + ".";
+    L.attn_norm = src.vector(b + "attn_norm.weight", D);
+    L.attn_norm_b = src.vector(b + "attn_norm.bias", D, false);
+    if (src.find(b + "attn_qkv.weight") != nullptr) {
+      const TensorView qkv = src.matrix(b + "attn_qkv.weight", QD + 2 * KVD, D);
+      L.wq = TensorSource::rows(qkv, 0, QD, b + "attn_q (fused)");
+      L.wk = TensorSource::rows(qkv, QD, KVD, b + "attn_k (fused)");
+      L.wv = TensorSource::rows(qkv, QD + KVD, KVD, b + "attn_v (fused)");
+      const TensorView bias = src.vector(b + "attn_qkv.bias", QD + 2 * KVD, false);
+      if (!bias.empty()) {
+        L.bq = TensorSource::slice(bias, 0, QD, b + "attn_q.bias (fused)");
+        L.bk = TensorSource::slice(bias, QD, KVD, b + "attn_k.bias (fused)");
+        L.bv = TensorSource::slice(bias, QD + KVD, KVD, b + "attn_v.bias (fused)");
+      }
+    } else {
+      L.wq = src.matrix(b + "attn_q.weight", QD, D);
+      L.wk = src.matrix(b + "attn_k.weight", KVD, D);
+      L.wv = src.matrix(b + "attn_v.weight", KVD, D);
+      L.bq = src.vector(b + "attn_q.bias", QD, false);
+      L.bk = src.vector(b + "attn_k.bias", KVD, false);
+      L.bv = src.vector(b + "attn_v.bias", KVD, false);
+    }
+    L.wo = src.matrix(b + "attn_output.weight", D, QD);
+    L.bo = src.vector(b + "attn_output.bias", D, false);
+    c.attn_bias = c.attn_bias || !L.bq.empty() || !L.bo.empty();
+    if (c.qk_norm) {
+      L.q_norm = src.vector(b + "attn_q_norm.weight", c.head_dim);
+      L.k_norm = src.vector(b + "attn_k_norm.weight", c.head_dim);
+    }
+    L.attn_sinks = src.vector(b + "attn_sinks.weight", c.n_head, false);
+    if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
+    L.ffn_norm = src.vector(b + "ffn_norm.weight", D, !c.parallel_residual || c.arch == "gptneox");
+    L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);
+    if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = src.matrix(b + "ffn_gate.weight", F, D);
+    L.ffn_up = src.matrix(b + "ffn_up.weight", F, D);
+    L.ffn_down = src.matrix(b + "ffn_down.weight", D, F);
+    L.ffn_up_b = src.vector(b + "ffn_up.bias", F, false);
+    L.ffn_down_b = src.vector(b + "ffn_down.bias", D, false);
+    c.ffn_bias = c.ffn_bias || !L.ffn_up_b.empty();
+  }
+  w.owners.push_back(file);
+  return m;
+}
+
+}  // namespace sinkstream

@@ -1,0 +1,49 @@
+// Per-family mapping of Hugging Face tensor names onto ModelWeights (named after
+// GGUF's tensors). Each mapper checks every shape against the config, fills
+// w.layers[n_layer], and sets c.tied_embeddings from whether a separate
+// classifier matrix exists. One file per family group: hf_map_<family>.cpp.
+#pragma once
+
+#include <string>
+
+#include "io/hf_tensors.hpp"
+#include "model/weights.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream {
+
+// llama, mistral, qwen2, qwen3: model.layers.N.{self_attn,mlp}.*  (no permutation: RopeLayout::kHalves)
+void hf_map_llama(HfTensors& t, ModelConfig& c, ModelWeights& w);
+// gpt_neox: fused query_key_value laid out [n_head][3][head_dim], split per head.
+void hf_map_neox(HfTensors& t, ModelConfig& c, ModelWeights& w);
+// falcon: fused query_key_value [q heads..., k, v] (multi-query) or [n_head][3][head_dim].
+void hf_map_falcon(HfTensors& t, ModelConfig& c, ModelWeights& w);
+// mpt: fused Wqkv [q; k; v].
+void hf_map_mpt(HfTensors& t, ModelConfig& c, ModelWeights& w);
+// gpt2: Conv1D weights stored (in, out), transposed into owned buffers.
+void hf_map_gpt2(HfTensors& t, ModelConfig& c, ModelWeights& w);
+
+namespace hf {
+
+// w.output: `lm_head` when the archive has it (c.tied_embeddings = false), else
+// the token embedding (c.tied_embeddings = true).
+void set_output(HfTensors& t, ModelConfig& c, ModelWeights& w, const std::string& lm_head);
+
+// Splits a fused projection whose rows are laid out [n_head][3][head_dim] (q, k, v
+// of each head together) into q, k, v of (n_head * head_dim, cols) each.
+// `bias`: the tensor is the fused bias [3 * n_head * head_dim] instead.
+struct Qkv {
+  TensorView q, k, v;
+};
+Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, int32_t head_dim, int64_t cols,
+                       bool bias);
+
+// Elements [off, off + n) of an f32 vector view, sharing its storage.
+TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::string& name);
+
+inline std::string layer_name(const std::string& prefix, int32_t l, const std::string& rest) {
+  return prefix + std::to_string(l) + "." + rest;
+}
+
+}  // namespace hf
+}  // namespace sinkstream

@@ -1,0 +1,52 @@
+// Helpers shared by the per-family HF tensor mappers.
+#include "io/hf_map.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream::hf {
+
+void set_output(HfTensors& t, ModelConfig& c, ModelWeights& w, const std::string& lm_head) {
+  if (t.has(lm_head)) {
+    w.output = t.matrix(lm_head, c.n_vocab, c.n_embd);
+    c.tied_embeddings = false;
+  } else {
+    w.output = w.tok_embd;
+    c.tied_embeddings = true;
+  }
+}
+
+Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, int32_t head_dim, int64_t cols,
+                       bool bias) {
+  const int64_t n = static_cast<int64_t>(n_head) * head_dim;
+  const int64_t C = bias ? 1 : cols;
+  const std::vector<float> fused = bias ? t.f32(name, -1, 3 * n) : t.f32(name, 3 * n, cols);
+  std::vector<float> part[3];
+  for (auto& p : part) p.reserve(static_cast<size_t>(n * C));
+  // Fused row r = (h * 3 + which) * head_dim + d.
+  for (int32_t h = 0; h < n_head; ++h) {
+    for (int which = 0; which < 3; ++which) {
+      const size_t r0 = static_cast<size_t>((static_cast<int64_t>(h) * 3 + which) * head_dim);
+      const float* src = fused.data() + r0 * static_cast<size_t>(C);
+      part[which].insert(part[which].end(), src, src + static_cast<size_t>(head_dim * C));
+    }
+  }
+  Qkv out;
+  const int64_t rows = bias ? 1 : n, cc = bias ? n : cols;
+  out.q = t.own(name + "[q]", std::move(part[0]), rows, cc);
+  out.k = t.own(name + "[k]", std::move(part[1]), rows, cc);
+  out.v = t.own(name + "[v]", std::move(part[2]), rows, cc);
+  return out;
+}
+
+TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::string& name) {
+  if (v.type != DType::kF32 || v.rows != 1 || off < 0 || n <= 0 || off + n > v.cols) {
+    throw Error(ErrorKind::kFormat, "tensor '" + v.name + "': cannot take elements [" + std::to_string(off) +
+                                        ", " + std::to_string(off + n) + ") of it");
+  }
+  TensorView s = v;
+  s.name = name;
+  s.data = v.f32() + off;
+  s.cols = n;
+  return s;
+}
+
+}  // namespace sinkstream::hf

@@ -1,0 +1,25 @@
+// Loads a Hugging Face model folder (config.json + model.safetensors, or a
+// sharded model.safetensors.index.json) into a config and weight views.
+// Weights stay memory-mapped where their layout allows (see io/hf_tensors.hpp).
+#pragma once
+
+#include <string>
+
+#include "model/weights.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream {
+
+struct HfModel {
+  ModelConfig config;
+  ModelWeights weights;
+  std::string model_type;  // config.json "model_type"
+};
+
+// True when `path` is a folder holding a config.json.
+bool is_hf_folder(const std::string& path);
+
+// Throws sinkstream::Error naming the file, field or tensor at fault.
+HfModel load_hf_model(const std::string& folder);
+
+}  // namespace sinkstream

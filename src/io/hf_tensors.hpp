@@ -1,0 +1,53 @@
+// Checked access to the tensors of a Hugging Face safetensors archive, as the
+// TensorViews that ModelWeights holds. Plain matrices are zero-copy views of the
+// mapping (f32, f16 or bf16); vectors (norms, biases) and everything reshaped
+// (fused q/k/v split per head, transposed Conv1D) become owned f32 buffers.
+// Every error names the archive's file and the tensor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+#include "io/safetensors.hpp"
+
+namespace sinkstream {
+
+class HfTensors {
+ public:
+  explicit HfTensors(std::shared_ptr<const safetensors::Archive> archive);
+
+  bool has(const std::string& name) const;
+
+  // The matrix `name` of shape [rows, cols] (HF nn.Linear: (out, in)), as a view.
+  TensorView matrix(const std::string& name, int64_t rows, int64_t cols);
+  // The vector `name` of shape [n] as owned-or-mapped f32.
+  TensorView vector(const std::string& name, int64_t n);
+  // Same, or an empty view when the tensor is absent.
+  TensorView optional_vector(const std::string& name, int64_t n);
+
+  // The tensor `name` of shape [rows, cols] converted to f32: [rows][cols].
+  std::vector<float> f32(const std::string& name, int64_t rows, int64_t cols);
+
+  // Wraps an f32 buffer [rows][cols] (kept alive by owners()) as a view named `name`.
+  TensorView own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols);
+
+  // Rows [row0, row0 + n) of a view, sharing its storage (any dtype).
+  static TensorView rows(const TensorView& m, int64_t row0, int64_t n, const std::string& name);
+
+  // What ModelWeights::owners must hold: the archive and the owned buffers.
+  std::vector<std::shared_ptr<const void>> take_owners();
+
+  const std::string& file() const { return file_; }
+
+ private:
+  const safetensors::Tensor& get(const std::string& name, int64_t rows, int64_t cols) const;
+
+  std::shared_ptr<const safetensors::Archive> archive_;
+  std::vector<std::shared_ptr<const void>> owned_;
+  std::string file_;  // for messages: the archive's first file
+};
+
+}  // namespace sinkstream
