@@ -16,5 +16,7 @@ Runner add_bench(CLI::App& app);
 Runner add_convert(CLI::App& app);
 Runner add_quantize(CLI::App& app);
 Runner add_info(CLI::App& app);
+Runner add_ppl(CLI::App& app);
+Runner add_passkey(CLI::App& app);
 
 }  // namespace sinkstream::cli

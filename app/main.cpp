@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   runners["convert"] = sinkstream::cli::add_convert(app);
   runners["quantize"] = sinkstream::cli::add_quantize(app);
   runners["info"] = sinkstream::cli::add_info(app);
+  runners["ppl"] = sinkstream::cli::add_ppl(app);
+  runners["passkey"] = sinkstream::cli::add_passkey(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
