@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backend/cpu/kernels.hpp"
 #include "core/row_dot.hpp"
 #include "sinkstream/error.hpp"
 
@@ -12,9 +13,11 @@ void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, con
   matmul(w, x, y, 1, pool, bias);
 }
 
-void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
+namespace {
+
+// The scalar reference: each output element through row_dot_ref.
+void matmul_ref(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const float* b) {
   const int64_t rows = w.rows, cols = w.cols;
-  const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
   auto body = [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; ++r) {
       for (int64_t t = 0; t < T; ++t) {
@@ -33,6 +36,36 @@ void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool
   };
   // Small products are not worth waking the pool for.
   if (rows * cols * T < 32768) body(0, rows, 0);
+  else pool.parallel_for(rows, body);
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
+  matmul_with(active_kernels(), w, X, Y, T, pool, bias);
+}
+
+void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
+                 const TensorView* bias) {
+  const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
+  const bool q = kernel_wants_qacts(w.type);
+  if (k.is_ref() || !kernel_supports(w.type) || (q && w.cols % kQActBlock != 0) || T <= 0) {
+    matmul_ref(w, X, Y, T, pool, b);
+    return;
+  }
+  const int64_t rows = w.rows;
+  const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+  QActs qa;
+  if (q) quantize_acts(X, T, w.cols, &qa);
+  auto body = [&](int64_t r0, int64_t r1, int) {
+    if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
+    else k.rows_plain(wr, X, T, r0, r1, Y, rows);
+    if (b != nullptr) {
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = r0; r < r1; ++r) Y[t * rows + r] += b[r];
+    }
+  };
+  if (rows * w.cols * T < 32768) body(0, rows, 0);
   else pool.parallel_for(rows, body);
 }
 
