@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 Runner add_generate(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_synth(CLI::App& app);
 
 }  // namespace sinkstream::cli

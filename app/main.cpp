@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   runners["generate"] = sinkstream::cli::add_generate(app);
   runners["tokenize"] = sinkstream::cli::add_tokenize(app);
   runners["bench"] = sinkstream::cli::add_bench(app);
+  runners["synth"] = sinkstream::cli::add_synth(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
