@@ -39,13 +39,21 @@ ThreadPool::~ThreadPool() {
 
 bool ThreadPool::spin_until(const std::function<bool()>& ready) const {
   if (spin_us_ == 0) return ready();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+  // Busy-wait with `pause` for the first few microseconds (the gap between two
+  // parallel_for of a layer), then yield the core between polls: on a machine
+  // with more runnable threads than cores, a pure spin would steal the time
+  // slice of the very thread it waits for.
+  const auto start = std::chrono::steady_clock::now();
+  const auto busy_until = start + std::chrono::microseconds(std::min(spin_us_, 5));
+  const auto deadline = start + std::chrono::microseconds(spin_us_);
   for (;;) {
-    for (int i = 0; i < 64; ++i) {
+    for (int i = 0; i < 32; ++i) {
       if (ready()) return true;
       cpu_relax();
     }
-    if (std::chrono::steady_clock::now() >= deadline) return ready();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return ready();
+    if (now >= busy_until) std::this_thread::yield();
   }
 }
 

@@ -23,7 +23,7 @@ namespace sinkstream {
 
 class ThreadPool {
  public:
-  static constexpr int kDefaultSpinUs = 100;
+  static constexpr int kDefaultSpinUs = 50;
 
   // n_threads <= 0 means std::thread::hardware_concurrency().
   explicit ThreadPool(int n_threads, int spin_us = kDefaultSpinUs);

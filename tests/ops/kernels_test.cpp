@@ -135,6 +135,31 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
   }
 }
 
+TEST(Kernels, MatmulMultiEqualsSeparateMatmuls) {
+  ThreadPool pool(2);
+  for (DType t : {DType::kQ8_0, DType::kF16}) {
+    Matrix a(t, 40, 256, 1), b(t, 24, 256, 2), c(t, 8, 256, 3);
+    const std::vector<float> bias = random_vec(24, 4);
+    TensorView bv;
+    bv.type = DType::kF32;
+    bv.data = bias.data();
+    bv.rows = 1;
+    bv.cols = 24;
+    const std::vector<float> X = random_vec(3 * 256, 5);
+    std::vector<float> ya(3 * 40), yb(3 * 24), yc(3 * 8), ra(ya.size()), rb(yb.size()), rc(yc.size());
+    const TensorView* ws[3] = {&a.view, &b.view, &c.view};
+    const TensorView* bs[3] = {nullptr, &bv, nullptr};
+    float* ys[3] = {ya.data(), yb.data(), yc.data()};
+    cpu::matmul_multi(ws, X.data(), ys, 3, 3, pool, bs);
+    cpu::matmul(a.view, X.data(), ra.data(), 3, pool);
+    cpu::matmul(b.view, X.data(), rb.data(), 3, pool, &bv);
+    cpu::matmul(c.view, X.data(), rc.data(), 3, pool);
+    EXPECT_EQ(ya, ra);
+    EXPECT_EQ(yb, rb);
+    EXPECT_EQ(yc, rc);
+  }
+}
+
 TEST(Kernels, ActivationQuantizationRoundTrips) {
   const std::vector<float> x = random_vec(64, 3, 5.0f);
   cpu::QActs q;

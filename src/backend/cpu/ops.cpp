@@ -1,5 +1,6 @@
 #include "backend/cpu/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -67,6 +68,48 @@ void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y
   };
   if (rows * w.cols * T < 32768) body(0, rows, 0);
   else pool.parallel_for(rows, body);
+}
+
+void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
+                  const TensorView* const* biases) {
+  const Kernels& k = active_kernels();
+  bool fast = !k.is_ref() && n <= 4 && T > 0;
+  for (int i = 0; i < n && fast; ++i) {
+    fast = kernel_supports(ws[i]->type) && ws[i]->cols == ws[0]->cols &&
+           kernel_wants_qacts(ws[i]->type) == kernel_wants_qacts(ws[0]->type) &&
+           (!kernel_wants_qacts(ws[i]->type) || ws[i]->cols % kQActBlock == 0);
+  }
+  if (!fast) {
+    for (int i = 0; i < n; ++i) matmul_with(k, *ws[i], X, Ys[i], T, pool, biases[i]);
+    return;
+  }
+  const bool q = kernel_wants_qacts(ws[0]->type);
+  QActs qa;
+  if (q) quantize_acts(X, T, ws[0]->cols, &qa);
+  WeightRows wr[4];
+  int64_t first[5] = {0, 0, 0, 0, 0};  // row offsets of each matrix in the concatenated row space
+  for (int i = 0; i < n; ++i) {
+    const TensorView& w = *ws[i];
+    wr[i] = {w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+    first[i + 1] = first[i] + w.rows;
+  }
+  auto body = [&](int64_t g0, int64_t g1, int) {
+    for (int i = 0; i < n; ++i) {
+      const int64_t r0 = std::max(g0, first[i]) - first[i], r1 = std::min(g1, first[i + 1]) - first[i];
+      if (r0 >= r1) continue;
+      const int64_t rows = ws[i]->rows;
+      if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
+      else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
+      const TensorView* bias = biases[i];
+      if (bias != nullptr && !bias->empty()) {
+        const float* b = bias->f32();
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t r = r0; r < r1; ++r) Ys[i][t * rows + r] += b[r];
+      }
+    }
+  };
+  if (first[n] * ws[0]->cols * T < 32768) body(0, first[n], 0);
+  else pool.parallel_for(first[n], body);
 }
 
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {

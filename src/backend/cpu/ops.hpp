@@ -29,6 +29,13 @@ void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool
 void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
                  const TensorView* bias = nullptr);
 
+// Several matrices over the same input in one pass (q/k/v, gate/up): the
+// activations are quantized once and the pool synchronizes once. n <= 4;
+// ws[i] (rows_i, cols), Ys[i] [T][rows_i], biases[i] may be null or empty.
+// Same results as n matmul calls.
+void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
+                  const TensorView* const* biases);
+
 // out[n] = x[n] / rms(x) * w[n]
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
 
