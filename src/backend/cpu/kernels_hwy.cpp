@@ -134,7 +134,14 @@ HWY_INLINE V16 LoadU8(const uint8_t* p) {
 HWY_INLINE void Madd(V16 w, const int16_t* x, V32& s0, V32& s1) {
   const D16 d16;
   const D32 d32;
+#if HWY_TARGET == HWY_AVX3_DL
+  // AVX512-VNNI: multiply, pairwise add and accumulate in one instruction.
+  (void)d32;
+  (void)s1;
+  s0 = V32{_mm256_dpwssd_epi32(s0.raw, w.raw, hn::LoadU(d16, x).raw)};
+#else
   s0 = hn::ReorderWidenMulAccumulate(d32, w, hn::LoadU(d16, x), s0, s1);
+#endif
 }
 
 template <int NT>
