@@ -23,6 +23,7 @@
 #include "backend/cpu/kernels.hpp"
 #include "bench_memory.hpp"
 #include "commands.hpp"
+#include "model_args.hpp"
 #include "eval/resources.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model.hpp"
@@ -158,7 +159,7 @@ int run_bench(const BenchArgs& a);
 Runner add_bench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill/decode speed, latency over long streams, memory and the roofline");
-  cmd->add_option("-m,--model", a->model, "Model: .gguf, HF folder or llama2.c checkpoint")->required();
+  cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c models (default: beside the model)");
   cmd->add_option("-c,--cache", a->cache, "KV cache policy for prefill/decode/--long (see `generate --help`)")->capture_default_str();
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16")->capture_default_str()

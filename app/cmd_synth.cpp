@@ -1,7 +1,6 @@
 // sinkstream synth: writes a random-weight GGUF model with the exact shapes of
 // a real one (src/eval/synth_model.hpp), for benchmarks at real sizes:
 //   sinkstream synth --shape tinyllama-1.1b --type q8_0 -o tl.gguf --vocab ../shared/vocab/ggml-vocab-llama-spm.gguf
-#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 #include "io/gguf.hpp"
 #include "sinkstream/error.hpp"
 #include "tokenizer/gguf_tokenizer.hpp"
+#include "type_names.hpp"
 
 namespace sinkstream::cli {
 
@@ -21,18 +21,6 @@ struct SynthArgs {
   uint64_t seed = 1;
 };
 
-DType parse_type(const std::string& s) {
-  std::string lower;
-  for (char ch : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  for (uint32_t id = 0; id < 64; ++id) {
-    DType t;
-    if (!dtype_from_id(id, &t)) continue;
-    std::string n;
-    for (const char* p = dtype_name(t); *p != '\0'; ++p) n += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
-    if (n == lower) return t;
-  }
-  throw Error(ErrorKind::kInvalidArg, "unknown tensor type '" + s + "' (f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, ...)");
-}
 }  // namespace
 
 Runner add_synth(CLI::App& app) {
@@ -41,14 +29,14 @@ Runner add_synth(CLI::App& app) {
   std::string shapes;
   for (const auto& n : synth_shape_names()) shapes += (shapes.empty() ? "" : ", ") + n;
   cmd->add_option("--shape", a->shape, "Shape: " + shapes)->required();
-  cmd->add_option("--type", a->type, "Matrix storage type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, ...")
+  cmd->add_option("--type", a->type, std::string("Matrix storage type: ") + kWritableTypes)
       ->capture_default_str();
   cmd->add_option("-o,--output", a->out, "Output .gguf file")->required();
   cmd->add_option("--vocab", a->vocab, "Vocab-only GGUF whose tokenizer metadata is copied (padded to the shape's vocabulary)");
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
   return [a]() {
     SynthOptions o;
-    o.type = parse_type(a->type);
+    o.type = parse_writable_type(a->type);
     o.seed = a->seed;
     VocabData vocab;
     if (!a->vocab.empty()) {

@@ -13,6 +13,9 @@ using Runner = std::function<int()>;
 Runner add_generate(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_convert(CLI::App& app);
+Runner add_quantize(CLI::App& app);
+Runner add_info(CLI::App& app);
 Runner add_synth(CLI::App& app);
 
 }  // namespace sinkstream::cli

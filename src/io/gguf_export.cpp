@@ -7,6 +7,7 @@
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -160,13 +161,24 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
     if (c.rope_scaling.kind == RopeScalingKind::kLinear) {
       out.set_string(p + "rope.scaling.type", "linear");
       out.set_f32(p + "rope.scaling.factor", static_cast<float>(c.rope_scaling.factor));
-    } else if (c.rope_scaling.kind != RopeScalingKind::kNone) {
-      throw Error(ErrorKind::kUnsupported, "GGUF export: llama3 RoPE scaling needs a rope_freqs tensor (not written yet)");
+    } else if (c.rope_scaling.kind == RopeScalingKind::kLlama3 || c.rope_scaling.kind == RopeScalingKind::kFactors) {
+      // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
+      ModelConfig plain = c;
+      plain.rope_scaling = RopeScaling{};
+      const std::vector<double> base = rope_frequencies(plain), scaled = rope_frequencies(c);
+      std::vector<uint8_t> bytes(base.size() * 4);
+      for (size_t i = 0; i < base.size(); ++i) {
+        const float factor = static_cast<float>(base[i] / scaled[i]);
+        std::memcpy(bytes.data() + 4 * i, &factor, 4);
+      }
+      out.add_tensor("rope_freqs.weight", DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
     }
   }
   if (c.positions == PositionKind::kAlibi) out.set_f32(p + "attention.max_alibi_bias", c.alibi_max_bias);
   if (a == "gptneox") out.set_bool(p + "use_parallel_residual", c.parallel_residual);
   if (c.attn_softmax_one) out.set_bool(p + "attention.softmax_one", true);
+  if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
+  if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
   if (o.vocab != nullptr) write_vocab(*o.vocab, out);
 
@@ -185,6 +197,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   ex.matrix(out, "position_embd.weight", w.pos_embd);
   ex.vector(out, "output_norm.weight", w.output_norm);
   ex.vector(out, "output_norm.bias", w.output_norm_b);
+  ex.vector(out, "sink_token_embd.weight", w.sink_token_embd);
   if (!c.tied_embeddings) ex.matrix(out, "output.weight", w.output);
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& L = w.layers[l];
@@ -207,6 +220,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
     ex.vector(out, b + "attn_q_norm.weight", L.q_norm);
     ex.vector(out, b + "attn_k_norm.weight", L.k_norm);
     ex.vector(out, b + "attn_sinks.weight", L.attn_sinks);
+    ex.matrix(out, b + "attn_gate.weight", L.attn_gate);
     ex.vector(out, b + "ffn_norm.weight", L.ffn_norm);
     ex.vector(out, b + "ffn_norm.bias", L.ffn_norm_b);
     ex.matrix(out, b + "ffn_gate.weight", L.ffn_gate);

@@ -144,8 +144,18 @@ ModelConfig gguf_model_config(const gguf::File& f) {
   } else if (scaling != "none") {
     throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
   }
-  if (f.find_tensor("rope_freqs.weight") != nullptr) {
-    throw Error(ErrorKind::kUnsupported, f.path() + ": per-dimension RoPE frequency factors (rope_freqs.weight, Llama 3.1 scaling) are not supported yet");
+  if (const gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
+    // Llama 3.1+ scaling as llama.cpp stores it: frequency i divided by factor i.
+    if (rf->numel() != c.n_rot / 2) {
+      fail(f, "rope_freqs.weight has " + std::to_string(rf->numel()) + " values, expected " + std::to_string(c.n_rot / 2));
+    }
+    std::vector<float> factors(static_cast<size_t>(rf->numel()));
+    row_dequantize_ref(rf->type, rf->data, factors.data(), rf->numel());
+    c.rope_scaling.kind = RopeScalingKind::kFactors;
+    c.rope_scaling.freq_factors.assign(factors.begin(), factors.end());
+    for (const double x : c.rope_scaling.freq_factors) {
+      if (!(x > 0.0)) fail(f, "rope_freqs.weight holds a non-positive factor");
+    }
   }
   c.parallel_residual = arch == "falcon" || (arch == "gptneox" && f.get_bool(p + "use_parallel_residual", true));
   c.alibi_max_bias = static_cast<float>(f.get_float(p + "attention.max_alibi_bias", 8.0));
@@ -171,6 +181,10 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
   w.tok_embd = src.matrix("token_embd.weight", V, D);
   if (c.positions == PositionKind::kLearned) w.pos_embd = src.matrix("position_embd.weight", c.n_ctx_train, D);
   w.output_norm = src.vector("output_norm.weight", D);
+  w.sink_token_embd = src.vector("sink_token_embd.weight", D, false);
+  if (f.get_bool(c.arch + ".attention.sink_token", false) && w.sink_token_embd.empty()) {
+    fail(f, c.arch + ".attention.sink_token is set but sink_token_embd.weight is missing");
+  }
   w.output_norm_b = src.vector("output_norm.bias", D, false);
   w.output = src.matrix("output.weight", V, D, false);
   c.tied_embeddings = w.output.empty();
@@ -210,6 +224,7 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
       L.k_norm = src.vector(b + "attn_k_norm.weight", c.head_dim);
     }
     L.attn_sinks = src.vector(b + "attn_sinks.weight", c.n_head, false);
+    L.attn_gate = src.matrix(b + "attn_gate.weight", c.n_head, D, false);
     if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
     L.ffn_norm = src.vector(b + "ffn_norm.weight", D, !c.parallel_residual || c.arch == "gptneox");
     L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);
