@@ -13,5 +13,7 @@ using Runner = std::function<int()>;
 Runner add_generate(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_ppl(CLI::App& app);
+Runner add_passkey(CLI::App& app);
 
 }  // namespace sinkstream::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   runners["generate"] = sinkstream::cli::add_generate(app);
   runners["tokenize"] = sinkstream::cli::add_tokenize(app);
   runners["bench"] = sinkstream::cli::add_bench(app);
+  runners["ppl"] = sinkstream::cli::add_ppl(app);
+  runners["passkey"] = sinkstream::cli::add_passkey(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,162 @@
+// sinkstream ppl: per-token NLL of one token stream under several cache
+// policies (teacher forcing), perplexity table on stdout, optional CSV, JSON
+// and plot. Everything that can be refused is refused before the long run.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/plot.hpp"
+#include "commands.hpp"
+#include "eval/memory_budget.hpp"
+#include "eval/nll_csv.hpp"
+#include "eval/policy_list.hpp"
+#include "eval/ppl_plot.hpp"
+#include "eval/ppl_report.hpp"
+#include "eval/ppl_table.hpp"
+#include "eval/stream_ppl.hpp"
+#include "eval/token_ids.hpp"
+#include "input.hpp"
+#include "progress.hpp"
+#include "sinkstream/error.hpp"
+#include "sinkstream/model.hpp"
+
+namespace sinkstream::cli {
+
+namespace {
+
+struct PplArgs {
+  std::string model, tokenizer, text, ids, cache, nll_out, json;
+  std::vector<std::string> plots;
+  int64_t tokens = 0;
+  int64_t bucket = 1000;
+  int batch = 64;
+  int threads = 0;
+};
+
+// The stream and a name for it: --ids, --text or stdin (text).
+std::vector<int32_t> load_stream(const PplArgs& a, const Model& model, std::string* source) {
+  if (!a.ids.empty()) {
+    *source = a.ids;
+    return parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
+  }
+  *source = a.text.empty() ? "stdin" : a.text;
+  const std::string text = a.text.empty() ? read_stdin() : read_input_file(a.text);
+  if (is_blank(text)) throw Error(ErrorKind::kInvalidArg, *source + ": the text is empty");
+  return model.tokenizer().encode(text, /*add_bos=*/true);
+}
+
+void write_text(const std::string& path, const std::string& s) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorKind::kIo, path + ": cannot open for writing");
+  f << s;
+  if (!f.flush()) throw Error(ErrorKind::kIo, path + ": write failed");
+}
+
+}  // namespace
+
+Runner add_ppl(CLI::App& app) {
+  auto a = std::make_shared<PplArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "ppl",
+      "Perplexity of one long token stream under several KV cache policies (teacher forcing): "
+      "a table of perplexity per bucket of tokens and overall, one column per policy, ratio to the best, tokens/s");
+  cmd->add_option("-m,--model", a->model, "Model file (llama2.c checkpoint .bin, or any format Model::load reads)")
+      ->required();
+  cmd->add_option("-z,--tokenizer", a->tokenizer,
+                  "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
+  auto* text = cmd->add_option("--text", a->text,
+                               "Text file to evaluate, tokenized with the model's tokenizer (BOS once at the start). "
+                               "Without --text or --ids the text is read from stdin");
+  auto* ids = cmd->add_option("--ids", a->ids,
+                              "File of token ids to evaluate exactly as given: whitespace-separated integers or a "
+                              "JSON array (no BOS is added)");
+  text->excludes(ids);
+  cmd->add_option("-c,--cache", a->cache,
+                  "Comma-separated cache policies, each evaluated over the same stream: dense | window:W | "
+                  "sink:S:W | recompute:W | discard:KEEP:N, e.g. dense,window:128,sink:4:124")
+      ->required();
+  cmd->add_option("--tokens", a->tokens, "Evaluate only the first N tokens of the stream (0 = all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--bucket", a->bucket,
+                  "Tokens per table row: perplexity = exp(mean NLL) over each bucket of B predicted tokens "
+                  "(a shorter last bucket is marked *)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-b,--batch", a->batch,
+                  "Tokens evaluated together in one forward chunk (also the chunk recompute:W re-runs its window "
+                  "in; >= W runs it in one chunk)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--nll-out", a->nll_out,
+                  "Write per-token natural-log NLL as CSV: token position, then one column per policy");
+  cmd->add_option("--plot", a->plots,
+                  "Draw log-perplexity (moving average) against token position, one line per policy; "
+                  "the format follows the extension: .png or .svg (repeat --plot for both)")
+      ->allow_extra_args(false);
+  cmd->add_option("--json", a->json, "Write a machine-readable summary (per policy: perplexity, buckets, tokens/s)");
+  cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
+      ->check(CLI::NonNegativeNumber);
+
+  return [a]() {
+    const std::vector<CachePolicy> policies = parse_policy_list(a->cache);
+    for (const auto& p : a->plots) plot::check_plot_path(p);
+    LoadOptions lo;
+    lo.tokenizer_path = a->tokenizer;
+    const auto model = Model::load(a->model, lo);
+    std::string source;
+    std::vector<int32_t> stream = load_stream(*a, *model, &source);
+    if (a->tokens > 0 && static_cast<int64_t>(stream.size()) > a->tokens) stream.resize(static_cast<size_t>(a->tokens));
+    const int64_t predicted = static_cast<int64_t>(stream.size()) - 1;
+    if (predicted < a->bucket) {
+      throw Error(ErrorKind::kInvalidArg, source + ": the stream has " + std::to_string(stream.size()) +
+                                              " tokens, so " + std::to_string(std::max<int64_t>(0, predicted)) +
+                                              " predicted tokens: shorter than one bucket (--bucket " +
+                                              std::to_string(a->bucket) + ")");
+    }
+
+    StreamPplOptions so;
+    so.policies = policies;
+    so.threads = a->threads;
+    so.batch = a->batch;
+    // Pieces of ~1K tokens (whole batches), and at most 256 MiB of logits.
+    const int64_t V = model->config().n_vocab;
+    so.piece = std::max<int64_t>(a->batch, 1024 / a->batch * a->batch);
+    so.piece = std::max<int64_t>(1, std::min<int64_t>(so.piece, (int64_t{256} << 20) / (V * 4)));
+    const size_t phys = physical_memory_bytes();
+    for (const auto& p : policies) {
+      check_cache_fits(model->config(), p, static_cast<int64_t>(stream.size()), a->batch, false,
+                       static_cast<double>(so.piece * V) * 4.0, phys);
+    }
+    ProgressReporter progress("sinkstream ppl");
+    so.progress = [&progress](const StreamProgress& p) {
+      progress.update(p.policy + " (" + std::to_string(p.policy_index + 1) + "/" + std::to_string(p.n_policies) + ")",
+                      p.done, p.total, p.seconds);
+    };
+    const std::vector<PolicyNll> runs = evaluate_stream(model, stream, so);
+
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> nll;
+    for (const auto& r : runs) {
+      names.push_back(r.policy);
+      nll.push_back(r.nll);
+    }
+    const PplTable table = make_ppl_table(names, nll, a->bucket);
+    PplRunInfo info{a->model, source, static_cast<int64_t>(stream.size()), a->batch, a->threads};
+    const std::string report = format_ppl_table(table, runs, info);
+    std::fwrite(report.data(), 1, report.size(), stdout);
+    std::fflush(stdout);
+    if (!a->nll_out.empty()) write_nll_csv(a->nll_out, NllColumns{names, nll});
+    if (!a->json.empty()) write_text(a->json, ppl_json(table, runs, info));
+    for (const auto& p : a->plots) {
+      save_ppl_plot(runs, std::filesystem::path(a->model).filename().string(), static_cast<size_t>(a->bucket), p);
+    }
+    return 0;
+  };
+}
+
+}  // namespace sinkstream::cli
