@@ -15,5 +15,6 @@ Runner add_tokenize(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_ppl(CLI::App& app);
 Runner add_passkey(CLI::App& app);
+Runner add_sinks(CLI::App& app);
 
 }  // namespace sinkstream::cli

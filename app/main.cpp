@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   runners["bench"] = sinkstream::cli::add_bench(app);
   runners["ppl"] = sinkstream::cli::add_ppl(app);
   runners["passkey"] = sinkstream::cli::add_passkey(app);
+  runners["sinks"] = sinkstream::cli::add_sinks(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
