@@ -138,6 +138,8 @@ TEST(SinksPlanted, AblationDeltaEqualsTwoMaskedRuns) {
     const double expect = masked_nll(d["layer"].get<int32_t>(), d["head"].get<int32_t>()) - base;
     EXPECT_NEAR(d["delta"].get<double>(), expect, 2e-5) << d.dump();
   }
+  // Not vacuous: the planted head's removal changes the NLL visibly.
+  EXPECT_GT(std::fabs(masked_nll(kSinkLayer, kSinkHead) - base), 1e-3);
   EXPECT_NEAR(ab["all_heads_delta"].get<double>(), masked_nll(0, -1) - base, 2e-5);
   // Ranked by delta, largest first.
   for (size_t i = 1; i < ab["ranking"].size(); ++i) {
