@@ -117,9 +117,10 @@ Runner add_sinks(CLI::App& app) {
     so.source = source;
     ProgressReporter progress("sinkstream sinks");
     const auto t0 = std::chrono::steady_clock::now();
-    so.progress = [&](int64_t done, int64_t total) {
+    const int64_t n_tokens = static_cast<int64_t>(stream.size());
+    so.progress = [&](int64_t done, int64_t total) {  // in tokens fed: passes x stream length
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      progress.update("passes", done, total, s);
+      progress.update(std::to_string(total) + " passes", done * n_tokens, total * n_tokens, s);
     };
     const sinks::SinkReport r = sinks::analyze_sinks(*model, stream, so);
     const std::string summary = sinks::sink_summary(r);
