@@ -10,7 +10,7 @@ all: build
 
 help:
 	@echo "make          build build/release/sinkstream"
-	@echo "make test     install Debian packages, build release + sanitize presets, run every test"
+	@echo "make test     install Debian packages, build release + sanitize presets, run every test, fuzz each parser 60 s"
 	@echo "make demo     install Debian packages, build, run the main job on the default model"
 	@echo "make bench    build and run the micro-benchmarks"
 	@echo "make fuzz     build the libFuzzer targets with clang into build/fuzz, run each FUZZ_SECONDS (60) s"
@@ -37,7 +37,7 @@ test-sanitize: bootstrap
 	cmake --build --preset sanitize -j $(JOBS)
 	ctest --preset sanitize
 
-test: test-release test-sanitize
+test: test-release test-sanitize fuzz
 
 demo: bootstrap build
 	@scripts/demo build/release/sinkstream $(SHARED)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "model_args.hpp"
 #include "eval/resources.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
@@ -36,7 +37,7 @@ double median(std::vector<double> v) {
 Runner add_bench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure per-token decode latency and memory over a long stream");
-  cmd->add_option("-m,--model", a->model, "Model file: llama2.c checkpoint (.bin)")->required();
+  cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c models (default: beside the model)");
   cmd->add_option("-c,--cache", a->cache, "KV cache policy (see `generate --help`)")->capture_default_str();
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16")->capture_default_str()

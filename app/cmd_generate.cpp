@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "model_args.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 
@@ -31,6 +32,7 @@ struct GenerateArgs {
   std::string state_in, state_out;
   std::string kv_type = "f32";
   bool ignore_eos = false;
+  bool special = false;
 };
 
 void write_out(const std::string& s) {
@@ -43,7 +45,7 @@ void write_out(const std::string& s) {
 Runner add_generate(CLI::App& app) {
   auto a = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt, printing it as it is decoded");
-  cmd->add_option("-m,--model", a->model, "Model file: llama2.c checkpoint (.bin)")->required();
+  cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer,
                   "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
   cmd->add_option("-p,--prompt", a->prompt, "Prompt text (default: empty, start from BOS alone)");
@@ -69,6 +71,7 @@ Runner add_generate(CLI::App& app) {
                   "Continue a saved session (cache, position, sampler and RNG state); the prompt, if any, is appended "
                   "without BOS. The cache policy comes from the file unless --cache is given (then they must match)");
   cmd->add_option("--state-out", a->state_out, "Save the session after generating, to continue later with --state-in");
+  cmd->add_flag("--special", a->special, "Parse special-token text in the prompt (e.g. <|im_start|>) as those tokens");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "Keep generating past end-of-sequence tokens");
   return [a, cmd]() {
     a->seed_set = cmd->count("--seed") > 0;
@@ -103,7 +106,7 @@ Runner add_generate(CLI::App& app) {
 
     // A fresh session starts with BOS; a continued one appends the prompt as is.
     const bool fresh = a->state_in.empty();
-    const std::vector<int32_t> prompt = tok.encode(a->prompt, fresh);
+    const std::vector<int32_t> prompt = tok.encode(a->prompt, fresh, a->special);
     Utf8StreamDecoder out;
     using clock = std::chrono::steady_clock;
     const auto t0 = clock::now();

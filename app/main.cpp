@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   runners["generate"] = sinkstream::cli::add_generate(app);
   runners["tokenize"] = sinkstream::cli::add_tokenize(app);
   runners["bench"] = sinkstream::cli::add_bench(app);
+  runners["convert"] = sinkstream::cli::add_convert(app);
+  runners["quantize"] = sinkstream::cli::add_quantize(app);
+  runners["info"] = sinkstream::cli::add_info(app);
   runners["ppl"] = sinkstream::cli::add_ppl(app);
   runners["passkey"] = sinkstream::cli::add_passkey(app);
   runners["sinks"] = sinkstream::cli::add_sinks(app);

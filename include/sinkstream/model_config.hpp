@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sinkstream {
 
@@ -32,6 +33,7 @@ enum class RopeScalingKind {
   kNone,
   kLinear,  // positions divided by factor (every frequency / factor)
   kLlama3,  // Llama 3.1: low frequencies / factor, high kept, a smooth band between
+  kFactors, // explicit per-pair divisors (GGUF rope_freqs.weight, as llama.cpp writes for Llama 3.1+)
 };
 
 struct RopeScaling {
@@ -40,6 +42,7 @@ struct RopeScaling {
   double low_freq_factor = 1.0;           // llama3
   double high_freq_factor = 4.0;          // llama3
   int64_t original_context = 8192;        // llama3: original_max_position_embeddings
+  std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
 };
 
 struct ModelConfig {

@@ -8,6 +8,7 @@
 #include "io/gguf_model.hpp"
 #include "io/llama2c.hpp"
 #include "tokenizer/gguf_tokenizer.hpp"
+#include "tokenizer/hf_tokenizer_json.hpp"
 #include "io/mapped_file.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/error.hpp"
@@ -120,6 +121,10 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     impl->config = hf.config;
     impl->weights = std::move(hf.weights);
     impl->has_weights = !options.tokenizer_only;
+    if (fs::is_regular_file(fs::path(path) / "tokenizer.json", ec)) {
+      impl->vocab = std::make_unique<VocabData>(vocab_from_hf_tokenizer_json(path));
+      impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+    }
     return std::make_shared<const Model>(std::move(impl));
   }
   auto file = std::make_shared<const MappedFile>(path);

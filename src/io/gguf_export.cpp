@@ -7,6 +7,7 @@
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -160,8 +161,17 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
     if (c.rope_scaling.kind == RopeScalingKind::kLinear) {
       out.set_string(p + "rope.scaling.type", "linear");
       out.set_f32(p + "rope.scaling.factor", static_cast<float>(c.rope_scaling.factor));
-    } else if (c.rope_scaling.kind != RopeScalingKind::kNone) {
-      throw Error(ErrorKind::kUnsupported, "GGUF export: llama3 RoPE scaling needs a rope_freqs tensor (not written yet)");
+    } else if (c.rope_scaling.kind == RopeScalingKind::kLlama3 || c.rope_scaling.kind == RopeScalingKind::kFactors) {
+      // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
+      ModelConfig plain = c;
+      plain.rope_scaling = RopeScaling{};
+      const std::vector<double> base = rope_frequencies(plain), scaled = rope_frequencies(c);
+      std::vector<uint8_t> bytes(base.size() * 4);
+      for (size_t i = 0; i < base.size(); ++i) {
+        const float factor = static_cast<float>(base[i] / scaled[i]);
+        std::memcpy(bytes.data() + 4 * i, &factor, 4);
+      }
+      out.add_tensor("rope_freqs.weight", DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
     }
   }
   if (c.positions == PositionKind::kAlibi) out.set_f32(p + "attention.max_alibi_bias", c.alibi_max_bias);

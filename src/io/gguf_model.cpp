@@ -144,8 +144,18 @@ ModelConfig gguf_model_config(const gguf::File& f) {
   } else if (scaling != "none") {
     throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
   }
-  if (f.find_tensor("rope_freqs.weight") != nullptr) {
-    throw Error(ErrorKind::kUnsupported, f.path() + ": per-dimension RoPE frequency factors (rope_freqs.weight, Llama 3.1 scaling) are not supported yet");
+  if (const gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
+    // Llama 3.1+ scaling as llama.cpp stores it: frequency i divided by factor i.
+    if (rf->numel() != c.n_rot / 2) {
+      fail(f, "rope_freqs.weight has " + std::to_string(rf->numel()) + " values, expected " + std::to_string(c.n_rot / 2));
+    }
+    std::vector<float> factors(static_cast<size_t>(rf->numel()));
+    row_dequantize_ref(rf->type, rf->data, factors.data(), rf->numel());
+    c.rope_scaling.kind = RopeScalingKind::kFactors;
+    c.rope_scaling.freq_factors.assign(factors.begin(), factors.end());
+    for (const double x : c.rope_scaling.freq_factors) {
+      if (!(x > 0.0)) fail(f, "rope_freqs.weight holds a non-positive factor");
+    }
   }
   c.parallel_residual = arch == "falcon" || (arch == "gptneox" && f.get_bool(p + "use_parallel_residual", true));
   c.alibi_max_bias = static_cast<float>(f.get_float(p + "attention.max_alibi_bias", 8.0));

@@ -95,6 +95,15 @@ int32_t to_i32(const Fields& f, const char* key, int64_t v) {
 
 int32_t req_i32(const Fields& f, const char* key) { return to_i32(f, key, f.integer(key)); }
 
+// Optional non-negative 32-bit field (0 allowed), `def` when absent.
+int32_t opt_i32(const Fields& f, const char* key, int32_t def) {
+  const int64_t v = f.integer_or(key, def);
+  if (v < 0 || v > std::numeric_limits<int32_t>::max()) {
+    f.fail(key, "must be a non-negative 32-bit integer (got " + std::to_string(v) + ")");
+  }
+  return static_cast<int32_t>(v);
+}
+
 // The first of several aliases that is present (HF attribute maps), else fails on the first.
 int32_t req_i32_alias(const Fields& f, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
@@ -179,7 +188,7 @@ void parse_llama_like(const Fields& f, const std::string& model_type, ModelConfi
   c.n_head_kv = f.has("num_key_value_heads") ? req_i32(f, "num_key_value_heads") : c.n_head;
   c.head_dim = head_dim_of(f, c.n_embd, c.n_head);
   c.n_vocab = req_i32(f, "vocab_size");
-  c.n_ctx_train = static_cast<int32_t>(f.integer_or("max_position_embeddings", 0));
+  c.n_ctx_train = opt_i32(f, "max_position_embeddings", 0);
   c.norm = NormKind::kRms;
   c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", 1e-6));
   const std::string act = f.string_or("hidden_act", "silu");
@@ -190,9 +199,9 @@ void parse_llama_like(const Fields& f, const std::string& model_type, ModelConfi
   c.ffn_bias = f.boolean_or("mlp_bias", false);
   c.qk_norm = model_type == "qwen3";
   if (model_type == "mistral") {
-    c.sliding_window = static_cast<int32_t>(f.integer_or("sliding_window", 0));
+    c.sliding_window = opt_i32(f, "sliding_window", 0);
   } else if (f.boolean_or("use_sliding_window", false)) {
-    c.sliding_window = static_cast<int32_t>(f.integer_or("sliding_window", 0));
+    c.sliding_window = opt_i32(f, "sliding_window", 0);
   }
   parse_rope(f, c, 10000.0, 1.0);
 }
@@ -208,7 +217,7 @@ void parse_neox(const Fields& f, ModelConfig& c) {
   if (c.n_embd % c.n_head != 0) f.fail("hidden_size", "is not a multiple of num_attention_heads");
   c.head_dim = c.n_embd / c.n_head;
   c.n_vocab = req_i32(f, "vocab_size");
-  c.n_ctx_train = static_cast<int32_t>(f.integer_or("max_position_embeddings", 0));
+  c.n_ctx_train = opt_i32(f, "max_position_embeddings", 0);
   c.norm = NormKind::kLayer;
   c.norm_eps = static_cast<float>(f.number_or("layer_norm_eps", 1e-5));
   c.ffn = gelu_kind(f, "hidden_act", f.string_or("hidden_act", "gelu"));
@@ -233,9 +242,9 @@ void parse_falcon(const Fields& f, ModelConfig& c) {
   c.n_head_kv = f.boolean_or("multi_query", true) ? 1 : c.n_head;
   if (c.n_embd % c.n_head != 0) f.fail("hidden_size", "is not a multiple of num_attention_heads");
   c.head_dim = c.n_embd / c.n_head;
-  c.n_ff = f.has("ffn_hidden_size") ? req_i32(f, "ffn_hidden_size") : 4 * c.n_embd;
+  c.n_ff = f.has("ffn_hidden_size") ? req_i32(f, "ffn_hidden_size") : to_i32(f, "hidden_size", 4 * int64_t{c.n_embd});
   c.n_vocab = req_i32(f, "vocab_size");
-  c.n_ctx_train = static_cast<int32_t>(f.integer_or("max_position_embeddings", 2048));
+  c.n_ctx_train = opt_i32(f, "max_position_embeddings", 2048);
   c.norm = NormKind::kLayer;
   c.norm_eps = static_cast<float>(f.number_or("layer_norm_epsilon", 1e-5));
   c.ffn = gelu_kind(f, "activation", f.string_or("activation", "gelu"));
@@ -254,9 +263,9 @@ void parse_mpt(const Fields& f, ModelConfig& c) {
   c.n_layer = req_i32(f, "n_layers");
   if (c.n_embd % c.n_head != 0) f.fail("d_model", "is not a multiple of n_heads");
   c.head_dim = c.n_embd / c.n_head;
-  c.n_ff = to_i32(f, "expansion_ratio", f.integer_or("expansion_ratio", 4) * c.n_embd);
+  c.n_ff = to_i32(f, "expansion_ratio", int64_t{opt_i32(f, "expansion_ratio", 4)} * c.n_embd);
   c.n_vocab = req_i32(f, "vocab_size");
-  c.n_ctx_train = static_cast<int32_t>(f.integer_or("max_seq_len", 2048));
+  c.n_ctx_train = opt_i32(f, "max_seq_len", 2048);
   c.norm = NormKind::kLayer;
   c.norm_eps = static_cast<float>(f.number_or("layer_norm_epsilon", 1e-5));
   c.ffn = FfnKind::kGeluErf;
@@ -284,7 +293,7 @@ void parse_gpt2(const Fields& f, ModelConfig& c) {
   c.n_layer = req_i32(f, "n_layer");
   if (c.n_embd % c.n_head != 0) f.fail("n_embd", "is not a multiple of n_head");
   c.head_dim = c.n_embd / c.n_head;
-  c.n_ff = f.has("n_inner") ? req_i32(f, "n_inner") : 4 * c.n_embd;
+  c.n_ff = f.has("n_inner") ? req_i32(f, "n_inner") : to_i32(f, "n_embd", 4 * int64_t{c.n_embd});
   c.n_vocab = req_i32(f, "vocab_size");
   c.n_ctx_train = req_i32_alias(f, {"n_positions", "n_ctx"});
   c.norm = NormKind::kLayer;
@@ -306,6 +315,9 @@ void validate(const Fields& f, const ModelConfig& c) {
                                       std::to_string(c.n_head) + ")");
   }
   if (c.n_rot > c.head_dim) f.fail("partial_rotary_factor", "rotates more dims than head_dim");
+  if (int64_t{c.n_head} * c.head_dim > std::numeric_limits<int32_t>::max()) {
+    f.fail("head_dim", "times the number of heads overflows 32 bits");
+  }
   if (c.n_ctx_train < 0) f.fail("max_position_embeddings", "must be >= 0");
   if (!(c.norm_eps > 0.0f)) f.fail("layer_norm_eps", "(the norm epsilon) must be > 0");
 }

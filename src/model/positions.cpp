@@ -27,6 +27,10 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
   const int32_t half = c.n_rot / 2;
   std::vector<double> freq(static_cast<size_t>(half > 0 ? half : 0));
   const RopeScaling& r = c.rope_scaling;
+  if (r.kind == RopeScalingKind::kFactors && r.freq_factors.size() != static_cast<size_t>(half)) {
+    throw Error(ErrorKind::kInvalidArg, "rope frequency factors: " + std::to_string(r.freq_factors.size()) +
+                                            " values for " + std::to_string(half) + " rotated pairs");
+  }
   if (r.kind != RopeScalingKind::kNone && !(r.factor > 0.0)) {
     throw Error(ErrorKind::kInvalidArg, "rope scaling factor must be > 0");
   }
@@ -38,6 +42,7 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
     double f = std::pow(c.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(c.n_rot));
     if (r.kind == RopeScalingKind::kLinear) f /= r.factor;
     else if (r.kind == RopeScalingKind::kLlama3) f = llama3_frequency(f, r);
+    else if (r.kind == RopeScalingKind::kFactors) f /= r.freq_factors[static_cast<size_t>(i)];
     freq[static_cast<size_t>(i)] = f;
   }
   return freq;

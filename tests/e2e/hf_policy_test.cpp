@@ -50,12 +50,43 @@ float max_abs_diff(const float* a, const float* b, size_t n) {
 using Param = std::tuple<const char*, const char*>;  // fixture, policy
 class HfPolicy : public ::testing::TestWithParam<Param> {};
 
+void check_against_naive(const char* name, const char* policy, const std::vector<int32_t>& ids);
+
 TEST_P(HfPolicy, FastPathMatchesNaiveReRotatingCache) {
   const auto [name, policy] = GetParam();
+  check_against_naive(name, policy, fixture_tokens(name));
+}
+
+// The acceptance run of the cache issue: 2,100 tokens through 64-slot caches.
+class HfPolicyLong : public ::testing::TestWithParam<Param> {};
+
+TEST_P(HfPolicyLong, TwoThousandTokensThroughSixtyFourSlots) {
+  const auto [name, policy] = GetParam();
+  std::vector<int32_t> ids = fixture_tokens(name);
+  const int32_t vocab = Model::load(fixture_dir(name))->config().n_vocab;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;  // fixed LCG stream of ids after the fixture's own
+  while (ids.size() < 2100) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(vocab)));
+  }
+  check_against_naive(name, policy, ids);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Archs, HfPolicyLong,
+    ::testing::Combine(::testing::Values("llama", "llama_linear", "mistral", "qwen2", "qwen3", "gpt_neox",
+                                         "gpt_neox_seq", "falcon", "mpt"),
+                       ::testing::Values("sink:4:60", "window:64", "discard:4:30")),
+    [](const ::testing::TestParamInfo<Param>& i) {
+      std::string p = std::get<1>(i.param);
+      std::replace(p.begin(), p.end(), ':', '_');
+      return std::string(std::get<0>(i.param)) + "_" + p;
+    });
+
+void check_against_naive(const char* name, const char* policy, const std::vector<int32_t>& ids) {
   const auto m = Model::load(fixture_dir(name));
   const ModelConfig& c = m->config();
   const size_t V = static_cast<size_t>(c.n_vocab);
-  const std::vector<int32_t> ids = fixture_tokens(name);
 
   const auto fast = session_logits(m, policy, 64, ids);
   const auto stepwise = session_logits(m, policy, 1, ids);

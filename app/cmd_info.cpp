@@ -1,0 +1,106 @@
+// sinkstream info: what a model file is and what it needs.
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "model/weights.hpp"
+#include "model_args.hpp"
+#include "sinkstream/model.hpp"
+
+namespace sinkstream::cli {
+
+namespace {
+struct InfoArgs {
+  std::string model, tokenizer;
+};
+
+const char* yes(bool b) { return b ? "yes" : "no"; }
+
+std::string human(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, units[u]);
+  return buf;
+}
+}  // namespace
+
+Runner add_info(CLI::App& app) {
+  auto a = std::make_shared<InfoArgs>();
+  CLI::App* cmd = app.add_subcommand("info", "Show a model's architecture, hyperparameters, tensor types, tokenizer and memory needs");
+  cmd->add_option("-m,--model", a->model, kModelHelp)->required();
+  cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c checkpoints (default: beside the model)");
+  return [a]() {
+    LoadOptions lo;
+    lo.tokenizer_path = a->tokenizer;
+    const auto m = Model::load(a->model, lo);
+    const ModelConfig& c = m->config();
+    std::printf("file          %s (%s)\n", m->path().c_str(), m->format().c_str());
+    std::printf("architecture  %s\n", c.arch.c_str());
+    if (m->has_weights()) {
+      const char* pos = c.positions == PositionKind::kRope ? "RoPE" : c.positions == PositionKind::kAlibi ? "ALiBi" : "learned absolute";
+      std::printf("layers        %d\nwidth         %d (feed-forward %d)\nheads         %d query, %d key/value, head size %d\n",
+                  c.n_layer, c.n_embd, c.n_ff, c.n_head, c.n_head_kv, c.head_dim);
+      std::printf("vocabulary    %d\ncontext       %d (trained)\n", c.n_vocab, c.n_ctx_train);
+      std::printf("positions     %s", pos);
+      if (c.positions == PositionKind::kRope) {
+        std::printf(" (theta %g, %d of %d dims, %s pairs)", c.rope_theta, c.n_rot, c.head_dim,
+                    c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
+      }
+      std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
+      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+      std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
+                  c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
+                  yes(c.qk_norm));
+      const ModelWeights& w = m->weights();
+      bool learned_sinks = false;
+      for (const auto& L : w.layers) learned_sinks = learned_sinks || !L.attn_sinks.empty();
+      std::printf("attention     learned sink logits: %s, softmax-off-by-one: %s\n", yes(learned_sinks), yes(c.attn_softmax_one));
+      // Tensor types by parameter count and bytes.
+      std::map<std::string, std::pair<int64_t, double>> types;
+      double weight_bytes = 0;
+      auto add = [&](const TensorView& t) {
+        if (t.empty()) return;
+        auto& e = types[dtype_name(t.type)];
+        e.first += t.numel();
+        const double b = static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
+        e.second += b;
+        weight_bytes += b;
+      };
+      add(w.tok_embd);
+      add(w.pos_embd);
+      add(w.output_norm);
+      add(w.output_norm_b);
+      if (w.output.data != w.tok_embd.data) add(w.output);
+      for (const auto& L : w.layers) {
+        for (const TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
+                                    &L.q_norm, &L.k_norm, &L.attn_sinks, &L.ffn_norm, &L.ffn_norm_b, &L.ffn_gate,
+                                    &L.ffn_up, &L.ffn_down, &L.ffn_up_b, &L.ffn_down_b}) {
+          add(*t);
+        }
+      }
+      std::printf("parameters    %lld (%.2fM)\n", static_cast<long long>(m->parameter_count()),
+                  static_cast<double>(m->parameter_count()) / 1e6);
+      for (const auto& [name, e] : types) {
+        std::printf("  %-6s      %lld parameters, %s\n", name.c_str(), static_cast<long long>(e.first), human(e.second).c_str());
+      }
+      const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
+      std::printf("memory        weights %s; KV cache %s per token in f32 (%s for sink:4:%d)\n", human(weight_bytes).c_str(),
+                  human(kv_per_token).c_str(), human(kv_per_token * c.n_ctx_train).c_str(), c.n_ctx_train - 4);
+    } else {
+      std::printf("weights       none (vocabulary only)\n");
+    }
+    if (m->has_tokenizer()) {
+      const Tokenizer& t = m->tokenizer();
+      std::printf("tokenizer     %s, %d tokens, BOS %d, EOS %d\n", t.kind().c_str(), t.vocab_size(), t.bos_id(), t.eos_id());
+    } else {
+      std::printf("tokenizer     none\n");
+    }
+    return 0;
+  };
+}
+
+}  // namespace sinkstream::cli
