@@ -11,6 +11,7 @@
 #include "eval/memory_budget.hpp"
 #include "eval/passkey.hpp"
 #include "eval/policy_list.hpp"
+#include "input.hpp"
 #include "progress.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
@@ -61,7 +62,10 @@ Runner add_passkey(CLI::App& app) {
   return [a]() {
     PasskeyOptions o;
     o.policies = parse_policy_list(a->cache);
-    if (!a->plot.empty()) plot::check_plot_path(a->plot);
+    if (!a->plot.empty()) {
+      plot::check_plot_path(a->plot);
+      ensure_writable(a->plot);
+    }
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->model, lo);
@@ -74,7 +78,7 @@ Runner add_passkey(CLI::App& app) {
     for (const auto& p : o.policies) {
       check_cache_fits(model->config(), p, a->length + o.max_new, a->batch, false, 0.0, physical_memory_bytes());
     }
-    ProgressReporter progress("sinkstream passkey");
+    ProgressReporter progress("sinkstream passkey", "prompts");
     o.progress = [&progress](const PasskeyProgress& p) { progress.update(p.policy, p.done, p.total, p.seconds); };
     const PasskeyResult r = run_passkey(model, o);
     const std::string name = std::filesystem::path(a->model).filename().string();

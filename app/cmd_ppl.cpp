@@ -105,6 +105,10 @@ Runner add_ppl(CLI::App& app) {
   return [a]() {
     const std::vector<CachePolicy> policies = parse_policy_list(a->cache);
     for (const auto& p : a->plots) plot::check_plot_path(p);
+    for (const std::string* out : {&a->nll_out, &a->json}) {
+      if (!out->empty()) ensure_writable(*out);
+    }
+    for (const auto& p : a->plots) ensure_writable(p);
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->model, lo);
@@ -132,7 +136,7 @@ Runner add_ppl(CLI::App& app) {
       check_cache_fits(model->config(), p, static_cast<int64_t>(stream.size()), a->batch, false,
                        static_cast<double>(so.piece * V) * 4.0, phys);
     }
-    ProgressReporter progress("sinkstream ppl");
+    ProgressReporter progress("sinkstream ppl", "tokens");
     so.progress = [&progress](const StreamProgress& p) {
       progress.update(p.policy + " (" + std::to_string(p.policy_index + 1) + "/" + std::to_string(p.n_policies) + ")",
                       p.done, p.total, p.seconds);

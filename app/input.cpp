@@ -23,6 +23,11 @@ std::string read_stdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
+void ensure_writable(const std::string& path) {
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  if (!f) throw Error(ErrorKind::kIo, path + ": cannot open for writing");
+}
+
 bool is_blank(const std::string& text) {
   for (const char c : text) {
     if (!std::isspace(static_cast<unsigned char>(c))) return false;

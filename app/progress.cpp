@@ -17,10 +17,11 @@ std::string clock_string(double s) {
 }
 }  // namespace
 
-ProgressReporter::ProgressReporter(std::string command)
-    : ProgressReporter(std::move(command), ::isatty(STDERR_FILENO) == 1) {}
+ProgressReporter::ProgressReporter(std::string command, std::string unit)
+    : ProgressReporter(std::move(command), std::move(unit), ::isatty(STDERR_FILENO) == 1) {}
 
-ProgressReporter::ProgressReporter(std::string command, bool tty) : command_(std::move(command)), tty_(tty) {}
+ProgressReporter::ProgressReporter(std::string command, std::string unit, bool tty)
+    : command_(std::move(command)), unit_(std::move(unit)), tty_(tty) {}
 
 void ProgressReporter::update(const std::string& label, int64_t done, int64_t total, double seconds) {
   const auto now = std::chrono::steady_clock::now();
@@ -37,13 +38,14 @@ void ProgressReporter::update(const std::string& label, int64_t done, int64_t to
     constexpr int kWidth = 28;
     std::string bar(kWidth, ' ');
     for (int i = 0; i < static_cast<int>(frac * kWidth); ++i) bar[static_cast<size_t>(i)] = '#';
-    std::fprintf(stderr, "\r\033[K%s [%s] %5.1f%% %lld/%lld %.0f tok/s %s %s", label.c_str(), bar.c_str(), 100 * frac,
-                 static_cast<long long>(done), static_cast<long long>(total), rate, finished ? "in" : "ETA",
+    std::fprintf(stderr, "\r\033[K%s [%s] %5.1f%% %lld/%lld %.1f %s/s %s %s", label.c_str(), bar.c_str(), 100 * frac,
+                 static_cast<long long>(done), static_cast<long long>(total), rate, unit_.c_str(), finished ? "in" : "ETA",
                  clock_string(finished ? seconds : eta).c_str());
     if (finished) std::fputc('\n', stderr);
   } else {
-    std::fprintf(stderr, "%s: %s: %lld/%lld tokens (%.1f%%), %.0f tokens/s, %s %s\n", command_.c_str(), label.c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total), 100 * frac, rate,
+    std::fprintf(stderr, "%s: %s: %lld/%lld %s (%.1f%%), %.1f %s/s, %s %s\n", command_.c_str(), label.c_str(),
+                 static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(), 100 * frac, rate,
+                 unit_.c_str(),
                  finished ? "done in" : "ETA", clock_string(finished ? seconds : eta).c_str());
   }
   std::fflush(stderr);

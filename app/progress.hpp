@@ -10,9 +10,10 @@ namespace sinkstream::cli {
 
 class ProgressReporter {
  public:
-  // tty: draw a bar (default: whether stderr is a terminal).
-  explicit ProgressReporter(std::string command);
-  ProgressReporter(std::string command, bool tty);
+  // unit: what is counted ("tokens", "prompts"); tty: draw a bar (default:
+  // whether stderr is a terminal).
+  ProgressReporter(std::string command, std::string unit);
+  ProgressReporter(std::string command, std::string unit, bool tty);
 
   // `label` names the current task ("sink:4:124 (3/5)"); done <= total units;
   // seconds: time spent on this task so far. done == total ends the task.
@@ -20,6 +21,7 @@ class ProgressReporter {
 
  private:
   std::string command_;
+  std::string unit_;
   bool tty_;
   std::string last_label_;
   std::chrono::steady_clock::time_point last_print_{};

@@ -39,8 +39,16 @@ void draw_series(const Canvas& c, const Frame& f, const Series& s, const Rgb& co
     else cairo_move_to(cr, f.px(s.x[i]), f.py(s.y[i]));
     pen_down = true;
   }
-  if (s.x.size() == 1) cairo_arc(cr, f.px(s.x[0]), f.py(s.y[0]), 2.5, 0, 2 * std::numbers::pi);
   cairo_stroke(cr);
+  // Few points (a sweep over depths, say): mark each one.
+  if (s.x.size() <= 50) {
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      cairo_new_sub_path(cr);
+      cairo_arc(cr, f.px(s.x[i]), f.py(s.y[i]), 3.5, 0, 2 * std::numbers::pi);
+    }
+    cairo_fill(cr);
+  }
 }
 
 void draw_legend(const Canvas& c, const Frame& f, const std::vector<Series>& series) {
@@ -99,7 +107,8 @@ void save_line_plot(const LinePlot& plot, const std::string& path) {
   f.y = nice_ticks(yr.lo, yr.hi, std::max(2, static_cast<int>((f.bottom - f.top) / 50)));
   draw_axes(c, f, plot.title, plot.x_label, plot.y_label);
   cairo_save(c.cr());
-  cairo_rectangle(c.cr(), f.left, f.top, f.right - f.left, f.bottom - f.top);
+  // Clip a little outside the frame, so that lines on the axis range's edge stay visible.
+  cairo_rectangle(c.cr(), f.left - 5, f.top - 5, f.right - f.left + 10, f.bottom - f.top + 10);
   cairo_clip(c.cr());
   for (size_t i = 0; i < plot.series.size(); ++i) draw_series(c, f, plot.series[i], series_color(i));
   cairo_restore(c.cr());

@@ -211,6 +211,9 @@ TEST(PplCli, BadInputsAreClearErrors) {
   expect_error(run_command(ppl_cmd("--ids " + dir.file("ok.txt") + " --cache dense --bucket 2 --plot x.jpg")),
                "x.jpg: plot file must end in .png or .svg");
   expect_error(run_command(ppl_cmd("--ids " + dir.file("missing.txt") + " --cache dense")), "missing.txt: cannot open");
+  expect_error(run_command(ppl_cmd("--ids " + dir.file("ok.txt") + " --cache dense --bucket 2 --nll-out " +
+                                   dir.file("no_dir/n.csv"))),
+               "no_dir/n.csv: cannot open for writing");
   // CLI11 refuses --text with --ids and a missing --cache (its own message, non-zero).
   EXPECT_NE(run_command(ppl_cmd("--ids a --text b --cache dense")).status, 0);
   EXPECT_NE(run_command(ppl_cmd("--ids " + dir.file("ok.txt"))).status, 0);
