@@ -115,7 +115,7 @@ Runner add_sinks(CLI::App& app) {
     so.ablate = a->ablate;
     so.threads = a->threads;
     so.source = source;
-    ProgressReporter progress("sinkstream sinks");
+    ProgressReporter progress("sinkstream sinks", "tokens");
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t n_tokens = static_cast<int64_t>(stream.size());
     so.progress = [&](int64_t done, int64_t total) {  // in tokens fed: passes x stream length
