@@ -127,9 +127,9 @@ Runner add_ppl(CLI::App& app) {
     so.policies = policies;
     so.threads = a->threads;
     so.batch = a->batch;
-    // Pieces of ~1K tokens (whole batches), and at most 256 MiB of logits.
+    // Pieces of ~256 tokens (whole batches; progress updates between pieces), at most 256 MiB of logits.
     const int64_t V = model->config().n_vocab;
-    so.piece = std::max<int64_t>(a->batch, 1024 / a->batch * a->batch);
+    so.piece = std::max<int64_t>(a->batch, 256 / a->batch * a->batch);
     so.piece = std::max<int64_t>(1, std::min<int64_t>(so.piece, (int64_t{256} << 20) / (V * 4)));
     const size_t phys = physical_memory_bytes();
     for (const auto& p : policies) {

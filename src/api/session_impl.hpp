@@ -47,17 +47,29 @@ struct Session::Impl {
     if (history.size() > 2 * keep) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
   }
 
+  bool has_sink_token() const { return !model->weights().sink_token_embd.empty(); }
+
   // Feeds tokens through the cache policy; out: [T][n_vocab] when all, else the last row.
+  // Models with a learned sink token get it at stream position 0 before the first token.
   void feed(std::span<const int32_t> tokens, float* out, bool all) {
     check_tokens(tokens);
     const size_t V = static_cast<size_t>(cfg().n_vocab);
+    if (has_sink_token() && pos == 0 && !recompute()) {
+      const int32_t sink = kSinkTokenId;
+      run_chunks(std::span<const int32_t>(&sink, 1), 0, nullptr, false);
+      pos = 1;
+    }
     if (recompute()) {
       // Sliding window with re-computation: every token re-runs the last W
       // tokens from scratch at positions 0..W-1.
       for (size_t i = 0; i < tokens.size(); ++i) {
         remember(tokens[i]);
-        const size_t W = std::min(history.size(), static_cast<size_t>(options.cache.window));
-        std::span<const int32_t> win(history.data() + history.size() - W, W);
+        // With a learned sink token the window is [sink] + the last W-1 tokens.
+        const size_t room = std::max<size_t>(1, static_cast<size_t>(options.cache.window) - (has_sink_token() ? 1 : 0));
+        const size_t W = std::min(history.size(), room);
+        std::vector<int32_t> win;
+        if (has_sink_token()) win.push_back(kSinkTokenId);
+        win.insert(win.end(), history.end() - static_cast<std::ptrdiff_t>(W), history.end());
         cache->clear();
         float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
         run_chunks(win, 0, dst, false);

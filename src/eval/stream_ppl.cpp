@@ -23,13 +23,18 @@ double token_nll(std::span<const float> logits, int32_t target) {
 
 namespace {
 
-PolicyNll evaluate_policy(const std::shared_ptr<const Model>& model, std::span<const int32_t> tokens,
-                          const StreamPplOptions& o, size_t index) {
+SessionOptions session_options(const StreamPplOptions& o, size_t index) {
   SessionOptions so;
   so.cache = o.policies[index];
   so.threads = o.threads;
   so.batch = o.batch;
   so.kv_f16 = o.kv_f16;
+  return so;
+}
+
+PolicyNll evaluate_policy(const std::shared_ptr<const Model>& model, std::span<const int32_t> tokens,
+                          const StreamPplOptions& o, size_t index) {
+  const SessionOptions so = session_options(o, index);
   Session session(model, so);
   const size_t V = static_cast<size_t>(model->config().n_vocab);
   // Token t (t < n-1) is fed; the logits after it predict token t+1.
@@ -72,6 +77,9 @@ std::vector<PolicyNll> evaluate_stream(const std::shared_ptr<const Model>& model
                                             " token(s); perplexity needs at least 2 (one to predict)");
   }
   if (options.policies.empty()) throw Error(ErrorKind::kInvalidArg, "evaluate_stream: no cache policy given");
+  // Every policy must be able to run on this model (a shifting cache on learned
+  // positions is refused, say) before minutes are spent on the first one.
+  for (size_t i = 0; i < options.policies.size(); ++i) Session probe(model, session_options(options, i));
   std::vector<PolicyNll> out;
   out.reserve(options.policies.size());
   for (size_t i = 0; i < options.policies.size(); ++i) out.push_back(evaluate_policy(model, tokens, options, i));

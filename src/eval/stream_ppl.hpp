@@ -49,6 +49,7 @@ struct PolicyNll {
 };
 
 // Evaluates `tokens` ([n_tokens], n_tokens >= 2) under every policy, in order.
+// A policy the model cannot run (Session throws) is refused before any runs.
 // The ids must lie in the model's vocabulary (the Session checks; Error(kRange)).
 std::vector<PolicyNll> evaluate_stream(const std::shared_ptr<const Model>& model, std::span<const int32_t> tokens,
                                        const StreamPplOptions& options);

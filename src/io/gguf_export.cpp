@@ -177,6 +177,8 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   if (c.positions == PositionKind::kAlibi) out.set_f32(p + "attention.max_alibi_bias", c.alibi_max_bias);
   if (a == "gptneox") out.set_bool(p + "use_parallel_residual", c.parallel_residual);
   if (c.attn_softmax_one) out.set_bool(p + "attention.softmax_one", true);
+  if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
+  if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
   if (o.vocab != nullptr) write_vocab(*o.vocab, out);
 
@@ -195,6 +197,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   ex.matrix(out, "position_embd.weight", w.pos_embd);
   ex.vector(out, "output_norm.weight", w.output_norm);
   ex.vector(out, "output_norm.bias", w.output_norm_b);
+  ex.vector(out, "sink_token_embd.weight", w.sink_token_embd);
   if (!c.tied_embeddings) ex.matrix(out, "output.weight", w.output);
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& L = w.layers[l];
@@ -217,6 +220,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
     ex.vector(out, b + "attn_q_norm.weight", L.q_norm);
     ex.vector(out, b + "attn_k_norm.weight", L.k_norm);
     ex.vector(out, b + "attn_sinks.weight", L.attn_sinks);
+    ex.matrix(out, b + "attn_gate.weight", L.attn_gate);
     ex.vector(out, b + "ffn_norm.weight", L.ffn_norm);
     ex.vector(out, b + "ffn_norm.bias", L.ffn_norm_b);
     ex.matrix(out, b + "ffn_gate.weight", L.ffn_gate);

@@ -181,6 +181,10 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
   w.tok_embd = src.matrix("token_embd.weight", V, D);
   if (c.positions == PositionKind::kLearned) w.pos_embd = src.matrix("position_embd.weight", c.n_ctx_train, D);
   w.output_norm = src.vector("output_norm.weight", D);
+  w.sink_token_embd = src.vector("sink_token_embd.weight", D, false);
+  if (f.get_bool(c.arch + ".attention.sink_token", false) && w.sink_token_embd.empty()) {
+    fail(f, c.arch + ".attention.sink_token is set but sink_token_embd.weight is missing");
+  }
   w.output_norm_b = src.vector("output_norm.bias", D, false);
   w.output = src.matrix("output.weight", V, D, false);
   c.tied_embeddings = w.output.empty();
@@ -220,6 +224,7 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
       L.k_norm = src.vector(b + "attn_k_norm.weight", c.head_dim);
     }
     L.attn_sinks = src.vector(b + "attn_sinks.weight", c.n_head, false);
+    L.attn_gate = src.matrix(b + "attn_gate.weight", c.n_head, D, false);
     if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
     L.ffn_norm = src.vector(b + "ffn_norm.weight", D, !c.parallel_residual || c.arch == "gptneox");
     L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);

@@ -32,6 +32,7 @@ void ForwardScratch::reserve(int64_t T) {
   v.resize(k.size());
   hb.resize(t * static_cast<size_t>(c.n_ff));
   hb2.resize(hb.size());
+  gate.resize(t * static_cast<size_t>(c.n_head));
   place.resize(t);
   spans.resize(t);
   qpos.resize(t);
@@ -67,7 +68,13 @@ void head_norm(const ModelConfig& c, const TensorView& weight, float* vec, int64
 
 void embed(const ModelConfig& c, const ModelWeights& w, ForwardScratch& s, std::span<const int32_t> tokens) {
   for (size_t t = 0; t < tokens.size(); ++t) {
-    cpu::embedding_row(w.tok_embd, tokens[t], s.x.data() + t * static_cast<size_t>(c.n_embd));
+    float* dst = s.x.data() + t * static_cast<size_t>(c.n_embd);
+    if (tokens[t] == kSinkTokenId) {
+      if (w.sink_token_embd.empty()) throw Error(ErrorKind::kInvalidArg, "the model has no sink token embedding");
+      std::copy_n(w.sink_token_embd.f32(), c.n_embd, dst);
+      continue;
+    }
+    cpu::embedding_row(w.tok_embd, tokens[t], dst);
   }
 }
 
@@ -161,6 +168,17 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   aa.probe = s.probe;
   std::vector<cpu::QueryView> views(s.views.begin(), s.views.begin() + T);
   cpu::attention(aa, views, s.att.data(), pool);
+  if (!L.attn_gate.empty()) {
+    // Head-wise output gate (sinklab "gate"): o_h *= sigmoid(in · Wg[h]), one scalar per head and token.
+    cpu::matmul(L.attn_gate, in, s.gate.data(), T, pool);
+    for (int64_t t = 0; t < T; ++t) {
+      for (int32_t h = 0; h < c.n_head; ++h) {
+        const float g = 1.0f / (1.0f + std::exp(-s.gate[static_cast<size_t>(t * c.n_head + h)]));
+        float* o = s.att.data() + static_cast<size_t>(t) * QD + static_cast<size_t>(h) * static_cast<size_t>(c.head_dim);
+        for (int32_t d = 0; d < c.head_dim; ++d) o[d] *= g;
+      }
+    }
+  }
   cpu::matmul(L.wo, s.att.data(), s.proj.data(), T, pool, &L.bo);
 }
 

@@ -32,6 +32,7 @@ struct ForwardScratch {
   std::vector<float> att;      // [T][q_dim] attention output
   std::vector<float> proj;     // [T][n_embd] output projections
   std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
+  std::vector<float> gate;     // [T][n_head] head-wise output gate pre-activations
   std::vector<float> rope_cos, rope_sin;  // [n_rot/2]
   std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
   std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
@@ -47,6 +48,10 @@ struct ForwardScratch {
   const cpu::AttentionProbe* probe = nullptr;
   LayerHook* layer_hook = nullptr;
 };
+
+// A token id that stands for the model's learned sink token (sinklab
+// "sink-token" models): its embedding is ModelWeights::sink_token_embd.
+inline constexpr int32_t kSinkTokenId = -2;
 
 // Feeds tokens[T] at absolute positions pos0.. pos0+T-1 (their K/V appended to
 // the cache). Writes logits: [T][n_vocab] when all_logits, else the last row

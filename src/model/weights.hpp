@@ -16,6 +16,7 @@ struct LayerWeights {
   TensorView bq, bk, bv, bo;          // optional biases
   TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
   TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
+  TensorView attn_gate;               // optional head-wise output gate (n_head, n_embd) (sinklab "gate")
   TensorView ffn_norm, ffn_norm_b;    // [n_embd]
   TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   TensorView ffn_down;                // (n_embd, n_ff)
@@ -25,6 +26,7 @@ struct LayerWeights {
 struct ModelWeights {
   TensorView tok_embd;                  // (n_vocab, n_embd)
   TensorView pos_embd;                  // (n_ctx_train, n_embd), learned positions only
+  TensorView sink_token_embd;           // [n_embd] f32: a learned sink token placed at stream position 0
   TensorView output_norm, output_norm_b;// [n_embd]
   TensorView output;                    // (n_vocab, n_embd); == tok_embd when tied
   std::vector<LayerWeights> layers;     // [n_layer]

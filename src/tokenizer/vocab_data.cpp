@@ -35,7 +35,7 @@ void validate_vocab(const VocabData& v) {
   check_id(v.sep_id, "tokenizer.ggml.seperator_token_id");
   if (v.add_bos && v.bos_id < 0) fail("tokenizer.ggml.add_bos_token is true but there is no tokenizer.ggml.bos_token_id");
   if (v.add_eos && v.eos_id < 0) fail("tokenizer.ggml.add_eos_token is true but there is no tokenizer.ggml.eos_token_id");
-  if (v.model == VocabModel::kBpe && v.merges.empty()) fail("tokenizer.ggml.merges is missing or empty");
+  // An empty merge list is legal: a pure byte-level vocabulary (every token a byte).
 }
 
 }  // namespace sinkstream

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
 
 #include "analysis/axes.hpp"
 #include "analysis/plot.hpp"
@@ -35,16 +34,25 @@ void expect_png(const std::string& path, uint32_t w, uint32_t h) {
   EXPECT_EQ(be32(b, 20), h);
 }
 
+// The number in attribute `name="123px"` of the <svg ...> tag; NaN if absent or
+// not followed by px / a closing quote.
+double svg_attribute(const std::string& tag, const std::string& name) {
+  const size_t at = tag.find(" " + name + "=\"");
+  if (at == std::string::npos) return NAN;
+  const char* begin = tag.c_str() + at + name.size() + 3;
+  char* end = nullptr;
+  const double v = std::strtod(begin, &end);
+  if (end == begin || (std::strncmp(end, "px\"", 3) != 0 && *end != '"')) return NAN;
+  return v;
+}
+
 void expect_svg(const std::string& path, int w, int h) {
   const std::string s = test::read_file(path);
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(s, m, std::regex("<svg[^>]*>"))) << path;
-  const std::string tag = m.str();
-  std::smatch wm, hm;
-  ASSERT_TRUE(std::regex_search(tag, wm, std::regex("width=\"([0-9.]+)(px)?\""))) << tag;
-  ASSERT_TRUE(std::regex_search(tag, hm, std::regex("height=\"([0-9.]+)(px)?\""))) << tag;
-  EXPECT_DOUBLE_EQ(std::atof(wm[1].str().c_str()), w);
-  EXPECT_DOUBLE_EQ(std::atof(hm[1].str().c_str()), h);
+  const size_t open = s.find("<svg");
+  ASSERT_NE(open, std::string::npos) << path;
+  const std::string tag = s.substr(open, s.find('>', open) - open);
+  EXPECT_DOUBLE_EQ(svg_attribute(tag, "width"), w) << tag;
+  EXPECT_DOUBLE_EQ(svg_attribute(tag, "height"), h) << tag;
   EXPECT_NE(s.find("</svg>"), std::string::npos);
 }
 
