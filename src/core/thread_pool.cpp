@@ -1,6 +1,7 @@
 #include "core/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace sinkstream {
 
@@ -11,9 +12,15 @@ void run_chunk(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, 
   const int64_t end = std::min<int64_t>(n, begin + chunk);
   if (begin < end) fn(begin, end, index);
 }
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) {
+ThreadPool::ThreadPool(int n_threads, int spin_us) : spin_us_(std::max(0, spin_us)) {
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   n_threads_ = n_threads;
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
@@ -23,10 +30,31 @@ ThreadPool::ThreadPool(int n_threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
+    generation_.fetch_add(1);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+bool ThreadPool::spin_until(const std::function<bool()>& ready) const {
+  if (spin_us_ == 0) return ready();
+  // Busy-wait with `pause` for the first few microseconds (the gap between two
+  // parallel_for of a layer), then yield the core between polls: on a machine
+  // with more runnable threads than cores, a pure spin would steal the time
+  // slice of the very thread it waits for.
+  const auto start = std::chrono::steady_clock::now();
+  const auto busy_until = start + std::chrono::microseconds(std::min(spin_us_, 5));
+  const auto deadline = start + std::chrono::microseconds(spin_us_);
+  for (;;) {
+    for (int i = 0; i < 32; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return ready();
+    if (now >= busy_until) std::this_thread::yield();
+  }
 }
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn) {
@@ -35,37 +63,39 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n, 0);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+  job_ = &fn;
+  job_n_ = n;
+  pending_.store(n_threads_ - 1);
+  generation_.fetch_add(1);  // seq_cst: publishes job_ and pairs with sleeping_workers_ below
+  if (sleeping_workers_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(mu_); }  // a worker between its check and its wait holds mu_
+    wake_.notify_all();
   }
-  wake_.notify_all();
   run_chunk(fn, n, n_threads_, 0);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+    std::unique_lock<std::mutex> lock(mu_);
+    caller_sleeping_.store(true);
+    done_.wait(lock, [this] { return pending_.load() == 0; });
+    caller_sleeping_.store(false);
+  }
   job_ = nullptr;
 }
 
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t, int)>* job;
-    int64_t n;
-    {
+    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
+      sleeping_workers_.fetch_add(1);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      sleeping_workers_.fetch_sub(1);
     }
-    run_chunk(*job, n, n_threads_, index);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_.notify_one();
+    if (stop_.load()) return;
+    seen = generation_.load();
+    run_chunk(*job_, job_n_, n_threads_, index);
+    if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+      { std::lock_guard<std::mutex> lock(mu_); }
+      done_.notify_one();
     }
   }
 }

@@ -135,9 +135,12 @@ void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int6
 void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
                      ForwardScratch& s, const float* in, int64_t T) {
   const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
-  cpu::matmul(L.wq, in, s.q.data(), T, pool, &L.bq);
-  cpu::matmul(L.wk, in, s.k.data(), T, pool, &L.bk);
-  cpu::matmul(L.wv, in, s.v.data(), T, pool, &L.bv);
+  {  // q, k, v in one pass over the input (one activation quantization, one pool sync)
+    const TensorView* ws[3] = {&L.wq, &L.wk, &L.wv};
+    const TensorView* bs[3] = {&L.bq, &L.bk, &L.bv};
+    float* ys[3] = {s.q.data(), s.k.data(), s.v.data()};
+    cpu::matmul_multi(ws, in, ys, 3, T, pool, bs);
+  }
   if (!L.q_norm.empty()) head_norm(c, L.q_norm, s.q.data(), T * c.n_head);
   if (!L.k_norm.empty()) head_norm(c, L.k_norm, s.k.data(), T * c.n_head_kv);
 
@@ -186,8 +189,10 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, Fo
                int64_t T) {
   const size_t n = static_cast<size_t>(T) * static_cast<size_t>(c.n_ff);
   if (c.ffn == FfnKind::kSwiGlu) {
-    cpu::matmul(L.ffn_gate, in, s.hb.data(), T, pool);
-    cpu::matmul(L.ffn_up, in, s.hb2.data(), T, pool, &L.ffn_up_b);
+    const TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};
+    const TensorView* bs[2] = {nullptr, &L.ffn_up_b};
+    float* ys[2] = {s.hb.data(), s.hb2.data()};
+    cpu::matmul_multi(ws, in, ys, 2, T, pool, bs);
     for (size_t i = 0; i < n; ++i) s.hb[i] = cpu::silu(s.hb[i]) * s.hb2[i];
   } else if (c.ffn == FfnKind::kGelu) {
     cpu::matmul(L.ffn_up, in, s.hb.data(), T, pool, &L.ffn_up_b);

@@ -73,6 +73,14 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
 }
 
 void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
+  // An attention-probability probe (src/analysis) needs attention_head's
+  // probabilities: when AttentionArgs carries one, take attention_ref here.
+  const Kernels& k = active_kernels();
+  if (k.is_ref() || a.probe != nullptr) attention_ref(a, queries, out, pool);
+  else attention_flash(k, a, queries, out, pool);
+}
+
+void attention_ref(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
   int64_t max_keys = 0;
   for (const QueryView& qv : queries) {
     int64_t n = 0;

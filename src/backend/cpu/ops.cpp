@@ -1,8 +1,10 @@
 #include "backend/cpu/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "backend/cpu/kernels.hpp"
 #include "core/row_dot.hpp"
 #include "sinkstream/error.hpp"
 
@@ -12,9 +14,11 @@ void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, con
   matmul(w, x, y, 1, pool, bias);
 }
 
-void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
+namespace {
+
+// The scalar reference: each output element through row_dot_ref.
+void matmul_ref(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const float* b) {
   const int64_t rows = w.rows, cols = w.cols;
-  const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
   auto body = [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; ++r) {
       for (int64_t t = 0; t < T; ++t) {
@@ -34,6 +38,78 @@ void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool
   // Small products are not worth waking the pool for.
   if (rows * cols * T < 32768) body(0, rows, 0);
   else pool.parallel_for(rows, body);
+}
+
+}  // namespace
+
+void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
+  matmul_with(active_kernels(), w, X, Y, T, pool, bias);
+}
+
+void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
+                 const TensorView* bias) {
+  const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
+  const bool q = kernel_wants_qacts(w.type);
+  if (k.is_ref() || !kernel_supports(w.type) || (q && w.cols % kQActBlock != 0) || T <= 0) {
+    matmul_ref(w, X, Y, T, pool, b);
+    return;
+  }
+  const int64_t rows = w.rows;
+  const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+  QActs qa;
+  if (q) quantize_acts(X, T, w.cols, &qa);
+  auto body = [&](int64_t r0, int64_t r1, int) {
+    if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
+    else k.rows_plain(wr, X, T, r0, r1, Y, rows);
+    if (b != nullptr) {
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = r0; r < r1; ++r) Y[t * rows + r] += b[r];
+    }
+  };
+  if (rows * w.cols * T < 32768) body(0, rows, 0);
+  else pool.parallel_for(rows, body);
+}
+
+void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
+                  const TensorView* const* biases) {
+  const Kernels& k = active_kernels();
+  bool fast = !k.is_ref() && n <= 4 && T > 0;
+  for (int i = 0; i < n && fast; ++i) {
+    fast = kernel_supports(ws[i]->type) && ws[i]->cols == ws[0]->cols &&
+           kernel_wants_qacts(ws[i]->type) == kernel_wants_qacts(ws[0]->type) &&
+           (!kernel_wants_qacts(ws[i]->type) || ws[i]->cols % kQActBlock == 0);
+  }
+  if (!fast) {
+    for (int i = 0; i < n; ++i) matmul_with(k, *ws[i], X, Ys[i], T, pool, biases[i]);
+    return;
+  }
+  const bool q = kernel_wants_qacts(ws[0]->type);
+  QActs qa;
+  if (q) quantize_acts(X, T, ws[0]->cols, &qa);
+  WeightRows wr[4];
+  int64_t first[5] = {0, 0, 0, 0, 0};  // row offsets of each matrix in the concatenated row space
+  for (int i = 0; i < n; ++i) {
+    const TensorView& w = *ws[i];
+    wr[i] = {w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+    first[i + 1] = first[i] + w.rows;
+  }
+  auto body = [&](int64_t g0, int64_t g1, int) {
+    for (int i = 0; i < n; ++i) {
+      const int64_t r0 = std::max(g0, first[i]) - first[i], r1 = std::min(g1, first[i + 1]) - first[i];
+      if (r0 >= r1) continue;
+      const int64_t rows = ws[i]->rows;
+      if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
+      else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
+      const TensorView* bias = biases[i];
+      if (bias != nullptr && !bias->empty()) {
+        const float* b = bias->f32();
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t r = r0; r < r1; ++r) Ys[i][t * rows + r] += b[r];
+      }
+    }
+  };
+  if (first[n] * ws[0]->cols * T < 32768) body(0, first[n], 0);
+  else pool.parallel_for(first[n], body);
 }
 
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "backend/cpu/kernels.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "sinkstream/model_config.hpp"
@@ -15,8 +16,25 @@ void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, con
 
 // Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias). Each output element is computed
 // exactly as matvec computes it, so a chunk gives bit-identical rows.
+// Runs on the dispatched SIMD kernels (kernels.hpp): F32/F16/BF16 rows exactly
+// as dots in f32 (summation order differs from the reference: relative error
+// ~1e-6 of sum|w x|); Q8_0/Q4_0/Q4_K/Q6_K against activations quantized to 8
+// bits per 32 (act_quant.hpp: extra error <= sum_i |w_i| max|x_blk(i)| / 254).
+// Rows are computed identically whatever T, so a chunk gives the same rows as
+// T single-token calls. Other types (and SINKSTREAM_SIMD=ref) use row_dot_ref.
 void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
             const TensorView* bias = nullptr);
+
+// Same on a given kernel table (tests compare every target with the reference).
+void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
+                 const TensorView* bias = nullptr);
+
+// Several matrices over the same input in one pass (q/k/v, gate/up): the
+// activations are quantized once and the pool synchronizes once. n <= 4;
+// ws[i] (rows_i, cols), Ys[i] [T][rows_i], biases[i] may be null or empty.
+// Same results as n matmul calls.
+void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
+                  const TensorView* const* biases);
 
 // out[n] = x[n] / rms(x) * w[n]
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);

@@ -1,0 +1,64 @@
+// Decode attention of one query over a sink cache (TinyLlama heads: 32 query
+// heads, 4 kv heads, head_dim 64), reference vs flash-decoding on each target,
+// f32 and f16 KV, at 512 and 4096 keys.
+//   build/release/sinkstream_bench --benchmark_filter=Attention
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "backend/cpu/attention.hpp"
+#include "backend/cpu/kernels.hpp"
+#include "cache/sink_cache.hpp"
+
+namespace {
+
+// args: keys, f16, target index (into available_kernels(); the last is the reference)
+void BM_Attention(benchmark::State& st) {
+  const int32_t keys = static_cast<int32_t>(st.range(0));
+  const bool f16 = st.range(1) != 0;
+  const auto kernels = sinkstream::cpu::available_kernels();
+  const sinkstream::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(2))];
+  const int32_t n_head = 32, n_kv = 4, hd = 64;
+  sinkstream::SinkCache cache(1, n_kv * hd, 4, keys - 4, 1, f16);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> kv(static_cast<size_t>(n_kv * hd));
+  for (int32_t p = 0; p < keys; ++p) {
+    for (auto& x : kv) x = u(rng);
+    cache.write(0, cache.append(p), kv.data(), kv.data(), {});
+  }
+  std::vector<sinkstream::KvSpan> spans;
+  cache.spans(keys - 1, &spans);
+  std::vector<float> q(static_cast<size_t>(n_head * hd) * spans.size());
+  for (auto& x : q) x = u(rng);
+  std::vector<const float*> qp;
+  for (size_t s = 0; s < spans.size(); ++s) qp.push_back(q.data() + s * static_cast<size_t>(n_head * hd));
+  std::vector<sinkstream::cpu::QueryView> views = {{spans.data(), static_cast<int32_t>(spans.size()), qp.data()}};
+  sinkstream::cpu::AttentionArgs a;
+  a.n_head = n_head;
+  a.n_head_kv = n_kv;
+  a.head_dim = hd;
+  a.scale = 0.125f;
+  a.cache = &cache;
+  sinkstream::ThreadPool pool(2);
+  std::vector<float> out(static_cast<size_t>(n_head * hd));
+  for (auto _ : st) {
+    if (k.is_ref()) sinkstream::cpu::attention_ref(a, views, out.data(), pool);
+    else sinkstream::cpu::attention_flash(k, a, views, out.data(), pool);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetLabel(std::string(k.is_ref() ? "reference" : k.name) + (f16 ? " f16 KV" : " f32 KV"));
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * keys * n_kv * hd * 2 * (f16 ? 2 : 4));
+}
+
+void AttentionArgs(benchmark::internal::Benchmark* b) {
+  const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
+  for (int64_t keys : {512, 4096})
+    for (int64_t f16 : {0, 1})
+      for (int64_t k = 0; k < n; ++k) b->Args({keys, f16, k});
+}
+
+BENCHMARK(BM_Attention)->Apply(AttentionArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace

@@ -1,0 +1,521 @@
+// Highway kernels, compiled once per target by foreach_target (see kernels.hpp).
+// Shapes: a weight row is `cols` elements in w.row_bytes bytes; X / QActs hold
+// T activation rows of `cols`; Y is [T][ldy]. Tokens are processed 4 at a time
+// so that a decoded weight block is reused (the GEMM path of prefill chunks).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "backend/cpu/kernels_hwy.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+// foreach_target re-includes this file once per target, then once more with HWY_ONCE.
+#include "hwy/highway.h"
+#include "hwy/contrib/math/math-inl.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstdio>
+#include <cstring>
+
+#include "backend/cpu/kernels.hpp"
+#include "core/f16.hpp"
+#include "core/quant/block_io.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace sinkstream::cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// ---------------------------------------------------------------- plain types
+enum PlainKind { kPF32 = 0, kPF16 = 1, kPBF16 = 2 };
+
+template <int kKind, class D>
+HWY_INLINE hn::Vec<D> LoadW(D df, const uint8_t* row, size_t i) {
+  if constexpr (kKind == kPF32) {
+    return hn::LoadU(df, reinterpret_cast<const float*>(row) + i);
+  } else if constexpr (kKind == kPF16) {
+    const hn::Rebind<hwy::float16_t, D> dh;
+    return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(row) + i));
+  } else {
+    const hn::Rebind<uint16_t, D> du16;
+    const hn::Rebind<uint32_t, D> du32;
+    return hn::BitCast(df, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(row) + i))));
+  }
+}
+
+template <int kKind>
+HWY_INLINE float LoadWScalar(const uint8_t* row, size_t i) {
+  if constexpr (kKind == kPF32) {
+    float v;
+    std::memcpy(&v, row + 4 * i, 4);
+    return v;
+  } else if constexpr (kKind == kPF16) {
+    return quant::load_f16(row + 2 * i);
+  } else {
+    return bf16_to_f32(static_cast<uint16_t>(row[2 * i] | (row[2 * i + 1] << 8)));
+  }
+}
+
+// out[t] = dot(row, X[t * cols ..]) for t < NT.
+template <int kKind, int NT>
+HWY_INLINE void DotPlain(const uint8_t* row, const float* X, size_t cols, float* out) {
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  // Two independent accumulators per token, whatever NT: a row gives the same
+  // bits in a chunk as alone (prefill == token-by-token decoding).
+  constexpr int U = 2;
+  hn::Vec<decltype(df)> acc[NT][U];
+  for (int t = 0; t < NT; ++t)
+    for (int u = 0; u < U; ++u) acc[t][u] = hn::Zero(df);
+  size_t i = 0;
+  for (; i + U * N <= cols; i += U * N) {
+    for (int u = 0; u < U; ++u) {
+      const auto w = LoadW<kKind>(df, row, i + u * N);
+      for (int t = 0; t < NT; ++t) acc[t][u] = hn::MulAdd(w, hn::LoadU(df, X + t * cols + i + u * N), acc[t][u]);
+    }
+  }
+  for (; i + N <= cols; i += N) {
+    const auto w = LoadW<kKind>(df, row, i);
+    for (int t = 0; t < NT; ++t) acc[t][0] = hn::MulAdd(w, hn::LoadU(df, X + t * cols + i), acc[t][0]);
+  }
+  for (int t = 0; t < NT; ++t) {
+    for (int u = 1; u < U; ++u) acc[t][0] = hn::Add(acc[t][0], acc[t][u]);
+    float s = hn::GetLane(hn::SumOfLanes(df, acc[t][0]));
+    for (size_t j = i; j < cols; ++j) s += LoadWScalar<kKind>(row, j) * X[t * cols + j];
+    out[t] = s;
+  }
+}
+
+template <int kKind>
+void RowsPlainT(const WeightRows& w, const float* X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+  const size_t cols = static_cast<size_t>(w.cols);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
+    int64_t t = 0;
+    float o[4];
+    for (; t + 4 <= T; t += 4) {
+      DotPlain<kKind, 4>(row, X + static_cast<size_t>(t) * cols, cols, o);
+      for (int k = 0; k < 4; ++k) Y[(t + k) * ldy + r] = o[k];
+    }
+    for (; t < T; ++t) {
+      DotPlain<kKind, 1>(row, X + static_cast<size_t>(t) * cols, cols, o);
+      Y[t * ldy + r] = o[0];
+    }
+  }
+}
+
+void RowsPlain(const WeightRows& w, const float* X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+  switch (w.type) {
+    case DType::kF32: RowsPlainT<kPF32>(w, X, T, r0, r1, Y, ldy); break;
+    case DType::kF16: RowsPlainT<kPF16>(w, X, T, r0, r1, Y, ldy); break;
+    case DType::kBF16: RowsPlainT<kPBF16>(w, X, T, r0, r1, Y, ldy); break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------- block quants
+// 16-bit lanes (at most 16: 256-bit vectors; Zen 4 executes 512-bit ops as two
+// 256-bit halves anyway), their int32 / f32 repartitions, and 8-bit sources.
+using D16 = hn::CappedTag<int16_t, 16>;
+using DU16 = hn::RebindToUnsigned<D16>;
+using D8 = hn::Rebind<int8_t, D16>;
+using DU8 = hn::Rebind<uint8_t, D16>;
+using D32 = hn::Repartition<int32_t, D16>;
+using DF = hn::Repartition<float, D16>;
+using V16 = hn::Vec<D16>;
+using V32 = hn::Vec<D32>;
+using VF = hn::Vec<DF>;
+
+HWY_INLINE V16 LoadU8(const uint8_t* p) {
+  const D16 d16;
+  const DU16 du16;
+  const DU8 du8;
+  return hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(du8, p)));
+}
+
+// Integer dot of w with the activations x (same lanes), accumulated pairwise into s0/s1.
+HWY_INLINE void Madd(V16 w, const int16_t* x, V32& s0, V32& s1) {
+  const D16 d16;
+  const D32 d32;
+#if HWY_TARGET == HWY_AVX3_DL
+  // AVX512-VNNI: multiply, pairwise add and accumulate in one instruction.
+  (void)d32;
+  (void)s1;
+  s0 = V32{_mm256_dpwssd_epi32(s0.raw, w.raw, hn::LoadU(d16, x).raw)};
+#else
+  s0 = hn::ReorderWidenMulAccumulate(d32, w, hn::LoadU(d16, x), s0, s1);
+#endif
+}
+
+template <int NT>
+struct QState {
+  const int16_t* xq[NT];
+  const float* xd[NT];
+  const float* xs[NT];
+  VF acc[NT];
+  float mins[NT];
+};
+
+template <int NT>
+HWY_INLINE void QInit(QState<NT>& st, const QActs& X, int64_t t0) {
+  const DF df;
+  for (int t = 0; t < NT; ++t) {
+    st.xq[t] = X.row_q(t0 + t);
+    st.xd[t] = X.row_d(t0 + t);
+    st.xs[t] = X.row_s(t0 + t);
+    st.acc[t] = hn::Zero(df);
+    st.mins[t] = 0.0f;
+  }
+}
+
+template <int NT>
+HWY_INLINE void QFinish(QState<NT>& st, float* out) {
+  const DF df;
+  for (int t = 0; t < NT; ++t) out[t] = hn::GetLane(hn::SumOfLanes(df, st.acc[t])) - st.mins[t];
+}
+
+// Q8_0 (34 B / 32): f16 d, i8 qs[32].
+template <int NT>
+HWY_INLINE void DotQ8_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  const D16 d16;
+  const D8 d8;
+  const D32 d32;
+  const DF df;
+  const size_t N = hn::Lanes(d16);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = row + b * 34;
+    const float dw = quant::load_f16(blk);
+    const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2);
+    V32 s0[NT], s1[NT];
+    for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
+    for (size_t i = 0; i < 32; i += N) {
+      const V16 w = hn::PromoteTo(d16, hn::LoadU(d8, q + i));
+      for (int t = 0; t < NT; ++t) Madd(w, st.xq[t] + b * 32 + i, s0[t], s1[t]);
+    }
+    for (int t = 0; t < NT; ++t) {
+      st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
+    }
+  }
+}
+
+// Q4_0 (18 B / 32): f16 d, u8 qs[16]; x[j] = d * ((qs[j] & 15) - 8), x[j + 16] = d * ((qs[j] >> 4) - 8).
+template <int NT>
+HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  const D16 d16;
+  const D32 d32;
+  const DF df;
+  const size_t N = hn::Lanes(d16);
+  const V16 k15 = hn::Set(d16, 15), k8 = hn::Set(d16, 8);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = row + b * 18;
+    const float dw = quant::load_f16(blk);
+    V32 s0[NT], s1[NT];
+    for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
+    for (size_t i = 0; i < 16; i += N) {
+      const V16 raw = LoadU8(blk + 2 + i);
+      const V16 lo = hn::Sub(hn::And(raw, k15), k8);
+      const V16 hi = hn::Sub(hn::ShiftRight<4>(raw), k8);
+      for (int t = 0; t < NT; ++t) {
+        Madd(lo, st.xq[t] + b * 32 + i, s0[t], s1[t]);
+        Madd(hi, st.xq[t] + b * 32 + 16 + i, s0[t], s1[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
+    }
+  }
+}
+
+// Q4_K (144 B / 256): layout in core/quant/kquants.hpp.
+template <int NT>
+HWY_INLINE void DotQ4_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
+  const D16 d16;
+  const D32 d32;
+  const DF df;
+  const size_t N = hn::Lanes(d16);
+  const V16 k15 = hn::Set(d16, 15);
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const uint8_t* blk = row + sb * 144;
+    const float d = quant::load_f16(blk), dmin = quant::load_f16(blk + 2);
+    const uint8_t* s = blk + 4;
+    const uint8_t* qs = blk + 16;
+    int sc[8], m[8];
+    for (int j = 0; j < 4; ++j) {
+      sc[j] = s[j] & 63;
+      m[j] = s[j + 4] & 63;
+      sc[j + 4] = (s[j + 8] & 15) | ((s[j] >> 6) << 4);
+      m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+    }
+    for (int c = 0; c < 4; ++c) {
+      V32 a0[NT], a1[NT], b0[NT], b1[NT];
+      for (int t = 0; t < NT; ++t) a0[t] = a1[t] = b0[t] = b1[t] = hn::Zero(d32);
+      const int64_t xo = sb * 256 + 64 * c;
+      for (size_t i = 0; i < 32; i += N) {
+        const V16 raw = LoadU8(qs + 32 * c + i);
+        const V16 lo = hn::And(raw, k15), hi = hn::ShiftRight<4>(raw);
+        for (int t = 0; t < NT; ++t) {
+          Madd(lo, st.xq[t] + xo + i, a0[t], a1[t]);
+          Madd(hi, st.xq[t] + xo + 32 + i, b0[t], b1[t]);
+        }
+      }
+      const int64_t xb = sb * 8 + 2 * c;
+      for (int t = 0; t < NT; ++t) {
+        st.acc[t] = hn::MulAdd(hn::Set(df, d * static_cast<float>(sc[2 * c]) * st.xd[t][xb]),
+                               hn::ConvertTo(df, hn::Add(a0[t], a1[t])), st.acc[t]);
+        st.acc[t] = hn::MulAdd(hn::Set(df, d * static_cast<float>(sc[2 * c + 1]) * st.xd[t][xb + 1]),
+                               hn::ConvertTo(df, hn::Add(b0[t], b1[t])), st.acc[t]);
+        st.mins[t] += dmin * (static_cast<float>(m[2 * c]) * st.xs[t][xb] +
+                              static_cast<float>(m[2 * c + 1]) * st.xs[t][xb + 1]);
+      }
+    }
+  }
+}
+
+// Q6_K (210 B / 256): ql[128], qh[64], i8 scales[16], f16 d; layout in core/quant/kquants.hpp.
+template <int NT>
+HWY_INLINE void DotQ6_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
+  const D16 d16;
+  const D32 d32;
+  const DF df;
+  const size_t N = hn::Lanes(d16);
+  const V16 k15 = hn::Set(d16, 15), k3 = hn::Set(d16, 3), k32 = hn::Set(d16, 32);
+  for (int64_t sb = 0; sb < nsb; ++sb) {
+    const uint8_t* blk = row + sb * 210;
+    const uint8_t* ql = blk;
+    const uint8_t* qh = blk + 128;
+    const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
+    const float d = quant::load_f16(blk + 208);
+    for (int h = 0; h < 2; ++h) {
+      for (size_t l0 = 0; l0 < 32; l0 += N) {
+        const V16 a = LoadU8(ql + 64 * h + l0), bq = LoadU8(ql + 64 * h + 32 + l0), hq = LoadU8(qh + 32 * h + l0);
+        V16 e[4];
+        e[0] = hn::Sub(hn::Or(hn::And(a, k15), hn::ShiftLeft<4>(hn::And(hq, k3))), k32);
+        e[1] = hn::Sub(hn::Or(hn::And(bq, k15), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<2>(hq), k3))), k32);
+        e[2] = hn::Sub(hn::Or(hn::ShiftRight<4>(a), hn::ShiftLeft<4>(hn::And(hn::ShiftRight<4>(hq), k3))), k32);
+        e[3] = hn::Sub(hn::Or(hn::ShiftRight<4>(bq), hn::ShiftLeft<4>(hn::ShiftRight<6>(hq))), k32);
+        for (int k = 0; k < 4; ++k) {
+          const int64_t idx = 128 * h + 32 * k + static_cast<int64_t>(l0);  // element index in the super-block
+          const float dk = d * static_cast<float>(sc[idx / 16]);
+          for (int t = 0; t < NT; ++t) {
+            V32 p0 = hn::Zero(d32), p1 = hn::Zero(d32);
+            Madd(e[k], st.xq[t] + sb * 256 + idx, p0, p1);
+            st.acc[t] = hn::MulAdd(hn::Set(df, dk * st.xd[t][sb * 8 + idx / 32]), hn::ConvertTo(df, hn::Add(p0, p1)),
+                                   st.acc[t]);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <int NT>
+HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& X, int64_t t0, float* out) {
+  QState<NT> st;
+  QInit(st, X, t0);
+  switch (type) {
+    case DType::kQ8_0: DotQ8_0(row, cols / 32, st); break;
+    case DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
+    case DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
+    case DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
+    default: break;
+  }
+  QFinish(st, out);
+}
+
+void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
+    int64_t t = 0;
+    float o[4];
+    for (; t + 4 <= T; t += 4) {
+      DotQ<4>(w.type, row, w.cols, X, t, o);
+      for (int k = 0; k < 4; ++k) Y[(t + k) * ldy + r] = o[k];
+    }
+    for (; t < T; ++t) {
+      DotQ<1>(w.type, row, w.cols, X, t, o);
+      Y[t * ldy + r] = o[0];
+    }
+  }
+}
+
+// ---------------------------------------------------------------- attention helpers
+float DotF32(const float* q, const float* k, int64_t n) {
+  float o;
+  DotPlain<kPF32, 1>(reinterpret_cast<const uint8_t*>(k), q, static_cast<size_t>(n), &o);
+  return o;
+}
+
+float DotF16(const float* q, const uint16_t* k, int64_t n) {
+  float o;
+  DotPlain<kPF16, 1>(reinterpret_cast<const uint8_t*>(k), q, static_cast<size_t>(n), &o);
+  return o;
+}
+
+template <int kKind>
+HWY_INLINE void AxpyT(float a, const uint8_t* v, float* o, int64_t n) {
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  const auto va = hn::Set(df, a);
+  size_t i = 0;
+  for (; i + N <= static_cast<size_t>(n); i += N) {
+    hn::StoreU(hn::MulAdd(va, LoadW<kKind>(df, v, i), hn::LoadU(df, o + i)), df, o + i);
+  }
+  for (; i < static_cast<size_t>(n); ++i) o[i] += a * LoadWScalar<kKind>(v, i);
+}
+
+void AxpyF32(float a, const float* v, float* o, int64_t n) { AxpyT<kPF32>(a, reinterpret_cast<const uint8_t*>(v), o, n); }
+void AxpyF16(float a, const uint16_t* v, float* o, int64_t n) {
+  AxpyT<kPF16>(a, reinterpret_cast<const uint8_t*>(v), o, n);
+}
+
+void Scale(float a, float* o, int64_t n) {
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  const auto va = hn::Set(df, a);
+  size_t i = 0;
+  for (; i + N <= static_cast<size_t>(n); i += N) hn::StoreU(hn::Mul(va, hn::LoadU(df, o + i)), df, o + i);
+  for (; i < static_cast<size_t>(n); ++i) o[i] *= a;
+}
+
+// x[i] = exp(x[i] - m) for i < n; returns the sum (m >= max x: no overflow).
+float ExpSub(float* x, int64_t n, float m) {
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  const auto vm = hn::Set(df, m);
+  auto sum = hn::Zero(df);
+  size_t i = 0;
+  for (; i + N <= static_cast<size_t>(n); i += N) {
+    const auto e = hn::Exp(df, hn::Sub(hn::LoadU(df, x + i), vm));
+    hn::StoreU(e, df, x + i);
+    sum = hn::Add(sum, e);
+  }
+  float tail = 0.0f;
+  for (; i < static_cast<size_t>(n); ++i) {
+    x[i] = std::exp(x[i] - m);
+    tail += x[i];
+  }
+  return hn::GetLane(hn::SumOfLanes(df, sum)) + tail;
+}
+
+Kernels GetKernels() {
+  Kernels k;
+  k.target = HWY_TARGET;
+  k.rows_plain = &RowsPlain;
+  k.rows_q = &RowsQ;
+  k.dot_f32 = &DotF32;
+  k.dot_f16 = &DotF16;
+  k.axpy_f32 = &AxpyF32;
+  k.axpy_f16 = &AxpyF16;
+  k.scale = &Scale;
+  k.exp_sub = &ExpSub;
+  return k;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace sinkstream::cpu
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace sinkstream::cpu {
+
+HWY_EXPORT(GetKernels);
+
+namespace {
+
+const char* target_name(int64_t t) {
+  switch (t) {
+    case HWY_EMU128: return "scalar";
+    case HWY_SCALAR: return "scalar";
+    case HWY_SSSE3: return "ssse3";
+    case HWY_SSE4: return "sse4";
+    case HWY_AVX2: return "avx2";
+    case HWY_AVX3: return "avx512";
+    case HWY_AVX3_DL: return "avx512vnni";
+    default: return "unknown";
+  }
+}
+
+Kernels named(Kernels k) {
+  k.name = target_name(k.target);
+  return k;
+}
+
+// Every compiled target's table, best (lowest bit) first, whether or not the CPU runs it.
+std::vector<Kernels> compiled_tables() {
+  std::vector<Kernels> v;
+#if HWY_TARGETS & HWY_AVX3_DL
+  v.push_back(named(N_AVX3_DL::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_AVX3
+  v.push_back(named(N_AVX3::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_AVX2
+  v.push_back(named(N_AVX2::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_SSE4
+  v.push_back(named(N_SSE4::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_SSSE3
+  v.push_back(named(N_SSSE3::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_EMU128
+  v.push_back(named(N_EMU128::GetKernels()));
+#endif
+#if HWY_TARGETS & HWY_SCALAR
+  v.push_back(named(N_SCALAR::GetKernels()));
+#endif
+  return v;
+}
+
+// Supported on this CPU, best first, then the reference table.
+const std::vector<Kernels>& tables() {
+  static const std::vector<Kernels> v = [] {
+    std::vector<Kernels> out;
+    const int64_t supported = hwy::SupportedTargets();
+    for (const Kernels& k : compiled_tables()) {
+      if ((k.target & supported) != 0) out.push_back(k);
+    }
+    out.push_back(Kernels{});  // "ref"
+    return out;
+  }();
+  return v;
+}
+
+}  // namespace
+
+const Kernels* kernels_by_name(const std::string& name) {
+  for (const Kernels& k : tables()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<const Kernels*> available_kernels() {
+  std::vector<const Kernels*> v;
+  for (const Kernels& k : tables()) v.push_back(&k);
+  return v;
+}
+
+const Kernels& active_kernels() {
+  static const Kernels* chosen = [] {
+    const char* env = std::getenv("SINKSTREAM_SIMD");
+    if (env != nullptr && *env != '\0') {
+      if (const Kernels* k = kernels_by_name(env)) return k;
+      std::fprintf(stderr, "sinkstream: SINKSTREAM_SIMD=%s is not available here; using the best target\n", env);
+    }
+    const int64_t best = HWY_DYNAMIC_DISPATCH(GetKernels)().target;  // Highway's own choice
+    for (const Kernels& k : tables()) {
+      if (k.target == best) return &k;
+    }
+    return &tables().front();
+  }();
+  return *chosen;
+}
+
+bool kernel_wants_qacts(DType t) {
+  return t == DType::kQ8_0 || t == DType::kQ4_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+}
+
+bool kernel_supports(DType t) {
+  return kernel_wants_qacts(t) || t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
+}
+
+}  // namespace sinkstream::cpu
+#endif  // HWY_ONCE

@@ -1,0 +1,202 @@
+#include "eval/synth_model.hpp"
+
+#include <cmath>
+#include <memory>
+
+#include "core/f16.hpp"
+#include "io/gguf_export.hpp"
+#include "model/weights.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+
+namespace {
+
+struct Shape {
+  const char* name;
+  ModelConfig c;
+};
+
+ModelConfig llama_like(int32_t d, int32_t ff, int32_t layers, int32_t heads, int32_t kv, int32_t vocab, int32_t ctx,
+                       double theta, bool tied) {
+  ModelConfig c;
+  c.arch = "llama";
+  c.n_embd = d;
+  c.n_ff = ff;
+  c.n_layer = layers;
+  c.n_head = heads;
+  c.n_head_kv = kv;
+  c.head_dim = d / heads;
+  c.n_vocab = vocab;
+  c.n_ctx_train = ctx;
+  c.rope_theta = theta;
+  c.n_rot = c.head_dim;
+  c.rope_layout = RopeLayout::kInterleaved;  // GGUF llama convention
+  c.tied_embeddings = tied;
+  return c;
+}
+
+std::vector<Shape> shapes() {
+  std::vector<Shape> v;
+  v.push_back({"tinyllama-1.1b", llama_like(2048, 5632, 22, 32, 4, 32000, 2048, 10000.0, false)});
+  v.push_back({"llama-3.2-1b", llama_like(2048, 8192, 16, 32, 8, 128256, 131072, 500000.0, true)});
+  v.push_back({"smollm-135m", llama_like(576, 1536, 30, 9, 3, 49152, 2048, 10000.0, true)});
+  ModelConfig q = llama_like(896, 4864, 24, 14, 2, 151936, 32768, 1000000.0, true);
+  q.arch = "qwen2";
+  q.norm_eps = 1e-6f;
+  q.rope_layout = RopeLayout::kHalves;
+  q.attn_bias = true;  // q, k, v biases
+  v.push_back({"qwen2.5-0.5b", q});
+  ModelConfig p;
+  p.arch = "gptneox";
+  p.n_embd = 768;
+  p.n_ff = 3072;
+  p.n_layer = 12;
+  p.n_head = 12;
+  p.n_head_kv = 12;
+  p.head_dim = 64;
+  p.n_vocab = 50304;
+  p.n_ctx_train = 2048;
+  p.norm = NormKind::kLayer;
+  p.ffn = FfnKind::kGeluErf;
+  p.rope_theta = 10000.0;
+  p.n_rot = 16;  // rotary_pct 0.25
+  p.rope_layout = RopeLayout::kHalves;
+  p.tied_embeddings = false;
+  p.parallel_residual = true;
+  p.attn_bias = true;
+  p.ffn_bias = true;
+  v.push_back({"pythia-160m", p});
+  return v;
+}
+
+// splitmix64: a fast deterministic stream per tensor.
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  float uniform() { return static_cast<float>(next() >> 40) * 0x1p-24f * 2.0f - 1.0f; }  // [-1, 1)
+};
+
+class Builder {
+ public:
+  Builder(ModelWeights& w, uint64_t seed) : w_(w), seed_(seed) {}
+
+  // (rows, cols) f16 matrix, uniform with std `std`.
+  TensorView matrix(const std::string& name, int64_t rows, int64_t cols, float std) {
+    auto buf = std::make_shared<std::vector<uint16_t>>(static_cast<size_t>(rows * cols));
+    Rng rng{seed_ + 0x1000ull * ++count_};
+    const float a = std * std::sqrt(3.0f);
+    for (auto& h : *buf) h = f32_to_f16(a * rng.uniform());
+    return keep(name, DType::kF16, buf->data(), rows, cols, buf);
+  }
+
+  // [n] f32 vector: value + spread * uniform.
+  TensorView vector(const std::string& name, int64_t n, float value, float spread) {
+    auto buf = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+    Rng rng{seed_ + 0x1000ull * ++count_};
+    for (auto& x : *buf) x = value + spread * rng.uniform();
+    return keep(name, DType::kF32, buf->data(), 1, n, buf);
+  }
+
+ private:
+  TensorView keep(const std::string& name, DType t, const void* data, int64_t rows, int64_t cols,
+                  std::shared_ptr<const void> owner) {
+    w_.owners.push_back(std::move(owner));
+    TensorView v;
+    v.name = name;
+    v.type = t;
+    v.data = data;
+    v.rows = rows;
+    v.cols = cols;
+    return v;
+  }
+  ModelWeights& w_;
+  uint64_t seed_;
+  uint64_t count_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::string> synth_shape_names() {
+  std::vector<std::string> v;
+  for (const Shape& s : shapes()) v.emplace_back(s.name);
+  return v;
+}
+
+ModelConfig synth_shape(const std::string& name) {
+  std::string known;
+  for (const Shape& s : shapes()) {
+    if (name == s.name) return s.c;
+    known += (known.empty() ? "" : ", ") + std::string(s.name);
+  }
+  throw Error(ErrorKind::kInvalidArg, "unknown shape '" + name + "' (known: " + known + ")");
+}
+
+void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o) {
+  const ModelConfig c = synth_shape(shape);
+  VocabData vocab;
+  if (o.vocab != nullptr) {
+    vocab = *o.vocab;
+    if (static_cast<int64_t>(vocab.tokens.size()) > c.n_vocab) {
+      throw Error(ErrorKind::kInvalidArg, "vocabulary " + vocab.source + " has " + std::to_string(vocab.tokens.size()) +
+                                              " tokens, more than the " + std::to_string(c.n_vocab) + " rows of " +
+                                              shape + "'s embedding");
+    }
+    // Embedding tables are often larger than the tokenizer (Pythia: 50304 rows, 50277 tokens).
+    if (vocab.scores.empty()) vocab.scores.assign(vocab.tokens.size(), 0.0f);
+    if (vocab.types.empty()) vocab.types.assign(vocab.tokens.size(), TokenType::kNormal);
+    for (size_t i = vocab.tokens.size(); i < static_cast<size_t>(c.n_vocab); ++i) {
+      vocab.tokens.push_back("<|synth_pad_" + std::to_string(i) + "|>");
+      vocab.scores.push_back(0.0f);
+      vocab.types.push_back(TokenType::kUnused);
+    }
+  }
+  ModelWeights w;
+  Builder b(w, o.seed);
+  const int64_t D = c.n_embd, F = c.n_ff, V = c.n_vocab, QD = c.q_dim(), KVD = c.kv_dim();
+  const float out_gain = 1.0f / std::sqrt(2.0f * static_cast<float>(c.n_layer));
+  const bool ln = c.norm == NormKind::kLayer;
+  w.tok_embd = b.matrix("token_embd.weight", V, D, 0.02f);
+  w.output_norm = b.vector("output_norm.weight", D, 1.0f, 0.0f);
+  if (ln) w.output_norm_b = b.vector("output_norm.bias", D, 0.0f, 0.01f);
+  w.output = c.tied_embeddings ? w.tok_embd : b.matrix("output.weight", V, D, 1.0f / std::sqrt(static_cast<float>(D)));
+  w.layers.resize(static_cast<size_t>(c.n_layer));
+  const float sd = 1.0f / std::sqrt(static_cast<float>(D)), sf = 1.0f / std::sqrt(static_cast<float>(F));
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    const std::string p = "blk." + std::to_string(l) + ".";
+    L.attn_norm = b.vector(p + "attn_norm", D, 1.0f, 0.0f);
+    if (ln) L.attn_norm_b = b.vector(p + "attn_norm_b", D, 0.0f, 0.01f);
+    L.wq = b.matrix(p + "attn_q", QD, D, sd);
+    L.wk = b.matrix(p + "attn_k", KVD, D, sd);
+    L.wv = b.matrix(p + "attn_v", KVD, D, sd);
+    L.wo = b.matrix(p + "attn_output", D, QD, out_gain / std::sqrt(static_cast<float>(QD)));
+    if (c.attn_bias) {
+      L.bq = b.vector(p + "attn_q.bias", QD, 0.0f, 0.02f);
+      L.bk = b.vector(p + "attn_k.bias", KVD, 0.0f, 0.02f);
+      L.bv = b.vector(p + "attn_v.bias", KVD, 0.0f, 0.02f);
+      if (c.arch == "gptneox") L.bo = b.vector(p + "attn_output.bias", D, 0.0f, 0.02f);
+    }
+    L.ffn_norm = b.vector(p + "ffn_norm", D, 1.0f, 0.0f);
+    if (ln) L.ffn_norm_b = b.vector(p + "ffn_norm_b", D, 0.0f, 0.01f);
+    if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
+    L.ffn_up = b.matrix(p + "ffn_up", F, D, sd);
+    L.ffn_down = b.matrix(p + "ffn_down", D, F, out_gain * sf);
+    if (c.ffn_bias) {
+      L.ffn_up_b = b.vector(p + "ffn_up.bias", F, 0.0f, 0.02f);
+      L.ffn_down_b = b.vector(p + "ffn_down.bias", D, 0.0f, 0.02f);
+    }
+  }
+  GgufExportOptions eo;
+  eo.type = o.type;
+  eo.name = o.name.empty() ? "synth-" + shape : o.name;
+  eo.vocab = o.vocab != nullptr ? &vocab : nullptr;
+  export_gguf(c, w, path, eo);
+}
+
+}  // namespace sinkstream

@@ -1,0 +1,38 @@
+// Random-weight models with the exact shapes of real ones, for benchmarks at
+// real sizes without downloading weights (`sinkstream synth`). Speed does not
+// depend on weight values.
+//
+// Weights are uniform with variance gain^2 / cols (gain 1; the output
+// projections wo and ffn_down get 1 / sqrt(2 n_layer), GPT-2 style), norms 1,
+// biases small, token embeddings ~0.02: activations stay O(1) over long streams.
+// Llama-3.2-1B is written with plain RoPE (theta 500000, no rope_freqs /
+// llama3 frequency scaling): the same cost per token.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "sinkstream/model_config.hpp"
+#include "tokenizer/vocab_data.hpp"
+
+namespace sinkstream {
+
+// Known shape names: tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm-135m, pythia-160m.
+std::vector<std::string> synth_shape_names();
+// Throws kInvalidArg for an unknown name.
+ModelConfig synth_shape(const std::string& name);
+
+struct SynthOptions {
+  DType type = DType::kF16;          // matrices (vectors stay f32)
+  uint64_t seed = 1;
+  const VocabData* vocab = nullptr;  // copied into the file; padded with unused tokens up to n_vocab
+  std::string name;                  // general.name (default "synth-" + shape)
+};
+
+// Builds the random weights (f16 in memory, one layer at a time is not needed:
+// ~2 bytes per parameter) and writes them with export_gguf.
+void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o);
+
+}  // namespace sinkstream
