@@ -78,7 +78,6 @@ SinkReport analyze_sinks(const Model& model, std::span<const int32_t> tokens, co
   r.n_embd = c.n_embd;
   r.source = o.source;
   r.n_tokens = n;
-  r.n_queries = n - o.first;
   r.first = o.first;
   r.epsilon = o.epsilon;
 
@@ -87,8 +86,12 @@ SinkReport analyze_sinks(const Model& model, std::span<const int32_t> tokens, co
   const int64_t total = 1 + (o.ablate ? static_cast<int64_t>(c.n_layer) * c.n_head + 1 : 0);
   int64_t done = 0;
 
-  AttentionRecorder att(c.n_layer, c.n_head, n, o.first);
-  ActivationRecorder act(c.n_layer, c.n_embd, n);
+  r.has_sink_token = fwd.has_sink_token();
+  const int64_t fed = fwd.fed_length(n);  // positions analysed: the sink token (if any) + the stream
+  r.n_positions = fed;
+  r.n_queries = fed - o.first;
+  AttentionRecorder att(c.n_layer, c.n_head, fed, o.first);
+  ActivationRecorder act(c.n_layer, c.n_embd, fed);
   const double base_nll = fwd.run(tokens, &att, &act);
   if (o.progress) o.progress(++done, total);
   r.nll = base_nll;
@@ -97,7 +100,7 @@ SinkReport analyze_sinks(const Model& model, std::span<const int32_t> tokens, co
   r.sink_rate_per_layer = rate.per_layer;
   r.sink_rate = rate.overall;
   r.activations = act.finish(o.top_activations);
-  r.kv_norms = kv_norms(c, fwd.cache(), n, o.first);
+  r.kv_norms = kv_norms(c, fwd.cache(), fed, o.first);
   if (o.ablate) r.ablation = ablate(model, fwd, tokens, o, base_nll, &done, total);
   return r;
 }

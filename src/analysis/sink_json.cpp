@@ -45,8 +45,9 @@ std::string sink_report_json(const SinkReport& r) {
   j["schema"] = "sinkstream.sinks/1";
   j["model"] = {{"path", r.model_path}, {"arch", r.arch},       {"n_layer", r.n_layer},
                 {"n_head", r.n_head},   {"n_head_kv", r.n_head_kv}, {"head_dim", r.head_dim},
-                {"n_embd", r.n_embd},   {"has_sink_logit", r.has_sink_logit}};
-  j["stream"] = {{"source", r.source},   {"n_tokens", r.n_tokens}, {"n_queries", r.n_queries},
+                {"n_embd", r.n_embd},   {"has_sink_logit", r.has_sink_logit},
+                {"has_sink_token", r.has_sink_token}};
+  j["stream"] = {{"source", r.source},   {"n_tokens", r.n_tokens}, {"n_positions", r.n_positions}, {"n_queries", r.n_queries},
                  {"first", r.first},     {"epsilon", r.epsilon},   {"nll", num(r.nll)}};
   json heads = json::array();
   json sinks = json::array();

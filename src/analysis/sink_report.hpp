@@ -1,9 +1,10 @@
 // What `sinkstream sinks` measures over one token stream, as plain data. The
 // JSON form is documented in docs/sinks.md and docs/sinks.schema.json.
 //
-// Conventions. The stream is tokens 0..n_tokens-1 (dense cache, absolute
-// positions). K = `first`. Attention statistics average over the queries at
-// positions K..n_tokens-1 ("queries past the first K"), n_queries of them.
+// Conventions. The stream is tokens 0..n_tokens-1 at positions 0..n_tokens-1
+// (dense cache), or 1..n_tokens after a model's learned sink token at 0.
+// K = `first`. Attention statistics average over the queries at positions
+// K..n_positions-1 ("queries past the first K"), n_queries of them.
 // Heads are indexed [layer * n_head + head]; K/V heads [layer * n_head_kv + kv_head].
 #pragma once
 
@@ -65,9 +66,12 @@ struct SinkReport {
   std::string model_path, arch;
   int32_t n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_embd = 0;
   bool has_sink_logit = false;  // learned per-head sink logits or softmax-off-by-one
+  bool has_sink_token = false;  // a learned sink token fed at position 0 (the stream then starts at 1)
   // Stream
   std::string source;
-  int64_t n_tokens = 0, n_queries = 0;
+  int64_t n_tokens = 0;     // tokens of the stream
+  int64_t n_positions = 0;  // positions analysed: n_tokens, + 1 with a sink token
+  int64_t n_queries = 0;    // n_positions - first
   int32_t first = 4;
   double epsilon = 0.3;
   double nll = 0;  // mean NLL (nats) of tokens 1..n_tokens-1, nothing removed

@@ -36,7 +36,8 @@ std::string sink_summary(const SinkReport& r, int top) {
   std::string s;
   s += "model: " + r.model_path + " (" + r.arch + ", " + std::to_string(r.n_layer) + " layers x " +
        std::to_string(r.n_head) + " heads, " + std::to_string(r.n_head_kv) + " K/V heads" +
-       (r.has_sink_logit ? ", sink logit" : "") + ")\n";
+       (r.has_sink_logit ? ", sink logit" : "") + (r.has_sink_token ? ", learned sink token at position 0" : "") +
+       ")\n";
   s += "stream: " + std::to_string(r.n_tokens) + " tokens of " + r.source + "; K = " + std::to_string(r.first) +
        "; statistics over the " + std::to_string(r.n_queries) + " queries at positions >= K; mean NLL " +
        fmt("%.4f", r.nll) + "\n\n";

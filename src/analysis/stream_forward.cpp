@@ -22,13 +22,18 @@ double StreamForward::run(std::span<const int32_t> tokens, const cpu::AttentionP
                                          ") is outside the vocabulary [0, " + std::to_string(c.n_vocab) + ")");
     }
   }
+  // Models with a learned sink token see it at stream position 0, as in a Session.
+  std::vector<int32_t> fed;
+  if (has_sink_token()) fed.push_back(kSinkTokenId);
+  fed.insert(fed.end(), tokens.begin(), tokens.end());
+  const size_t off = fed.size() - tokens.size();  // row of tokens[0]
   const size_t V = static_cast<size_t>(c.n_vocab);
-  logits_.resize(tokens.size() * V);
+  logits_.resize(fed.size() * V);
   cache_->clear();
   scratch_.probe = probe;
   scratch_.layer_hook = hook;
   try {
-    forward_chunk(c, model_.weights(), *cache_, pool_, scratch_, tokens, 0, logits_.data(), true);
+    forward_chunk(c, model_.weights(), *cache_, pool_, scratch_, fed, 0, logits_.data(), true);
   } catch (...) {
     scratch_.probe = nullptr;
     scratch_.layer_hook = nullptr;
@@ -38,9 +43,11 @@ double StreamForward::run(std::span<const int32_t> tokens, const cpu::AttentionP
   scratch_.layer_hook = nullptr;
   double sum = 0;
   for (size_t t = 0; t + 1 < tokens.size(); ++t) {
-    sum += token_nll(std::span<const float>(logits_.data() + t * V, V), tokens[t + 1]);
+    sum += token_nll(std::span<const float>(logits_.data() + (off + t) * V, V), tokens[t + 1]);
   }
   return sum / static_cast<double>(tokens.size() - 1);
 }
+
+bool StreamForward::has_sink_token() const { return !model_.weights().sink_token_embd.empty(); }
 
 }  // namespace sinkstream::sinks

@@ -1,7 +1,9 @@
 // StreamForward: one teacher-forced pass of a token stream through a model,
 // the whole stream as one chunk over a fresh dense f32 cache, with an optional
 // attention probe and layer hook; returns the mean NLL of tokens 1..n-1.
-// The cache stays readable until the next run (K/V norms).
+// The cache stays readable until the next run (K/V norms). Models with a
+// learned sink token get it first, as a Session feeds them: the stream then
+// occupies positions 0..n (sink at 0, tokens[i] at i + 1).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,10 @@ class StreamForward {
   double run(std::span<const int32_t> tokens, const cpu::AttentionProbe* probe, LayerHook* hook);
 
   const KvCache& cache() const { return *cache_; }
+  // True when the model has a learned sink token (fed at position 0).
+  bool has_sink_token() const;
+  // Items fed per run for a stream of n tokens.
+  int64_t fed_length(int64_t n) const { return n + (has_sink_token() ? 1 : 0); }
 
  private:
   const Model& model_;

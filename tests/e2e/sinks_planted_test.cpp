@@ -11,6 +11,7 @@
 #include "io/gguf_export.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model.hpp"
+#include "sinkstream/session.hpp"
 #include "support/llama2c_builder.hpp"
 #include "support/paths.hpp"
 #include "support/plain_llama.hpp"
@@ -188,6 +189,35 @@ TEST(SinksPlanted, LearnedSinkLogitMass) {
       EXPECT_NEAR((*jh)["first_token_mass"].get<double>(), mass[i], 1e-5);
     }
   }
+}
+
+TEST(SinksPlanted, LearnedSinkTokenIsFedFirstLikeASession) {
+  Fixture f;
+  const auto src = Model::load(f.model);
+  ModelWeights w = src->weights();
+  const ModelConfig c = src->config();
+  std::vector<float> sink(static_cast<size_t>(c.n_embd));
+  for (size_t i = 0; i < sink.size(); ++i) sink[i] = 0.5f * std::cos(static_cast<float>(i));
+  w.sink_token_embd.name = "sink_token_embd.weight";
+  w.sink_token_embd.type = DType::kF32;
+  w.sink_token_embd.data = sink.data();
+  w.sink_token_embd.rows = 1;
+  w.sink_token_embd.cols = c.n_embd;
+  const std::string gguf = f.dir.file("sinktoken.gguf");
+  export_gguf(c, w, gguf, GgufExportOptions{});
+  const SinksRun run = run_sinks("-m " + gguf + " --ids " + f.ids + " --first 1 --ablate -t 2", f.dir);
+  ASSERT_EQ(run.cmd.status, 0) << run.cmd.err;
+  EXPECT_EQ(sinks_schema_errors(run.json), "");
+  EXPECT_TRUE(run.json["model"]["has_sink_token"].get<bool>());
+  EXPECT_EQ(run.json["stream"]["n_tokens"], static_cast<int>(kTokens));
+  EXPECT_EQ(run.json["stream"]["n_positions"], static_cast<int>(kTokens) + 1);
+  // The NLL of the stream is a Session's (which feeds the sink token itself).
+  const auto model = Model::load(gguf);
+  ASSERT_TRUE(!model->weights().sink_token_embd.empty());
+  Session session(model, SessionOptions{});
+  std::vector<float> logits;
+  session.eval_all(f.tokens, &logits);
+  EXPECT_NEAR(run.json["stream"]["nll"].get<double>(), mean_nll(logits, f.tokens, c.n_vocab), 1e-5);
 }
 
 TEST(SinksPlanted, BadArgumentsGetOneLineErrors) {
