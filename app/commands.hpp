@@ -19,5 +19,6 @@ Runner add_info(CLI::App& app);
 Runner add_ppl(CLI::App& app);
 Runner add_passkey(CLI::App& app);
 Runner add_synth(CLI::App& app);
+Runner add_sinks(CLI::App& app);
 
 }  // namespace sinkstream::cli

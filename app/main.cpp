@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   runners["ppl"] = sinkstream::cli::add_ppl(app);
   runners["passkey"] = sinkstream::cli::add_passkey(app);
   runners["synth"] = sinkstream::cli::add_synth(app);
+  runners["sinks"] = sinkstream::cli::add_sinks(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -168,6 +168,7 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
+  aa.probe = s.probe;
   std::vector<cpu::QueryView> views(s.views.begin(), s.views.begin() + T);
   cpu::attention(aa, views, s.att.data(), pool);
   if (!L.attn_gate.empty()) {
@@ -227,6 +228,10 @@ void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCa
   add_rows(s.x.data(), s.proj.data(), n);
   ffn_block(c, L, pool, s, ffn_in, T);
   add_rows(s.x.data(), s.proj.data(), n);
+}
+
+void after_layer(ForwardScratch& s, int32_t l, int64_t pos0, int64_t T) {
+  if (s.layer_hook != nullptr) s.layer_hook->after_layer(l, pos0, T, s.x.data());
 }
 
 void add_rows(float* x, const float* y, int64_t n) {

@@ -44,6 +44,9 @@ void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, Kv
 void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
                     ForwardScratch& s, int64_t T);
 
+// Hands s.x ([T][n_embd], tokens at pos0..) to s.layer_hook, if any, after layer l.
+void after_layer(ForwardScratch& s, int32_t l, int64_t pos0, int64_t T);
+
 // x[T][n] += y[T][n]
 void add_rows(float* x, const float* y, int64_t n);
 

@@ -21,6 +21,7 @@ void falcon_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache,
   for (int32_t l = 0; l < c.n_layer; ++l) {
     // The layer has no ffn_norm: parallel_layer feeds the FFN the attention's LN output.
     blocks::parallel_layer(c, w.layers[static_cast<size_t>(l)], l, cache, pool, s, T);
+    blocks::after_layer(s, l, pos0, T);
   }
   if (logits == nullptr) return;
   blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);

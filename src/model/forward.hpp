@@ -10,6 +10,7 @@
 
 #include "backend/cpu/attention.hpp"
 #include "cache/kv_cache.hpp"
+#include "model/layer_hook.hpp"
 #include "core/thread_pool.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
@@ -42,6 +43,10 @@ struct ForwardScratch {
   std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
   std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
   std::vector<cpu::QueryView> views;               // [T]
+  // Analysis only (null in normal runs): sees / masks every attention softmax,
+  // and sees the residual stream after every layer. Not owned.
+  const cpu::AttentionProbe* probe = nullptr;
+  LayerHook* layer_hook = nullptr;
 };
 
 // A token id that stands for the model's learned sink token (sinklab

@@ -23,6 +23,7 @@ void gptneox_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache
     const LayerWeights& L = w.layers[static_cast<size_t>(l)];
     if (c.parallel_residual) blocks::parallel_layer(c, L, l, cache, pool, s, T);
     else blocks::sequential_layer(c, L, l, cache, pool, s, T);
+    blocks::after_layer(s, l, pos0, T);
   }
   if (logits == nullptr) return;
   blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);

@@ -26,6 +26,7 @@ void llama_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, 
     blocks::norm_rows(c, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
     blocks::ffn_block(c, L, pool, s, s.xb.data(), T);
     blocks::add_rows(s.x.data(), s.proj.data(), n);
+    blocks::after_layer(s, l, pos0, T);
   }
   if (logits == nullptr) return;
   blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);

@@ -18,6 +18,7 @@ void mpt_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, Th
   blocks::embed(c, w, s, tokens);
   for (int32_t l = 0; l < c.n_layer; ++l) {
     blocks::sequential_layer(c, w.layers[static_cast<size_t>(l)], l, cache, pool, s, T);
+    blocks::after_layer(s, l, pos0, T);
   }
   if (logits == nullptr) return;
   blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);

@@ -44,6 +44,10 @@ void rope(float* h, const ModelConfig& c, int64_t pos) {
 }  // namespace
 
 std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_t> tokens) {
+  return plain_llama_run(model, tokens, PlainProbe{});
+}
+
+std::vector<float> plain_llama_run(const Model& model, std::span<const int32_t> tokens, const PlainProbe& probe) {
   const ModelConfig& c = model.config();
   const ModelWeights& w = model.weights();
   const size_t n = tokens.size(), D = static_cast<size_t>(c.n_embd), hd = static_cast<size_t>(c.head_dim);
@@ -51,7 +55,14 @@ std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_
   for (size_t t = 0; t < n; ++t) {
     for (size_t i = 0; i < D; ++i) x[t][i] = w.tok_embd.f32()[static_cast<size_t>(tokens[t]) * D + i];
   }
-  for (const LayerWeights& L : w.layers) {
+  const size_t NH = static_cast<size_t>(c.n_layer) * static_cast<size_t>(c.n_head);
+  if (probe.attention) probe.attention->assign(NH, std::vector<double>(n * n, 0.0));
+  if (probe.extra) probe.extra->assign(NH, std::vector<double>(n, 0.0));
+  if (probe.hidden) probe.hidden->clear();
+  if (probe.keys) probe.keys->clear();
+  if (probe.values) probe.values->clear();
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
     std::vector<Vec> q(n), k(n), v(n);
     for (size_t t = 0; t < n; ++t) {
       const Vec xb = rms(x[t], L.attn_norm.f32(), c.norm_eps);
@@ -61,20 +72,37 @@ std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_
       for (int32_t h = 0; h < c.n_head; ++h) rope(q[t].data() + static_cast<size_t>(h) * hd, c, static_cast<int64_t>(t));
       for (int32_t h = 0; h < c.n_head_kv; ++h) rope(k[t].data() + static_cast<size_t>(h) * hd, c, static_cast<int64_t>(t));
     }
+    if (probe.keys) {
+      probe.keys->emplace_back();
+      for (const Vec& r : k) probe.keys->back().insert(probe.keys->back().end(), r.begin(), r.end());
+    }
+    if (probe.values) {
+      probe.values->emplace_back();
+      for (const Vec& r : v) probe.values->back().insert(probe.values->back().end(), r.begin(), r.end());
+    }
     for (size_t t = 0; t < n; ++t) {
       Vec att(static_cast<size_t>(c.q_dim()), 0.0f);
       for (int32_t h = 0; h < c.n_head; ++h) {
         const size_t kvh = static_cast<size_t>(h / (c.n_head / c.n_head_kv));
         std::vector<double> s(t + 1);
         double mx = -1e300;
+        const bool have_extra = c.attn_softmax_one || !L.attn_sinks.empty();
+        const double extra = L.attn_sinks.empty() ? 0.0 : L.attn_sinks.f32()[h];
+        if (have_extra) mx = extra;
         for (size_t j = 0; j <= t; ++j) {
           double d = 0;
           for (size_t i = 0; i < hd; ++i) d += static_cast<double>(q[t][static_cast<size_t>(h) * hd + i]) * k[j][kvh * hd + i];
           s[j] = d / std::sqrt(static_cast<double>(hd));
+          if (probe.removed && probe.removed(l, h, t, j)) s[j] = -INFINITY;
           mx = std::max(mx, s[j]);
         }
-        double sum = 0;
+        double sum = have_extra ? std::exp(extra - mx) : 0.0;
         for (double& e : s) sum += (e = std::exp(e - mx));
+        const size_t hi = static_cast<size_t>(l) * static_cast<size_t>(c.n_head) + static_cast<size_t>(h);
+        if (probe.attention) {
+          for (size_t j = 0; j <= t; ++j) (*probe.attention)[hi][t * n + j] = s[j] / sum;
+        }
+        if (probe.extra && have_extra) (*probe.extra)[hi][t] = std::exp(extra - mx) / sum;
         for (size_t j = 0; j <= t; ++j) {
           for (size_t i = 0; i < hd; ++i) att[static_cast<size_t>(h) * hd + i] += static_cast<float>(s[j] / sum * v[j][kvh * hd + i]);
         }
@@ -89,6 +117,10 @@ std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_
       for (size_t i = 0; i < g.size(); ++i) g[i] = static_cast<float>(g[i] / (1.0 + std::exp(-static_cast<double>(g[i]))) * u[i]);
       const Vec d = mv(L.ffn_down, g);
       for (size_t i = 0; i < D; ++i) x[t][i] += d[i];
+    }
+    if (probe.hidden) {
+      probe.hidden->emplace_back();
+      for (const Vec& r : x) probe.hidden->back().insert(probe.hidden->back().end(), r.begin(), r.end());
     }
   }
   std::vector<float> out;

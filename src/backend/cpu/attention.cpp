@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "backend/cpu/attention_probe.hpp"
 #include "core/f16.hpp"
 
 namespace sinkstream::cpu {
@@ -34,6 +35,11 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
       mx = std::max(mx, sc);
     }
   }
+  if (a.probe != nullptr) {
+    a.probe->mask(a, qv, h, scores, j);
+    mx = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < j; ++i) mx = std::max(mx, scores[i]);
+  }
   float extra = -std::numeric_limits<float>::infinity();
   if (a.sink_logits != nullptr) extra = a.sink_logits[h];
   else if (a.zero_sink_logit) extra = 0.0f;
@@ -43,7 +49,12 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
     scores[i] = std::exp(scores[i] - mx);
     sum += scores[i];
   }
-  const float inv = static_cast<float>(1.0 / sum);
+  float inv = static_cast<float>(1.0 / sum);
+  if (a.probe != nullptr) {  // normalize in place (p = scores[i] * 1.0f below: the same numbers)
+    for (size_t i = 0; i < j; ++i) scores[i] *= inv;
+    a.probe->observe(a, qv, h, scores, j, std::isinf(extra) ? 0.0 : std::exp(static_cast<double>(extra - mx)) / sum);
+    inv = 1.0f;
+  }
   std::fill(o, o + a.head_dim, 0.0f);
   j = 0;
   for (int32_t si = 0; si < qv.n_spans; ++si) {
@@ -65,7 +76,7 @@ void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, fl
   // An attention-probability probe (src/analysis) needs attention_head's
   // probabilities: when AttentionArgs carries one, take attention_ref here.
   const Kernels& k = active_kernels();
-  if (k.is_ref()) attention_ref(a, queries, out, pool);
+  if (k.is_ref() || a.probe != nullptr) attention_ref(a, queries, out, pool);
   else attention_flash(k, a, queries, out, pool);
 }
 

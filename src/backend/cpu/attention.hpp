@@ -12,6 +12,8 @@
 
 namespace sinkstream::cpu {
 
+class AttentionProbe;  // attention_probe.hpp
+
 // What one query attends to: spans of cache slots, each scored with the query
 // rotated at that span's q_rot_pos (q[s] -> [n_head * head_dim]).
 struct QueryView {
@@ -28,6 +30,7 @@ struct AttentionArgs {
   const float* alibi_slopes = nullptr;  // [n_head] or null: score -= slope * (q_rot_pos - key_pos)
   const float* sink_logits = nullptr;   // [n_head] or null: one extra logit with no value
   bool zero_sink_logit = false;         // softmax-off-by-one: an extra logit fixed at 0
+  const AttentionProbe* probe = nullptr;  // analysis only: sees / masks each softmax (reference path)
 };
 
 // queries: [T]; out: [T][n_head * head_dim]. Runs attention_flash on the
