@@ -8,7 +8,6 @@ set -u
 B=$1; M=$2; O=$3
 mkdir -p "$O"
 run() { local name=$1; shift; echo "## $name: $B $*" > "$O/$name.txt"; uptime >> "$O/$name.txt"; "$B" "$@" --json "$O/$name.json" >> "$O/$name.txt" 2>&1; uptime >> "$O/$name.txt"; }
-run tl-q8_0 bench -m "$M/tinyllama-q8_0.gguf" -t 2 --reps 5 --prompt 512 --decode 64
 run tl-q4_0 bench -m "$M/tinyllama-q4_0.gguf" -t 2 --reps 5 --prompt 128 --decode 64
 run tl-f16 bench -m "$M/tinyllama-f16.gguf" -t 2 --reps 5 --prompt 128 --decode 64
 for t in q8_0 q4_0 f16; do
@@ -17,3 +16,4 @@ done
 run tl-q4_0-depth4096 bench -m "$M/tinyllama-q4_0.gguf" -t 2 --reps 5 --prompt 64 --decode 64 --depth 4096 \
   -c sink:4:4092 --kv-type f16 --batch 256
 run smollm-recompute bench -m "$M/smollm-q8_0.gguf" -t 2 --reps 5 --prompt 64 --decode 32 --recompute --no-bandwidth
+run tl-q8_0 bench -m "$M/tinyllama-q8_0.gguf" -t 2 --reps 5 --prompt 512 --decode 64

@@ -17,6 +17,6 @@ void BM_ThreadPoolSync(benchmark::State& st) {
   st.SetLabel(st.range(1) > 0 ? "spin-then-block" : "block only");
 }
 
-BENCHMARK(BM_ThreadPoolSync)->Args({2, sinkstream::ThreadPool::kDefaultSpinUs})->Args({2, 0})->UseRealTime();
+BENCHMARK(BM_ThreadPoolSync)->Args({2, 50})->Args({2, 0})->UseRealTime();
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace sinkstream {
 
@@ -20,7 +21,16 @@ inline void cpu_relax() {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads, int spin_us) : spin_us_(std::max(0, spin_us)) {
+namespace {
+int spin_from_env() {
+  const char* e = std::getenv("SINKSTREAM_SPIN_US");
+  if (e == nullptr) return 0;
+  const long v = std::strtol(e, nullptr, 10);
+  return static_cast<int>(std::clamp(v, 0L, 100000L));
+}
+}  // namespace
+
+ThreadPool::ThreadPool(int n_threads, int spin_us) : spin_us_(spin_us < 0 ? spin_from_env() : spin_us) {
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   n_threads_ = n_threads;
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
