@@ -27,7 +27,7 @@ void check_runs(const PplTable& t, const std::vector<PolicyNll>& runs) {
 
 std::string format_ppl_table(const PplTable& t, const std::vector<PolicyNll>& runs, const PplRunInfo& info) {
   check_runs(t, runs);
-  size_t w = 11;
+  size_t w = 18;  // room for "1.0000 (best)" plus a gap
   for (const auto& p : t.policies) w = std::max(w, p.size() + 2);
   const int cw = static_cast<int>(w);
   std::string s = "# sinkstream ppl: " + info.model + ", " + info.source + ", " + std::to_string(info.n_tokens) +
