@@ -8,7 +8,13 @@
 namespace sinkstream {
 
 DenseCache::DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots, bool f16)
-    : KvCache(n_layer, kv_dim, initial_slots > 0 ? initial_slots : 1, f16) {}
+    : KvCache(n_layer, kv_dim, checked_slot_count(slot_count(initial_slots, 0), "dense cache"), f16) {}
+
+int64_t DenseCache::slot_count(int32_t initial_slots, int64_t n_tokens) {
+  int64_t s = initial_slots > 0 ? initial_slots : 1;
+  while (s < n_tokens) s *= 2;
+  return s;
+}
 
 KvPlacement DenseCache::append(int64_t pos) {
   if (pos != n_) {

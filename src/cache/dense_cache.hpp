@@ -12,6 +12,8 @@ namespace sinkstream {
 class DenseCache final : public KvCache {
  public:
   DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots, bool f16 = false);
+  // Slots held after n_tokens appends: initial_slots, doubled (as append does) until they fit.
+  static int64_t slot_count(int32_t initial_slots, int64_t n_tokens);
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }

@@ -8,7 +8,7 @@
 namespace sinkstream {
 
 DiscardCache::DiscardCache(int32_t n_layer, int32_t kv_dim, int32_t keep, int32_t discard, bool f16)
-    : KvCache(n_layer, kv_dim, keep + 2 * discard, f16), keep_(keep), discard_(discard), ring_(2 * discard) {
+    : KvCache(n_layer, kv_dim, checked_slot_count(slot_count(keep, discard), "discard cache"), f16), keep_(keep), discard_(discard), ring_(2 * discard) {
   if (keep < 0 || discard < 1) throw Error(ErrorKind::kInvalidArg, "discard cache: need KEEP >= 0 and N >= 1");
   head_ = keep;
 }

@@ -16,6 +16,8 @@ namespace sinkstream {
 
 class DiscardCache final : public KvCache {
  public:
+  // Slots: KEEP kept tokens, then a ring of 2 * N.
+  static int64_t slot_count(int32_t keep, int32_t discard) { return int64_t{keep} + 2 * int64_t{discard}; }
   DiscardCache(int32_t n_layer, int32_t kv_dim, int32_t keep, int32_t discard, bool f16 = false);
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;

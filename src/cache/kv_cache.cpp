@@ -1,11 +1,22 @@
 #include "cache/kv_cache.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <string>
 
 #include "core/f16.hpp"
 #include "io/byte_stream.hpp"
+#include "sinkstream/error.hpp"
 
 namespace sinkstream {
+
+int32_t checked_slot_count(int64_t n, const char* what) {
+  if (n < 1 || n > std::numeric_limits<int32_t>::max()) {
+    throw Error(ErrorKind::kRange, std::string(what) + ": " + std::to_string(n) +
+                                       " slots per layer is outside [1, 2^31 - 1]; use a smaller window");
+  }
+  return static_cast<int32_t>(n);
+}
 
 KvCache::KvCache(int32_t n_layer, int32_t kv_dim, int32_t n_slots, bool f16)
     : n_layer_(n_layer), kv_dim_(kv_dim), n_slots_(n_slots), f16_(f16) {

@@ -33,6 +33,10 @@ struct KvPlacement {
 // Rotates the key heads of one token in place ([n_head_kv * head_dim]) at a position.
 using KeyRotator = std::function<void(float* k, int64_t pos)>;
 
+// n as a slot count for KvCache's constructor; throws kRange (naming `what`)
+// when it does not fit in int32.
+int32_t checked_slot_count(int64_t n, const char* what);
+
 class KvCache {
  public:
   // f16: store K and V as IEEE half floats (halves the cache's memory and traffic).

@@ -15,4 +15,8 @@ namespace sinkstream {
 // absolute positions with window/sink/discard).
 std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16);
 
+// Slots (K and V rows per layer) that make_cache's cache holds after n_tokens
+// tokens (only dense grows with n_tokens).
+int64_t cache_slots(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, int64_t n_tokens);
+
 }  // namespace sinkstream

@@ -8,7 +8,7 @@
 namespace sinkstream {
 
 SinkCache::SinkCache(int32_t n_layer, int32_t kv_dim, int32_t sinks, int32_t window, int32_t max_chunk, bool f16)
-    : KvCache(n_layer, kv_dim, sinks + window + max_chunk - 1, f16),
+    : KvCache(n_layer, kv_dim, checked_slot_count(slot_count(sinks, window, max_chunk), "sink cache"), f16),
       sinks_(sinks),
       window_(window),
       max_chunk_(max_chunk),

@@ -18,6 +18,10 @@ namespace sinkstream {
 
 class SinkCache final : public KvCache {
  public:
+  // Slots: the sinks, then a ring of window + max_chunk - 1.
+  static int64_t slot_count(int32_t sinks, int32_t window, int32_t max_chunk) {
+    return int64_t{sinks} + window + max_chunk - 1;
+  }
   SinkCache(int32_t n_layer, int32_t kv_dim, int32_t sinks, int32_t window, int32_t max_chunk, bool f16 = false);
   KvPlacement append(int64_t pos) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;

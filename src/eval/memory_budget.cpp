@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cache/make_cache.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -19,21 +20,7 @@ std::string gib(double bytes) {
 }  // namespace
 
 double cache_bytes_needed(const ModelConfig& c, const CachePolicy& p, int64_t n_tokens, int32_t batch, bool kv_f16) {
-  const double chunk = static_cast<double>(std::max(1, batch));
-  double slots = 0;
-  switch (p.kind) {
-    case CachePolicy::Kind::kDense: {
-      // Starts at the trained context (64..4096 slots), doubles until the stream fits.
-      double s = static_cast<double>(std::max(64, std::min(c.n_ctx_train, 4096)));
-      while (s < static_cast<double>(n_tokens)) s *= 2;
-      slots = s;
-      break;
-    }
-    case CachePolicy::Kind::kRecompute: slots = static_cast<double>(p.window); break;
-    case CachePolicy::Kind::kWindow: slots = static_cast<double>(p.window) + chunk - 1; break;
-    case CachePolicy::Kind::kSink: slots = static_cast<double>(p.sinks) + static_cast<double>(p.window) + chunk - 1; break;
-    case CachePolicy::Kind::kDiscard: slots = static_cast<double>(p.sinks) + 2.0 * static_cast<double>(p.discard); break;
-  }
+  const double slots = static_cast<double>(cache_slots(c, p, std::max(1, batch), n_tokens));
   const double per_value = kv_f16 ? 2.0 : 4.0;
   return 2.0 * static_cast<double>(c.n_layer) * static_cast<double>(c.kv_dim()) * slots * per_value;
 }

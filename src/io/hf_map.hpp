@@ -38,6 +38,25 @@ struct Qkv {
 Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, int32_t head_dim, int64_t cols,
                        bool bias);
 
+// L.wq, L.wk, L.wv from a fused projection `weight` laid out [n_head][3][head_dim]
+// (cols columns), and L.bq, L.bk, L.bv from the fused `bias` when the archive has it.
+void set_per_head_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+                      int32_t n_head, int32_t head_dim, int64_t cols);
+
+// L.wq, L.wk, L.wv from a fused projection `weight` stacked [q rows; k rows; v rows]
+// ((q_rows + 2 * kv_rows, cols)), and the biases from `bias` when the archive has it.
+void set_stacked_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+                     int64_t q_rows, int64_t kv_rows, int64_t cols);
+
+// A norm `prefix`.weight [n] and its `prefix`.bias [n] (required or optional).
+void set_norm(HfTensors& t, TensorView& weight, TensorView& bias, const std::string& prefix, int64_t n,
+              bool bias_required);
+
+// Two-matrix feed-forward: L.ffn_up = `up`.weight (F, D), L.ffn_down = `down`.weight
+// (D, F), each with its .bias when the archive has it.
+void set_up_down_ffn(HfTensors& t, LayerWeights& L, const std::string& up, const std::string& down, int64_t D,
+                     int64_t F);
+
 // Elements [off, off + n) of an f32 vector view, sharing its storage.
 TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::string& name);
 

@@ -37,6 +37,46 @@ Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, in
   return out;
 }
 
+void set_per_head_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+                      int32_t n_head, int32_t head_dim, int64_t cols) {
+  const Qkv w = split_per_head_qkv(t, weight, n_head, head_dim, cols, false);
+  L.wq = w.q;
+  L.wk = w.k;
+  L.wv = w.v;
+  if (!t.has(bias)) return;
+  const Qkv b = split_per_head_qkv(t, bias, n_head, head_dim, 1, true);
+  L.bq = b.q;
+  L.bk = b.k;
+  L.bv = b.v;
+}
+
+void set_stacked_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+                     int64_t q_rows, int64_t kv_rows, int64_t cols) {
+  const TensorView f = t.matrix(weight, q_rows + 2 * kv_rows, cols);
+  L.wq = HfTensors::rows(f, 0, q_rows, weight + "[q]");
+  L.wk = HfTensors::rows(f, q_rows, kv_rows, weight + "[k]");
+  L.wv = HfTensors::rows(f, q_rows + kv_rows, kv_rows, weight + "[v]");
+  if (!t.has(bias)) return;
+  const TensorView b = t.vector(bias, q_rows + 2 * kv_rows);
+  L.bq = vector_slice(b, 0, q_rows, bias + "[q]");
+  L.bk = vector_slice(b, q_rows, kv_rows, bias + "[k]");
+  L.bv = vector_slice(b, q_rows + kv_rows, kv_rows, bias + "[v]");
+}
+
+void set_norm(HfTensors& t, TensorView& weight, TensorView& bias, const std::string& prefix, int64_t n,
+              bool bias_required) {
+  weight = t.vector(prefix + ".weight", n);
+  bias = bias_required ? t.vector(prefix + ".bias", n) : t.optional_vector(prefix + ".bias", n);
+}
+
+void set_up_down_ffn(HfTensors& t, LayerWeights& L, const std::string& up, const std::string& down, int64_t D,
+                     int64_t F) {
+  L.ffn_up = t.matrix(up + ".weight", F, D);
+  L.ffn_up_b = t.optional_vector(up + ".bias", F);
+  L.ffn_down = t.matrix(down + ".weight", D, F);
+  L.ffn_down_b = t.optional_vector(down + ".bias", D);
+}
+
 TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::string& name) {
   if (v.type != DType::kF32 || v.rows != 1 || off < 0 || n <= 0 || off + n > v.cols) {
     throw Error(ErrorKind::kFormat, "tensor '" + v.name + "': cannot take elements [" + std::to_string(off) +

@@ -11,25 +11,17 @@ namespace sinkstream {
 void hf_map_mpt(HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   w.tok_embd = t.matrix("transformer.wte.weight", c.n_vocab, D);
-  w.output_norm = t.vector("transformer.norm_f.weight", D);
-  w.output_norm_b = t.optional_vector("transformer.norm_f.bias", D);
+  hf::set_norm(t, w.output_norm, w.output_norm_b, "transformer.norm_f", D, false);
   hf::set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return hf::layer_name("transformer.blocks.", l, rest); };
-    L.attn_norm = t.vector(n("norm_1.weight"), D);
-    L.attn_norm_b = t.optional_vector(n("norm_1.bias"), D);
-    L.ffn_norm = t.vector(n("norm_2.weight"), D);
-    L.ffn_norm_b = t.optional_vector(n("norm_2.bias"), D);
-    const std::string qkv = n("attn.Wqkv.weight");
-    const TensorView f = t.matrix(qkv, 3 * D, D);
-    L.wq = HfTensors::rows(f, 0, D, qkv + "[q]");
-    L.wk = HfTensors::rows(f, D, D, qkv + "[k]");
-    L.wv = HfTensors::rows(f, 2 * D, D, qkv + "[v]");
+    hf::set_norm(t, L.attn_norm, L.attn_norm_b, n("norm_1"), D, false);
+    hf::set_norm(t, L.ffn_norm, L.ffn_norm_b, n("norm_2"), D, false);
+    hf::set_stacked_qkv(t, L, n("attn.Wqkv.weight"), n("attn.Wqkv.bias"), D, D, D);
     L.wo = t.matrix(n("attn.out_proj.weight"), D, D);
-    L.ffn_up = t.matrix(n("ffn.up_proj.weight"), F, D);
-    L.ffn_down = t.matrix(n("ffn.down_proj.weight"), D, F);
+    hf::set_up_down_ffn(t, L, n("ffn.up_proj"), n("ffn.down_proj"), D, F);
   }
 }
 

@@ -12,35 +12,19 @@ namespace sinkstream {
 void hf_map_neox(HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   w.tok_embd = t.matrix("gpt_neox.embed_in.weight", c.n_vocab, D);
-  w.output_norm = t.vector("gpt_neox.final_layer_norm.weight", D);
-  w.output_norm_b = t.vector("gpt_neox.final_layer_norm.bias", D);
+  hf::set_norm(t, w.output_norm, w.output_norm_b, "gpt_neox.final_layer_norm", D, true);
   hf::set_output(t, c, w, "embed_out.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return hf::layer_name("gpt_neox.layers.", l, rest); };
-    L.attn_norm = t.vector(n("input_layernorm.weight"), D);
-    L.attn_norm_b = t.vector(n("input_layernorm.bias"), D);
-    L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), D);
-    L.ffn_norm_b = t.vector(n("post_attention_layernorm.bias"), D);
-    const hf::Qkv wm = hf::split_per_head_qkv(t, n("attention.query_key_value.weight"), c.n_head, c.head_dim, D,
-                                              false);
-    L.wq = wm.q;
-    L.wk = wm.k;
-    L.wv = wm.v;
-    if (t.has(n("attention.query_key_value.bias"))) {
-      const hf::Qkv b = hf::split_per_head_qkv(t, n("attention.query_key_value.bias"), c.n_head, c.head_dim, 1,
-                                               true);
-      L.bq = b.q;
-      L.bk = b.k;
-      L.bv = b.v;
-    }
+    hf::set_norm(t, L.attn_norm, L.attn_norm_b, n("input_layernorm"), D, true);
+    hf::set_norm(t, L.ffn_norm, L.ffn_norm_b, n("post_attention_layernorm"), D, true);
+    hf::set_per_head_qkv(t, L, n("attention.query_key_value.weight"), n("attention.query_key_value.bias"),
+                         c.n_head, c.head_dim, D);
     L.wo = t.matrix(n("attention.dense.weight"), D, c.q_dim());
     L.bo = t.optional_vector(n("attention.dense.bias"), D);
-    L.ffn_up = t.matrix(n("mlp.dense_h_to_4h.weight"), F, D);
-    L.ffn_up_b = t.optional_vector(n("mlp.dense_h_to_4h.bias"), F);
-    L.ffn_down = t.matrix(n("mlp.dense_4h_to_h.weight"), D, F);
-    L.ffn_down_b = t.optional_vector(n("mlp.dense_4h_to_h.bias"), D);
+    hf::set_up_down_ffn(t, L, n("mlp.dense_h_to_4h"), n("mlp.dense_4h_to_h"), D, F);
   }
 }
 

@@ -230,6 +230,23 @@ void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCa
   add_rows(s.x.data(), s.proj.data(), n);
 }
 
+void decoder_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+                     std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  if (T == 0) return;
+  prepare_chunk(c, cache, s, pos0, T);
+  embed(c, w, s, tokens);
+  if (c.positions == PositionKind::kLearned) add_learned_positions(c, w, s, pos0, T);
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    if (r == Residual::kParallel) parallel_layer(c, L, l, cache, pool, s, T);
+    else sequential_layer(c, L, l, cache, pool, s, T);
+    after_layer(s, l, pos0, T);
+  }
+  if (logits == nullptr) return;
+  output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);
+}
+
 void after_layer(ForwardScratch& s, int32_t l, int64_t pos0, int64_t T) {
   if (s.layer_hook != nullptr) s.layer_hook->after_layer(l, pos0, T, s.x.data());
 }

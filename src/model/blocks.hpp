@@ -54,4 +54,17 @@ void add_rows(float* x, const float* y, int64_t n);
 void output_logits(const ModelConfig& c, const ModelWeights& w, ThreadPool& pool, ForwardScratch& s, int64_t T,
                    int64_t first, float* out);
 
+// How a layer adds its attention and feed-forward outputs to the residual stream.
+enum class Residual {
+  kSequential,  // sequential_layer
+  kParallel,    // parallel_layer
+};
+
+// The decoder skeleton every family shares, with forward_chunk()'s contract:
+// prepare_chunk, embed (+ learned positions when c.positions is kLearned), each
+// layer with residual layout `r` followed by after_layer, then output_logits
+// (all rows when all_logits, else the last; nothing when logits is null).
+void decoder_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+                     std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r);
+
 }  // namespace sinkstream::blocks

@@ -11,20 +11,10 @@
 
 namespace sinkstream {
 
-void falcon_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
-                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
-                    bool all_logits) {
-  const int64_t T = static_cast<int64_t>(tokens.size());
-  if (T == 0) return;
-  blocks::prepare_chunk(c, cache, s, pos0, T);
-  blocks::embed(c, w, s, tokens);
-  for (int32_t l = 0; l < c.n_layer; ++l) {
-    // The layer has no ffn_norm: parallel_layer feeds the FFN the attention's LN output.
-    blocks::parallel_layer(c, w.layers[static_cast<size_t>(l)], l, cache, pool, s, T);
-    blocks::after_layer(s, l, pos0, T);
-  }
-  if (logits == nullptr) return;
-  blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);
+void falcon_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+                    std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits) {
+  // The layer has no ffn_norm: parallel_layer feeds the FFN the attention's LN output.
+  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits, blocks::Residual::kParallel);
 }
 
 }  // namespace sinkstream

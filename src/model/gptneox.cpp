@@ -12,21 +12,10 @@
 
 namespace sinkstream {
 
-void gptneox_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
-                     ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
-                     bool all_logits) {
-  const int64_t T = static_cast<int64_t>(tokens.size());
-  if (T == 0) return;
-  blocks::prepare_chunk(c, cache, s, pos0, T);
-  blocks::embed(c, w, s, tokens);
-  for (int32_t l = 0; l < c.n_layer; ++l) {
-    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
-    if (c.parallel_residual) blocks::parallel_layer(c, L, l, cache, pool, s, T);
-    else blocks::sequential_layer(c, L, l, cache, pool, s, T);
-    blocks::after_layer(s, l, pos0, T);
-  }
-  if (logits == nullptr) return;
-  blocks::output_logits(c, w, pool, s, T, all_logits ? 0 : T - 1, logits);
+void gptneox_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+                     std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits) {
+  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits,
+                          c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential);
 }
 
 }  // namespace sinkstream

@@ -1,6 +1,6 @@
 #include "tokenizer/bpe_tokenizer.hpp"
 
-#include <queue>
+#include "tokenizer/pair_merge.hpp"
 
 #include "sinkstream/error.hpp"
 #include "tokenizer/bpe_pretokenizers.hpp"
@@ -69,59 +69,32 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
       return;
     }
   }
-  struct Sym {
-    int32_t id;  // token id, -1 if the character is not a token
-    size_t begin, len;
-    int32_t prev, next;
-  };
-  std::vector<Sym> sym;
-  sym.reserve(word.size());
+  // Symbols: one per code point; id -1 if the character is not a token.
+  std::vector<int32_t> ids;
+  ids.reserve(word.size());
   for (size_t i = 0; i < word.size();) {
     const size_t n = utf8_char_length(word, i);
-    const auto k = static_cast<int32_t>(sym.size());
-    sym.push_back({lookup(word.substr(i, n)), i, n, k - 1, i + n < word.size() ? k + 1 : -1});
+    ids.push_back(lookup(word.substr(i, n)));
     i += n;
   }
-  if (sym.size() == 1 && sym[0].id >= 0) {
-    out.push_back(sym[0].id);
+  if (ids.size() == 1 && ids[0] >= 0) {
+    out.push_back(ids[0]);
     return;
   }
-
-  struct Cand {
-    int32_t rank;
-    int32_t left, right;
-    int32_t lid, rid;  // ids when pushed; stale if either changed
-    bool operator<(const Cand& o) const {  // min-heap on (rank, left)
-      if (rank != o.rank) return rank > o.rank;
-      return left > o.left;
-    }
-  };
-  std::priority_queue<Cand> heap;
-  auto try_pair = [&](int32_t l, int32_t r) {
-    if (l < 0 || r < 0) return;
-    const int32_t a = sym[static_cast<size_t>(l)].id, b = sym[static_cast<size_t>(r)].id;
-    if (a < 0 || b < 0) return;
-    const auto it = merges_.find(key(a, b));
-    if (it != merges_.end()) heap.push({it->second.rank, l, r, a, b});
-  };
-  for (int32_t k = 0; k + 1 < static_cast<int32_t>(sym.size()); ++k) try_pair(k, k + 1);
-  while (!heap.empty()) {
-    const Cand c = heap.top();
-    heap.pop();
-    Sym& a = sym[static_cast<size_t>(c.left)];
-    Sym& b = sym[static_cast<size_t>(c.right)];
-    if (a.len == 0 || b.len == 0 || a.next != c.right || a.id != c.lid || b.id != c.rid) continue;
-    a.id = merges_.find(key(c.lid, c.rid))->second.result;
-    a.len += b.len;
-    b.len = 0;
-    a.next = b.next;
-    if (b.next >= 0) sym[static_cast<size_t>(b.next)].prev = c.left;
-    try_pair(a.prev, c.left);
-    try_pair(c.left, a.next);
-  }
-  for (int32_t k = 0; k >= 0; k = sym[static_cast<size_t>(k)].next) {
-    const Sym& s = sym[static_cast<size_t>(k)];
-    if (s.id >= 0) out.push_back(s.id);
+  // Lowest merge rank first, leftmost on ties.
+  const std::vector<int32_t> merged = merge_pairs<int32_t>(
+      static_cast<int32_t>(ids.size()),
+      [&](int32_t l, int32_t r) -> std::optional<PairMerge<int32_t>> {
+        const int32_t a = ids[static_cast<size_t>(l)], b = ids[static_cast<size_t>(r)];
+        if (a < 0 || b < 0) return std::nullopt;
+        const auto it = merges_.find(key(a, b));
+        if (it == merges_.end()) return std::nullopt;
+        return PairMerge<int32_t>{it->second.rank, it->second.result};
+      },
+      [&](int32_t l, int32_t, int32_t result) { ids[static_cast<size_t>(l)] = result; });
+  for (const int32_t k : merged) {
+    const int32_t id = ids[static_cast<size_t>(k)];
+    if (id >= 0) out.push_back(id);
     else if (v_.unk_id >= 0) out.push_back(v_.unk_id);  // a character outside the vocabulary
   }
 }

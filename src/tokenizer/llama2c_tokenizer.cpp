@@ -1,7 +1,7 @@
 #include "tokenizer/llama2c_tokenizer.hpp"
 
 #include <cstring>
-#include <queue>
+#include "tokenizer/pair_merge.hpp"
 
 #include "io/mapped_file.hpp"
 #include "sinkstream/error.hpp"
@@ -91,53 +91,21 @@ std::vector<int32_t> Llama2cTokenizer::encode(std::string_view text, bool add_bo
     i += n;
   }
 
-  const int32_t n = static_cast<int32_t>(sym.size());
-  std::vector<int32_t> prev(static_cast<size_t>(n)), next(static_cast<size_t>(n));
-  std::vector<std::string> str(static_cast<size_t>(n));
-  std::vector<bool> alive(static_cast<size_t>(n), true);
-  for (int32_t k = 0; k < n; ++k) {
-    prev[static_cast<size_t>(k)] = k - 1;
-    next[static_cast<size_t>(k)] = k + 1 < n ? k + 1 : -1;
-    str[static_cast<size_t>(k)] = pieces_[static_cast<size_t>(sym[static_cast<size_t>(k)])];
-  }
-  struct Cand {
-    float score;
-    int32_t left;
-    int32_t id;
-    size_t left_len, right_len;  // to detect stale entries
-    bool operator<(const Cand& o) const {  // max-heap: higher score first, then lower position
-      if (score != o.score) return score < o.score;
-      return left > o.left;
-    }
-  };
-  std::priority_queue<Cand> heap;
-  auto push_pair = [&](int32_t l) {
-    if (l < 0) return;
-    const int32_t r = next[static_cast<size_t>(l)];
-    if (r < 0) return;
-    const std::string merged = str[static_cast<size_t>(l)] + str[static_cast<size_t>(r)];
-    const int32_t id = lookup(merged);
-    if (id >= 0) heap.push({scores_[static_cast<size_t>(id)], l, id, str[static_cast<size_t>(l)].size(),
-                            str[static_cast<size_t>(r)].size()});
-  };
-  for (int32_t k = 0; k < n; ++k) push_pair(k);
-  while (!heap.empty()) {
-    const Cand c = heap.top();
-    heap.pop();
-    const size_t l = static_cast<size_t>(c.left);
-    if (!alive[l]) continue;
-    const int32_t r = next[l];
-    if (r < 0 || str[l].size() != c.left_len || str[static_cast<size_t>(r)].size() != c.right_len) continue;
-    // Merge r into l.
-    str[l] += str[static_cast<size_t>(r)];
-    sym[l] = c.id;
-    alive[static_cast<size_t>(r)] = false;
-    next[l] = next[static_cast<size_t>(r)];
-    if (next[l] >= 0) prev[static_cast<size_t>(next[l])] = c.left;
-    push_pair(prev[l]);
-    push_pair(c.left);
-  }
-  for (int32_t k = 0; k >= 0 && k < n; k = next[static_cast<size_t>(k)]) out.push_back(sym[static_cast<size_t>(k)]);
+  std::vector<std::string> str(sym.size());
+  for (size_t k = 0; k < sym.size(); ++k) str[k] = pieces_[static_cast<size_t>(sym[k])];
+  // Highest score first (rank = -score), leftmost on ties.
+  const std::vector<int32_t> merged = merge_pairs<float>(
+      static_cast<int32_t>(sym.size()),
+      [&](int32_t l, int32_t r) -> std::optional<PairMerge<float>> {
+        const int32_t id = lookup(str[static_cast<size_t>(l)] + str[static_cast<size_t>(r)]);
+        if (id < 0) return std::nullopt;
+        return PairMerge<float>{-scores_[static_cast<size_t>(id)], id};
+      },
+      [&](int32_t l, int32_t r, int32_t id) {
+        str[static_cast<size_t>(l)] += str[static_cast<size_t>(r)];
+        sym[static_cast<size_t>(l)] = id;
+      });
+  for (const int32_t k : merged) out.push_back(sym[static_cast<size_t>(k)]);
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "tokenizer/spm_tokenizer.hpp"
 
-#include <queue>
-
+#include "tokenizer/pair_merge.hpp"
 #include "tokenizer/utf8.hpp"
 
 namespace sinkstream {
@@ -60,50 +59,26 @@ void SpmTokenizer::encode_chunk(std::string_view text, std::vector<int32_t>& out
   // Symbols: one per code point (malformed bytes are single-byte symbols).
   struct Sym {
     size_t begin, len;
-    int32_t prev, next;
   };
   std::vector<Sym> sym;
   sym.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     const size_t n = utf8_char_length(text, i);
-    const auto k = static_cast<int32_t>(sym.size());
-    sym.push_back({i, n, k - 1, i + n < text.size() ? k + 1 : -1});
+    sym.push_back({i, n});
     i += n;
   }
+  // Highest score first (rank = -score), leftmost on ties.
+  const std::vector<int32_t> merged = merge_pairs<float>(
+      static_cast<int32_t>(sym.size()),
+      [&](int32_t l, int32_t r) -> std::optional<PairMerge<float>> {
+        const Sym& a = sym[static_cast<size_t>(l)];
+        const int32_t id = piece_id(text.substr(a.begin, a.len + sym[static_cast<size_t>(r)].len));
+        if (id < 0) return std::nullopt;
+        return PairMerge<float>{-v_.score(static_cast<size_t>(id)), id};
+      },
+      [&](int32_t l, int32_t r, int32_t) { sym[static_cast<size_t>(l)].len += sym[static_cast<size_t>(r)].len; });
 
-  struct Cand {
-    float score;
-    int32_t left, right;
-    size_t len;  // left.len + right.len when pushed; stale if either changed
-    bool operator<(const Cand& o) const {  // max-heap: higher score, then leftmost
-      if (score != o.score) return score < o.score;
-      return left > o.left;
-    }
-  };
-  std::priority_queue<Cand> heap;
-  auto try_pair = [&](int32_t l, int32_t r) {
-    if (l < 0 || r < 0) return;
-    const Sym& a = sym[static_cast<size_t>(l)];
-    const Sym& b = sym[static_cast<size_t>(r)];
-    const int32_t id = piece_id(text.substr(a.begin, a.len + b.len));
-    if (id >= 0) heap.push({v_.score(static_cast<size_t>(id)), l, r, a.len + b.len});
-  };
-  for (int32_t k = 0; k + 1 < static_cast<int32_t>(sym.size()); ++k) try_pair(k, k + 1);
-  while (!heap.empty()) {
-    const Cand c = heap.top();
-    heap.pop();
-    Sym& a = sym[static_cast<size_t>(c.left)];
-    Sym& b = sym[static_cast<size_t>(c.right)];
-    if (a.len == 0 || b.len == 0 || a.next != c.right || a.len + b.len != c.len) continue;
-    a.len += b.len;
-    b.len = 0;
-    a.next = b.next;
-    if (b.next >= 0) sym[static_cast<size_t>(b.next)].prev = c.left;
-    try_pair(a.prev, c.left);
-    try_pair(c.left, a.next);
-  }
-
-  for (int32_t k = 0; k >= 0; k = sym[static_cast<size_t>(k)].next) {
+  for (const int32_t k : merged) {
     const Sym& s = sym[static_cast<size_t>(k)];
     const std::string_view piece = text.substr(s.begin, s.len);
     const int32_t id = piece_id(piece);

@@ -111,6 +111,21 @@ TEST(CachePolicyParse, GrammarAndErrors) {
 
 // --- oracles on the real model ---------------------------------------------
 
+TEST(CacheSlots, OversizedPoliciesAreRefusedNotWrapped) {
+  // 2e9 + 2e9 slots overflows int32: the caches must refuse with a range
+  // error instead of allocating a wrapped-around size.
+  EXPECT_EQ(SinkCache::slot_count(2000000000, 2000000000, 64), int64_t{4000000063});
+  EXPECT_EQ(DiscardCache::slot_count(4, 2000000000), int64_t{4000000004});
+  try {
+    SinkCache c(1, 8, 2000000000, 2000000000, 64);
+    ADD_FAILURE() << "sink cache with 4e9 slots was built";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kRange);
+    EXPECT_NE(std::string(e.what()).find("sink cache"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(DiscardCache(1, 8, 4, 2000000000), Error);
+}
+
 TEST(CacheOracle, DenseEqualsPlainForward) {
   SINKSTREAM_REQUIRE_SHARED();
   const auto m = stories();
