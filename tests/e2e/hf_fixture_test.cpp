@@ -1,4 +1,4 @@
-// End-to-end: tiny random Hugging Face models of every supported architecture
+// End-to-end: tiny Hugging Face models of every supported architecture
 // (tests/fixtures/hf, made by tools/hf_fixtures/make_fixtures.py with HF
 // transformers) against the logits and greedy tokens HF computed for them.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// `sinkstream ppl` on a tiny random model of every architecture (the HF
+// `sinkstream ppl` on a tiny model of every architecture (the HF
 // fixtures of tests/fixtures/hf, made with transformers): the command runs under
 // every policy, and the first 47 dense NLLs equal those computed here from the
 // logits transformers itself produced (logits.bin [48][vocab]).
