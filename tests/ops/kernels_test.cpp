@@ -255,8 +255,10 @@ TEST(Kernels, FlashAttentionMatchesReference) {
         for (int32_t chunk : {3, 256}) check_attention(sh, f16, alibi, sink, chunk);
 }
 
-// The group kernel's blockings: G = 1 (MHA, 16 keys per dot block), 2, 3 and 5
-// (heads padded to 4 / 8), 8 (TinyLlama: hd 64), 32 (MQA); head_dim 8, 16, 20,
+// The group kernel's paths: 4 x 4 dot blocks for G = 1 (MHA, 16 keys per
+// block), 2, 3 and 5 (heads padded to 4 / 8); key pairs x heads in lanes for
+// 2 G = lanes (G = 4 on AVX2, 8 on AVX-512, odd spans leave a dropped lane);
+// heads in lanes for G = 8 (AVX2), 32 (MQA); head_dim 8, 16, 20,
 // 32, 64, 72 (multiples and non-multiples of 4, 8, 16 lanes); ring wrap-around
 // (three spans, each with its own query rows); T = 1 and T > 1; chunk sizes
 // that cut spans and key blocks (3, 5, 16, 256) and key counts that are not a
@@ -266,6 +268,7 @@ TEST(Kernels, FlashAttentionGroupShapes) {
       {4, 4, 16, 2, 37, 60, 2, 0.25f},     // G = 1, wrapped ring
       {4, 2, 8, 3, 21, 30, 4, 0.35f},      // G = 2, hd 8
       {6, 2, 20, 1, 13, 29, 3, 0.2f},      // G = 3, hd 20
+      {8, 2, 24, 3, 33, 58, 3, 0.2f},      // G = 4, hd 24 (key pairs on AVX2)
       {10, 2, 12, 4, 19, 41, 1, 0.3f},     // G = 5, hd 12
       {16, 2, 64, 4, 45, 77, 2, 0.125f},   // G = 8, hd 64, wrapped
       {8, 1, 32, 4, 70, 75, 5, 0.18f},     // G = 8 MQA, hd 32, T = 5
