@@ -29,6 +29,7 @@ constexpr size_t kN = hn::MaxLanes(DF());  // floats per vector
 static_assert(16 % kN == 0, "rows are padded to 16 floats");
 // Vectors per head in one O tile: 4 heads x kTileV accumulators stay in registers
 // (16 of 32 zmm on AVX-512, 8 of 16 ymm on AVX2).
+// (8 heads x 2 vectors measured no faster on AVX-512.)
 constexpr int kTileV = (kN >= 16 || kN == 1) ? 4 : 2;
 
 // kN floats of a row (f32 or f16) from element i.
@@ -206,6 +207,10 @@ HWY_INLINE void ForEachSegment(const QueryView& qv, int32_t k0, int32_t k1, cons
   }
 }
 
+// K rows are fetched this many slots ahead (past the item's end too: the next
+// item of the thread is usually the next chunk); V rows while scoring, for pass 3.
+constexpr int32_t kPrefetchKeys = 64;
+
 // What every pass of one item needs: the item, its scratch and its cache rows.
 struct Item {
   const AttentionArgs& a;
@@ -240,6 +245,9 @@ struct Item {
     const auto* b = static_cast<const char*>(row);
     for (size_t off = 0; off < row_bytes; off += 64) hwy::Prefetch(b + off);
   }
+  void prefetch_k_ahead(int32_t slot) const {
+    if (slot + kPrefetchKeys < cache.n_slots()) prefetch(k_row(slot + kPrefetchKeys));
+  }
   // Key `slot` as f32: in place (f32 cache) or converted into dst[hdv] (f16, or
   // f32 that needs zero padding to hdv when `padded`).
   const float* key_f32(int32_t slot, float* dst, bool padded) const {
@@ -250,8 +258,6 @@ struct Item {
   }
 };
 
-// K rows are fetched this many keys ahead; V rows while scoring, for pass 3.
-constexpr int32_t kPrefetchKeys = 16;
 
 // Pass 1, heads x keys blocking (any G; used when G is not a multiple of the
 // head vectors below): S[G][ss] = scale * Q . K^T (- ALiBi). A 4 x 4 dot block
@@ -285,7 +291,7 @@ void ScoresBlocked(const Item& it, float* S) {
       const float* kr[16];
       for (int32_t r = 0; r < valid; ++r) {
         const int32_t slot = slot0 + kb0 + r;
-        if (kb0 + r + kPrefetchKeys < cnt) it.prefetch(it.k_row(slot + kPrefetchKeys));
+        it.prefetch_k_ahead(slot);
         it.prefetch(it.v_row(slot));
         kr[r] = it.key_f32(slot, Kb + static_cast<size_t>(r) * hdp, true);
       }
@@ -356,7 +362,7 @@ void ScoresHeadLanes(const Item& it, float* S) {
       const float* kr[R];
       for (int32_t r = 0; r < valid; ++r) {
         const int32_t slot = slot0 + kb0 + r;
-        if (kb0 + r + kPrefetchKeys < cnt) it.prefetch(it.k_row(slot + kPrefetchKeys));
+        it.prefetch_k_ahead(slot);
         it.prefetch(it.v_row(slot));
         kr[r] = it.key_f32(slot, Kb + static_cast<size_t>(r) * hdp, false);
       }
@@ -406,6 +412,38 @@ void ScoresHeadLanes(const Item& it, float* S) {
 }
 
 #if HWY_TARGET != HWY_SCALAR
+// kk[2 hd]: rows r0, r1 (f32 or f16, hd % kN == 0) as f32 pairs (r0[d], r1[d]),
+// InterleaveLower then InterleaveUpper of each chunk of kN dims.
+template <bool kF16>
+HWY_INLINE void InterleavePair(const void* r0, const void* r1, size_t hd, float* kk) {
+  const DF df;
+  for (size_t d = 0; d < hd; d += kN) {
+    const VF x0 = LoadRow<kF16>(df, r0, d), x1 = LoadRow<kF16>(df, r1, d);
+    hn::StoreU(hn::InterleaveLower(df, x0, x1), df, kk + 2 * d);
+    hn::StoreU(hn::InterleaveUpper(df, x0, x1), df, kk + 2 * d + kN);
+  }
+}
+
+// acc[i] = sum_t QQ[t][kN] * broadcast64(KK[i][t]) for i < RP pairs; KK: [RP][hd][2].
+// kHd > 0: hd known at compile time (constant offsets from one base pointer).
+template <int RP, size_t kHd>
+HWY_INLINE void PairDots(const float* QQ, const float* KK, size_t hd_rt, VF* acc) {
+  const DF df;
+  const hn::Repartition<double, DF> dd;
+  const size_t hd = kHd > 0 ? kHd : hd_rt;
+  VF a[RP];
+  for (int i = 0; i < RP; ++i) a[i] = hn::Zero(df);
+  for (size_t t = 0; t < hd; ++t) {
+    const VF qv = hn::LoadU(df, QQ + t * kN);
+    for (int i = 0; i < RP; ++i) {
+      double kv;
+      std::memcpy(&kv, KK + static_cast<size_t>(i) * 2 * hd + 2 * t, sizeof kv);
+      a[i] = hn::MulAdd(qv, hn::BitCast(df, hn::Set(dd, kv)), a[i]);
+    }
+  }
+  for (int i = 0; i < RP; ++i) acc[i] = a[i];
+}
+
 // Pass 1 for 2 G == kN (G = 8 on AVX-512, 4 on AVX2), hd % kN == 0: lanes are
 // (head h, key parity p) -> 2 h + p, so a full vector scores a pair of keys
 // against all G heads. K rows of a pair are interleaved (KK: 64-bit elements
@@ -415,11 +453,10 @@ void ScoresHeadLanes(const Item& it, float* S) {
 // S: [pairs][G][2]. Then P = exp(S - m) per head.
 void ScoresPairs(const Item& it, float* S) {
   const DF df;
-  const hn::Repartition<uint64_t, DF> du;
-  constexpr int RP = kN >= 16 ? 16 : 8;  // pairs per block (accumulators)
+  constexpr int RP = 8;  // pairs per block (accumulators)
   const AttentionArgs& a = it.a;
   const int32_t G = it.G;
-  const size_t hd = it.hd, hdp = it.L.hdp;
+  const size_t hd = it.hd;
   float* QQ = it.scratch + it.L.q;  // [hd][kN]
   float* KK = it.scratch + it.L.k;  // [RP][hd][2]
   const int64_t* key_pos = it.cache.slot_pos();
@@ -431,7 +468,6 @@ void ScoresPairs(const Item& it, float* S) {
     return c * kN + 4 * (lo / 2) + (u < half ? 0 : 2) + lo % 2;
   };
   size_t pair0 = 0;
-  float* tmp = it.scratch + it.L.o;  // [2][hdp]: two converted rows
   ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t si, int32_t slot0, int32_t, int32_t cnt) {
     for (size_t t = 0; t < hd; ++t) {
       const size_t d = pi(t);
@@ -447,30 +483,22 @@ void ScoresPairs(const Item& it, float* S) {
       const int32_t vp = std::min(RP, n_pairs - pb);  // valid pairs
       for (int32_t i = 0; i < vp; ++i) {
         float* kk = KK + static_cast<size_t>(i) * 2 * hd;
-        const float* r2[2];
+        int32_t slots[2];
         for (int32_t par = 0; par < 2; ++par) {
           const int32_t j = 2 * (pb + i) + par;
-          const int32_t slot = slot0 + std::min(j, cnt - 1);  // odd tail: a duplicate, scored and dropped
-          if (j + kPrefetchKeys < cnt) it.prefetch(it.k_row(slot + kPrefetchKeys));
-          if (j < cnt) it.prefetch(it.v_row(slot));
-          r2[par] = it.key_f32(slot, tmp + static_cast<size_t>(par) * hdp, false);
+          slots[par] = slot0 + std::min(j, cnt - 1);  // odd tail: a duplicate, scored and dropped
+          if (j < cnt) {
+            it.prefetch_k_ahead(slots[par]);
+            it.prefetch(it.v_row(slots[par]));
+          }
         }
-        for (size_t d = 0; d < hd; d += kN) {
-          const VF x0 = hn::LoadU(df, r2[0] + d), x1 = hn::LoadU(df, r2[1] + d);
-          hn::StoreU(hn::InterleaveLower(df, x0, x1), df, kk + 2 * d);
-          hn::StoreU(hn::InterleaveUpper(df, x0, x1), df, kk + 2 * d + kN);
-        }
+        if (it.f16) InterleavePair<true>(it.k_row(slots[0]), it.k_row(slots[1]), hd, kk);
+        else InterleavePair<false>(it.k_row(slots[0]), it.k_row(slots[1]), hd, kk);
       }
       VF acc[RP];
-      for (int i = 0; i < RP; ++i) acc[i] = hn::Zero(df);
-      for (size_t t = 0; t < hd; ++t) {
-        const VF qv = hn::LoadU(df, QQ + t * kN);
-        for (int i = 0; i < RP; ++i) {
-          uint64_t kv;
-          std::memcpy(&kv, KK + static_cast<size_t>(i) * 2 * hd + 2 * t, sizeof kv);
-          acc[i] = hn::MulAdd(qv, hn::BitCast(df, hn::Set(du, kv)), acc[i]);
-        }
-      }
+      if (hd == 64) PairDots<RP, 64>(QQ, KK, hd, acc);
+      else if (hd == 128) PairDots<RP, 128>(QQ, KK, hd, acc);
+      else PairDots<RP, 0>(QQ, KK, hd, acc);
       for (int i = 0; i < RP; ++i) {
         if (i < vp) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (pair0 + static_cast<size_t>(pb + i)) * kN);
       }
