@@ -32,8 +32,10 @@ void attention_flash(const Kernels& k, const AttentionArgs& a, const std::vector
     for (int32_t s = 0; s < queries[t].n_spans; ++s) n += queries[t].spans[s].count;
     const int32_t nc = (n + key_chunk - 1) / key_chunk;
     n_chunks[t] = nc;
-    for (int32_t g = 0; g < a.n_head_kv; ++g)
-      for (int32_t c = 0; c < nc; ++c)
+    // Chunk-major: the kv heads of one chunk are neighbours in each cache row
+    // ([slot][kv_dim]), so consecutive items stream one contiguous region.
+    for (int32_t c = 0; c < nc; ++c)
+      for (int32_t g = 0; g < a.n_head_kv; ++g)
         items.push_back({static_cast<int32_t>(t), g, c * key_chunk, std::min(n, (c + 1) * key_chunk)});
   }
   first_item[queries.size()] = items.size();
@@ -66,7 +68,7 @@ void attention_flash(const Kernels& k, const AttentionArgs& a, const std::vector
       if (a.sink_logits != nullptr) extra = a.sink_logits[h];
       else if (a.zero_sink_logit) extra = 0.0f;
       auto part = [&](int32_t c) {
-        const size_t item = first_item[t] + static_cast<size_t>(g) * static_cast<size_t>(nc) + static_cast<size_t>(c);
+        const size_t item = first_item[t] + static_cast<size_t>(c) * static_cast<size_t>(a.n_head_kv) + static_cast<size_t>(g);
         return parts + (item * static_cast<size_t>(G) + static_cast<size_t>(gi)) * stride;
       };
       float mx = extra;
