@@ -207,8 +207,8 @@ HWY_INLINE void ForEachSegment(const QueryView& qv, int32_t k0, int32_t k1, cons
   }
 }
 
-// K rows are fetched this many slots ahead (past the item's end too: the next
-// item of the thread is usually the next chunk); V rows while scoring, for pass 3.
+// K rows are fetched this many slots ahead (past the item's end too: the same
+// kv head's next chunk comes a few items later); V rows while scoring, for pass 3.
 constexpr int32_t kPrefetchKeys = 128;
 
 // What every pass of one item needs: the item, its scratch and its cache rows.
