@@ -1,10 +1,13 @@
 // Decode attention of one query over a sink cache (TinyLlama heads: 32 query
 // heads, 4 kv heads, head_dim 64), reference vs flash-decoding on each target,
-// f32 and f16 KV, at 512 and 4096 keys.
+// f32 and f16 KV, at 512, 1024 and 4096 keys, with 2 pool threads (and 1 at
+// 4096 f16). BM_AttentionMHA: 32 heads over 32 kv heads (G = 1), f16, 4096 keys.
+// BM_AttentionDram: TinyLlama heads, f16, 4096 keys, 22 layers in turn.
 //   build/release/sinkstream_bench --benchmark_filter=Attention
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backend/cpu/attention.hpp"
@@ -13,20 +16,25 @@
 
 namespace {
 
-// args: keys, f16, target index (into available_kernels(); the last is the reference)
-void BM_Attention(benchmark::State& st) {
+// args: keys, f16, target index (into available_kernels(); the last is the
+// reference), pool threads. n_layer > 1: each call attends over the next layer
+// (22 layers of f16 K/V at 4096 keys = 92 MB, more than the L3: the K/V stream
+// comes from DRAM as in a decode step).
+void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
   const int32_t keys = static_cast<int32_t>(st.range(0));
   const bool f16 = st.range(1) != 0;
   const auto kernels = sinkstream::cpu::available_kernels();
   const sinkstream::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(2))];
-  const int32_t n_head = 32, n_kv = 4, hd = 64;
-  sinkstream::SinkCache cache(1, n_kv * hd, 4, keys - 4, 1, f16);
+  const int threads = static_cast<int>(st.range(3));
+  const int32_t n_head = 32, hd = 64;
+  sinkstream::SinkCache cache(n_layer, n_kv * hd, 4, keys - 4, 1, f16);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::vector<float> kv(static_cast<size_t>(n_kv * hd));
   for (int32_t p = 0; p < keys; ++p) {
     for (auto& x : kv) x = u(rng);
-    cache.write(0, cache.append(p), kv.data(), kv.data(), {});
+    const sinkstream::KvPlacement pl = cache.append(p);
+    for (int32_t l = 0; l < n_layer; ++l) cache.write(l, pl, kv.data(), kv.data(), {});
   }
   std::vector<sinkstream::KvSpan> spans;
   cache.spans(keys - 1, &spans);
@@ -41,24 +49,38 @@ void BM_Attention(benchmark::State& st) {
   a.head_dim = hd;
   a.scale = 0.125f;
   a.cache = &cache;
-  sinkstream::ThreadPool pool(2);
+  sinkstream::ThreadPool pool(threads);
   std::vector<float> out(static_cast<size_t>(n_head * hd));
   for (auto _ : st) {
+    a.layer = (a.layer + 1) % n_layer;
     if (k.is_ref()) sinkstream::cpu::attention_ref(a, views, out.data(), pool);
     else sinkstream::cpu::attention_flash(k, a, views, out.data(), pool);
     benchmark::DoNotOptimize(out.data());
   }
-  st.SetLabel(std::string(k.is_ref() ? "reference" : k.name) + (f16 ? " f16 KV" : " f32 KV"));
+  st.SetLabel(std::string(k.is_ref() ? "reference" : k.name) + (f16 ? " f16 KV " : " f32 KV ") +
+              std::to_string(threads) + "t G=" + std::to_string(n_head / n_kv));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * keys * n_kv * hd * 2 * (f16 ? 2 : 4));
 }
 
+void BM_Attention(benchmark::State& st) { run_attention(st, 4); }
+void BM_AttentionMHA(benchmark::State& st) { run_attention(st, 32); }
+void BM_AttentionDram(benchmark::State& st) { run_attention(st, 4, 22); }
+
 void AttentionArgs(benchmark::internal::Benchmark* b) {
   const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
-  for (int64_t keys : {512, 4096})
+  for (int64_t keys : {512, 1024, 4096})
     for (int64_t f16 : {0, 1})
-      for (int64_t k = 0; k < n; ++k) b->Args({keys, f16, k});
+      for (int64_t k = 0; k < n; ++k) b->Args({keys, f16, k, 2});
+  for (int64_t k = 0; k + 1 < n; ++k) b->Args({4096, 1, k, 1});
+}
+
+void MhaArgs(benchmark::internal::Benchmark* b) {
+  const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
+  for (int64_t k = 0; k < n; ++k) b->Args({4096, 1, k, 2});
 }
 
 BENCHMARK(BM_Attention)->Apply(AttentionArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionMHA)->Apply(MhaArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionDram)->Apply(MhaArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -170,12 +170,22 @@ TEST(Kernels, ActivationQuantizationRoundTrips) {
   }
 }
 
-// Attention of T queries over a sink cache (2 sinks + window 5, dual rotation
-// positions, GQA 4 query heads over 2 kv heads), flash vs reference.
-void check_attention(bool f16, bool alibi, int sink_mode, int32_t key_chunk) {
-  const int32_t n_head = 4, n_head_kv = 2, hd = 20, kv_dim = n_head_kv * hd, n_layer = 1;
-  SinkCache cache(n_layer, kv_dim, 2, 5, 8, f16);
-  const int64_t n_tok = 11, T = 3;
+// Shape of one attention check: heads, cache (sinks + window slots), tokens
+// streamed (the last T are the queries, written as one chunk).
+struct AttnShape {
+  int32_t n_head, n_head_kv, hd;
+  int32_t sinks, window;
+  int64_t n_tok, T;
+  float scale;
+};
+
+// Attention of T queries over a sink cache (dual rotation positions: each span
+// gets its own random query rows), flash vs reference. The tolerance is
+// relative to the output scale (f32 rounding of sums of up to ~100 terms).
+void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, int32_t key_chunk) {
+  const int32_t n_head = sh.n_head, n_head_kv = sh.n_head_kv, hd = sh.hd, kv_dim = n_head_kv * hd, n_layer = 1;
+  const int64_t n_tok = sh.n_tok, T = sh.T;
+  SinkCache cache(n_layer, kv_dim, sh.sinks, sh.window, std::max<int32_t>(8, static_cast<int32_t>(T) + 1), f16);
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::vector<float> kk(static_cast<size_t>(kv_dim)), vv(kk.size());
@@ -196,41 +206,80 @@ void check_attention(bool f16, bool alibi, int sink_mode, int32_t key_chunk) {
   std::vector<std::vector<const float*>> qp(T);
   std::vector<cpu::QueryView> views(T);
   for (int64_t t = 0; t < T; ++t) {
-    cache.spans(n_tok - T + t, &spans[static_cast<size_t>(t)]);
-    const size_t ns = spans[static_cast<size_t>(t)].size();
-    qs[static_cast<size_t>(t)].resize(ns * n_head * hd);
-    for (auto& x : qs[static_cast<size_t>(t)]) x = 2.0f * u(rng);
-    for (size_t s = 0; s < ns; ++s) qp[static_cast<size_t>(t)].push_back(qs[static_cast<size_t>(t)].data() + s * n_head * hd);
-    views[static_cast<size_t>(t)] = {spans[static_cast<size_t>(t)].data(), static_cast<int32_t>(ns), qp[static_cast<size_t>(t)].data()};
+    const size_t ti = static_cast<size_t>(t);
+    cache.spans(n_tok - T + t, &spans[ti]);
+    const size_t ns = spans[ti].size();
+    const size_t qd = static_cast<size_t>(n_head * hd);
+    qs[ti].resize(ns * qd);
+    for (auto& x : qs[ti]) x = 2.0f * u(rng);
+    for (size_t s = 0; s < ns; ++s) qp[ti].push_back(qs[ti].data() + s * qd);
+    views[ti] = {spans[ti].data(), static_cast<int32_t>(ns), qp[ti].data()};
   }
-  const float slopes[4] = {0.5f, 0.25f, 0.125f, 0.0625f}, sinks[4] = {1.0f, -2.0f, 0.5f, 3.0f};
+  std::vector<float> slopes(static_cast<size_t>(n_head)), sinks(slopes.size());
+  for (int32_t h = 0; h < n_head; ++h) {
+    slopes[static_cast<size_t>(h)] = std::ldexp(1.0f, -(h % 8) - 1);
+    sinks[static_cast<size_t>(h)] = static_cast<float>(h % 5) - 2.0f;
+  }
   cpu::AttentionArgs a;
   a.n_head = n_head;
   a.n_head_kv = n_head_kv;
   a.head_dim = hd;
-  a.scale = 0.3f;
+  a.scale = sh.scale;
   a.cache = &cache;
-  if (alibi) a.alibi_slopes = slopes;
-  if (sink_mode == 1) a.sink_logits = sinks;
+  if (alibi) a.alibi_slopes = slopes.data();
+  if (sink_mode == 1) a.sink_logits = sinks.data();
   if (sink_mode == 2) a.zero_sink_logit = true;
   ThreadPool pool(2);
   std::vector<float> ref(static_cast<size_t>(T * n_head * hd)), out(ref.size());
   cpu::attention_ref(a, views, ref.data(), pool);
+  float out_scale = 1.0f;
+  for (float x : ref) out_scale = std::max(out_scale, std::fabs(x));
   for (const cpu::Kernels* k : cpu::available_kernels()) {
     if (k->is_ref()) continue;
+    std::fill(out.begin(), out.end(), std::nanf(""));
     cpu::attention_flash(*k, a, views, out.data(), pool, key_chunk);
     for (size_t i = 0; i < out.size(); ++i) {
-      ASSERT_NEAR(out[i], ref[i], 2e-5f) << k->name << " f16=" << f16 << " alibi=" << alibi << " sink=" << sink_mode
-                                         << " chunk=" << key_chunk << " i=" << i;
+      ASSERT_NEAR(out[i], ref[i], 2e-5f * out_scale)
+          << k->name << " heads=" << n_head << "/" << n_head_kv << " hd=" << hd << " f16=" << f16
+          << " alibi=" << alibi << " sink=" << sink_mode << " chunk=" << key_chunk << " i=" << i;
     }
   }
 }
 
+// 2 sinks + window 5, 11 tokens, T = 3 queries; GQA 4 query heads over 2 kv heads, head_dim 20.
 TEST(Kernels, FlashAttentionMatchesReference) {
+  const AttnShape sh{4, 2, 20, 2, 5, 11, 3, 0.3f};
   for (bool f16 : {false, true})
     for (bool alibi : {false, true})
       for (int sink : {0, 1, 2})
-        for (int32_t chunk : {3, 256}) check_attention(f16, alibi, sink, chunk);
+        for (int32_t chunk : {3, 256}) check_attention(sh, f16, alibi, sink, chunk);
+}
+
+// The group kernel's paths: 4 x 4 dot blocks for G = 1 (MHA, 16 keys per
+// block), 2, 3 and 5 (heads padded to 4 / 8); key pairs x heads in lanes for
+// 2 G = lanes (G = 4 on AVX2, 8 on AVX-512, odd spans leave a dropped lane);
+// heads in lanes for G = 8 (AVX2), 32 (MQA); head_dim 8, 16, 20,
+// 32, 64, 72 (multiples and non-multiples of 4, 8, 16 lanes); ring wrap-around
+// (three spans, each with its own query rows); T = 1 and T > 1; chunk sizes
+// that cut spans and key blocks (3, 5, 16, 256) and key counts that are not a
+// multiple of the block.
+TEST(Kernels, FlashAttentionGroupShapes) {
+  const AttnShape shapes[] = {
+      {4, 4, 16, 2, 37, 60, 2, 0.25f},     // G = 1, wrapped ring
+      {4, 2, 8, 3, 21, 30, 4, 0.35f},      // G = 2, hd 8
+      {6, 2, 20, 1, 13, 29, 3, 0.2f},      // G = 3, hd 20
+      {8, 2, 24, 3, 33, 58, 3, 0.2f},      // G = 4, hd 24 (key pairs on AVX2)
+      {10, 2, 12, 4, 19, 41, 1, 0.3f},     // G = 5, hd 12
+      {16, 2, 64, 4, 45, 77, 2, 0.125f},   // G = 8, hd 64, wrapped
+      {8, 1, 32, 4, 70, 75, 5, 0.18f},     // G = 8 MQA, hd 32, T = 5
+      {32, 1, 72, 2, 23, 40, 1, 0.12f},    // G = 32 MQA, hd 72
+      {32, 4, 64, 4, 300, 290, 1, 0.125f}  // TinyLlama heads, 290 keys in 2 spans
+  };
+  for (const AttnShape& sh : shapes)
+    for (bool f16 : {false, true})
+      for (bool alibi : {false, true})
+        for (int sink : {0, 1})
+          for (int32_t chunk : {3, 5, 16, 256}) check_attention(sh, f16, alibi, sink, chunk);
 }
 
 TEST(ThreadPool, SpinThenBlockRunsEveryChunkOnce) {
