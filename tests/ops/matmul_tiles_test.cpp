@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -174,15 +175,21 @@ TEST(MatmulTiles, EveryTargetQuantizesActivationsLikeTheReference) {
     for (size_t i = 0; i < ref.d.size(); ++i) {
       EXPECT_EQ(q.d[i], ref.d[i]) << k->name << " block " << i;  // the NaN is ignored by amax, inf gives d = inf
     }
-    EXPECT_TRUE(q.c16 == ref.c16) << k->name;
+    EXPECT_TRUE(q.packed == ref.packed) << k->name;
   }
   // The lane-expanded data the 512-bit kernels read.
   for (int64_t t = 0; t < T; ++t) {
     for (int64_t b = 0; b < 8; ++b) {
       int32_t sum = 0;
       for (int64_t i = 0; i < 32 && b < 7; ++i) sum += ref.row_q(t)[b * 32 + i];
-      EXPECT_EQ(ref.row_c16(t)[8 * b], -128 * sum);
-      EXPECT_EQ(ref.row_d16(t)[8 * b + 3], b < 7 ? ref.row_d(t)[b] : 0.0f);
+      const uint8_t* pk = ref.row_packed(t) + (b / 2) * cpu::kPackedPair;
+      int32_t c;
+      float d;
+      std::memcpy(&c, pk + 128 + 4 * 8 * (b % 2), 4);
+      std::memcpy(&d, pk + 64 + 4 * (8 * (b % 2) + 3), 4);
+      EXPECT_EQ(c, -128 * sum);
+      EXPECT_EQ(d, b < 7 ? ref.row_d(t)[b] : 0.0f);
+      for (int64_t i = 0; i < 32; ++i) EXPECT_EQ(static_cast<int8_t>(pk[32 * (b % 2) + i]), ref.row_q(t)[32 * b + i]);
     }
     for (int64_t i = cols; i < ref.ldq; ++i) EXPECT_EQ(ref.row_q(t)[i], 0);
   }

@@ -14,8 +14,7 @@ void QActs::resize(int64_t T, int64_t cols_) {
   q.resize(static_cast<size_t>(T * ldq));
   d.resize(static_cast<size_t>(T * nb));
   s.resize(d.size());
-  d16.resize(static_cast<size_t>(T * np * 16));
-  c16.resize(d16.size());
+  packed.resize(static_cast<size_t>(T * np * kPackedPair));
 }
 
 void expand_act_row(int64_t t, QActs* out) {
@@ -23,19 +22,22 @@ void expand_act_row(int64_t t, QActs* out) {
   int8_t* q = out->q.data() + t * out->ldq;
   std::memset(q + out->cols, 0, static_cast<size_t>(out->ldq - out->cols));  // the zero tail of an odd pair
   const float* d = out->d.data() + t * nb;
-  float* d16 = out->d16.data() + t * np * 16;
-  int32_t* c16 = out->c16.data() + t * np * 16;
-  for (int64_t b = 0; b < 2 * np; ++b) {
-    int32_t sum = 0;
-    if (b < nb) {
-      for (int64_t i = 0; i < kQActBlock; ++i) sum += q[b * kQActBlock + i];
+  uint8_t* pk = out->packed.data() + t * np * kPackedPair;
+  for (int64_t p = 0; p < np; ++p, pk += kPackedPair) {
+    std::memcpy(pk, q + 64 * p, 64);
+    float d16[16];
+    int32_t c16[16] = {};
+    for (int64_t j = 0; j < 2; ++j) {
+      const int64_t b = 2 * p + j;
+      int32_t sum = 0;
+      if (b < nb) {
+        for (int64_t i = 0; i < kQActBlock; ++i) sum += q[b * kQActBlock + i];
+      }
+      for (int64_t i = 0; i < 8; ++i) d16[8 * j + i] = b < nb ? d[b] : 0.0f;
+      c16[8 * j] = -128 * sum;
     }
-    const float db = b < nb ? d[b] : 0.0f;
-    for (int64_t i = 0; i < 8; ++i) {
-      d16[8 * b + i] = db;
-      c16[8 * b + i] = 0;
-    }
-    c16[8 * b] = -128 * sum;
+    std::memcpy(pk + 64, d16, 64);
+    std::memcpy(pk + 128, c16, 64);
   }
 }
 

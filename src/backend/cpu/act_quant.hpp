@@ -10,11 +10,12 @@
 //
 // The 512-bit 8-bit kernels (vpdpbusd: unsigned weights u = m*w + 128 times
 // signed activations) work on pairs of blocks, one pair per 512-bit vector,
-// and read two lane-expanded copies of the per-block data:
-//   d16[p][16]: lanes 8j..8j+7 = d[2p + j]           (0 past the last block)
-//   c16[p][16]: lane 8j = -128 * sum(q of 2p + j), other lanes 0
-// so that sum_lanes(c16 + dpbusd(u, q)) over a block is m * (int dot).
-// Rows of q are padded with zeros to a whole number of pairs (ldq).
+// and read a packed copy of each row: per pair p, 192 bytes (kPackedPair)
+//   q[64]          the pair's 64 int8 values (zeros past the last block)
+//   d16[16] f32    lanes 8j..8j+7 = d[2p + j]          (0 past the last block)
+//   c16[16] i32    lane 8j = -128 * sum(q of 2p + j), other lanes 0
+// so that sum_lanes(c16 + dpbusd(u, q)) over a block is m * (int dot), and a
+// token's data for one pair is three adjacent cache lines behind one pointer.
 #pragma once
 
 #include <cstddef>
@@ -41,16 +42,17 @@ struct Align64 {
 template <class T>
 using AVec = std::vector<T, Align64<T>>;
 
+inline constexpr int64_t kPackedPair = 192;  // bytes per block pair in QActs::packed
+
 struct QActs {
-  int64_t cols = 0;  // multiple of 32
-  int64_t nb = 0;    // blocks per row: cols / 32
-  int64_t np = 0;    // block pairs per row: ceil(nb / 2)
-  int64_t ldq = 0;   // row stride of q: 64 * np (the tail is zero)
-  AVec<int8_t> q;    // [T][ldq]
-  AVec<float> d;     // [T][nb]
-  AVec<float> s;     // [T][nb]
-  AVec<float> d16;   // [T][np][16]
-  AVec<int32_t> c16; // [T][np][16]
+  int64_t cols = 0;     // multiple of 32
+  int64_t nb = 0;       // blocks per row: cols / 32
+  int64_t np = 0;       // block pairs per row: ceil(nb / 2)
+  int64_t ldq = 0;      // row stride of q: 64 * np (the tail is zero)
+  AVec<int8_t> q;       // [T][ldq]
+  AVec<float> d;        // [T][nb]
+  AVec<float> s;        // [T][nb]
+  AVec<uint8_t> packed; // [T][np][kPackedPair]: q, d16, c16 of each pair (above)
 
   // Sizes every array for T rows of cols (a multiple of 32); contents unspecified.
   void resize(int64_t T, int64_t cols_);
@@ -58,8 +60,7 @@ struct QActs {
   const int8_t* row_q(int64_t t) const { return q.data() + t * ldq; }
   const float* row_d(int64_t t) const { return d.data() + t * nb; }
   const float* row_s(int64_t t) const { return s.data() + t * nb; }
-  const float* row_d16(int64_t t) const { return d16.data() + t * np * 16; }
-  const int32_t* row_c16(int64_t t) const { return c16.data() + t * np * 16; }
+  const uint8_t* row_packed(int64_t t) const { return packed.data() + t * np * kPackedPair; }
 };
 
 // One block of 32: q[32], *d and *s as above (the scalar reference).
@@ -69,7 +70,8 @@ void quantize_block_ref(const float* x, int8_t* q, float* d, float* s);
 // the scalar reference. The SIMD versions (Kernels::quantize_acts) give the same bits.
 void quantize_acts_rows_ref(const float* X, int64_t t0, int64_t t1, QActs* out);
 
-// Fills d16 / c16 of row t from its d and q (shared by every implementation).
+// Fills the zero tail of q and the packed copy of row t from its d and q
+// (shared by every implementation).
 void expand_act_row(int64_t t, QActs* out);
 
 // X[T][cols] -> out (resized). cols must be a multiple of 32.

@@ -104,46 +104,58 @@ struct Direct {
   }
 };
 
-// Decoded pairs: u [R][np][64] bytes, dw [R][np][16] floats (64-byte aligned).
+// Decoded pairs of R rows, interleaved: [np][R][u 64 bytes | dw 16 floats]
+// (64-byte aligned), so one pointer walks the whole tile.
+inline constexpr int64_t kDecodedPair = 128;
+
 template <class P, int R>
 struct Predecoded {
-  const uint8_t* u;
-  const float* dw;
-  int64_t np;
+  const uint8_t* buf;
   template <bool kFull>
   HWY_INLINE void Get(int r, int64_t p, __m512i& uo, __m512& dwo) const {
-    uo = _mm512_load_si512(u + (r * np + p) * 64);
-    dwo = _mm512_load_ps(dw + (r * np + p) * 16);
+    const uint8_t* e = buf + (p * R + r) * kDecodedPair;
+    uo = _mm512_load_si512(e);
+    dwo = _mm512_load_ps(reinterpret_cast<const float*>(e + 64));
   }
 };
 
+// Row `row` into slot r of a [np][R][kDecodedPair] buffer.
 template <class P>
-void DecodeRow(const uint8_t* row, int64_t nb, uint8_t* u, float* dw) {
+void DecodeRow(const uint8_t* row, int64_t nb, int R, int r, uint8_t* buf) {
   const int64_t nfull = nb / 2;
   __m512i vu;
   __m512 vd;
   for (int64_t p = 0; p < nfull; ++p) {
     P::template Decode<true>(row + p * P::kPairBytes, vu, vd);
-    _mm512_store_si512(u + p * 64, vu);
-    _mm512_store_ps(dw + p * 16, vd);
+    uint8_t* e = buf + (p * R + r) * kDecodedPair;
+    _mm512_store_si512(e, vu);
+    _mm512_store_ps(reinterpret_cast<float*>(e + 64), vd);
   }
   if (nb % 2 != 0) {
     P::template Decode<false>(row + nfull * P::kPairBytes, vu, vd);
-    _mm512_store_si512(u + nfull * 64, vu);
-    _mm512_store_ps(dw + nfull * 16, vd);
+    uint8_t* e = buf + (nfull * R + r) * kDecodedPair;
+    _mm512_store_si512(e, vu);
+    _mm512_store_ps(reinterpret_cast<float*>(e + 64), vd);
   }
 }
 
+// Asks for bytes [p, p + n) to be brought into the caches (the next row tile,
+// while the current one computes: its decode would otherwise wait on DRAM).
+HWY_INLINE void Prefetch(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; i += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T1);
+}
+
+// xp[t]: token t's packed activations (act_quant.hpp), kPackedPair bytes per pair.
 template <int R, int NT, bool kFull, class Src>
-HWY_INLINE void Step(const Src& src, int64_t p, const int8_t* const* xq, const float* const* xd,
-                     const int32_t* const* xc, __m512 (&acc)[R][NT]) {
+HWY_INLINE void Step(const Src& src, int64_t p, const uint8_t* const* xp, __m512 (&acc)[R][NT]) {
   __m512i u[R];
   __m512 dw[R];
   for (int r = 0; r < R; ++r) src.template Get<kFull>(r, p, u[r], dw[r]);
   for (int t = 0; t < NT; ++t) {
-    const __m512i c = _mm512_load_si512(xc[t] + 16 * p);
-    const __m512i x = _mm512_load_si512(xq[t] + 64 * p);
-    const __m512 dx = _mm512_load_ps(xd[t] + 16 * p);
+    const uint8_t* e = xp[t] + p * kPackedPair;
+    const __m512i x = _mm512_load_si512(e);
+    const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(e + 64));
+    const __m512i c = _mm512_load_si512(e + 128);
     for (int r = 0; r < R; ++r) {
       const __m512i is = _mm512_dpbusd_epi32(c, u[r], x);
       acc[r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], dx), _mm512_cvtepi32_ps(is), acc[r][t]);
@@ -154,19 +166,15 @@ HWY_INLINE void Step(const Src& src, int64_t p, const int8_t* const* xq, const f
 // out[r * ldo + t] = dot(row r, token t0 + t) for r < R, t < NT.
 template <int R, int NT, class Src>
 HWY_INLINE void Tile(const Src& src, const QActs& X, int64_t t0, float* out, int64_t ldo) {
-  const int8_t* xq[NT];
-  const float* xd[NT];
-  const int32_t* xc[NT];
+  const uint8_t* xp[NT];
   __m512 acc[R][NT];
   for (int t = 0; t < NT; ++t) {
-    xq[t] = X.row_q(t0 + t);
-    xd[t] = X.row_d16(t0 + t);
-    xc[t] = X.row_c16(t0 + t);
+    xp[t] = X.row_packed(t0 + t);
     for (int r = 0; r < R; ++r) acc[r][t] = _mm512_setzero_ps();
   }
   const int64_t nfull = X.nb / 2;
-  for (int64_t p = 0; p < nfull; ++p) Step<R, NT, true>(src, p, xq, xd, xc, acc);
-  if (X.np > nfull) Step<R, NT, false>(src, nfull, xq, xd, xc, acc);
+  for (int64_t p = 0; p < nfull; ++p) Step<R, NT, true>(src, p, xp, acc);
+  if (X.np > nfull) Step<R, NT, false>(src, nfull, xp, acc);
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < NT; ++t) out[r * ldo + t] = _mm512_reduce_add_ps(acc[r][t]);
 }
@@ -207,16 +215,17 @@ void Rows(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1
     for (int64_t r = r0; r < r1; ++r) TokenTiles<1>(Direct<P, 1>{{row(r)}}, X, T, Y + r, ldy);
     return;
   }
-  AVec<uint8_t> ub(static_cast<size_t>(R * np * 64));
-  AVec<float> db(static_cast<size_t>(R * np * 16));
+  AVec<uint8_t> buf(static_cast<size_t>(R * np * kDecodedPair));
+  const size_t tile_bytes = static_cast<size_t>(R) * w.row_bytes;
   int64_t r = r0;
   for (; r + R <= r1; r += R) {
-    for (int k = 0; k < R; ++k) DecodeRow<P>(row(r + k), X.nb, ub.data() + k * np * 64, db.data() + k * np * 16);
-    TokenTiles<R>(Predecoded<P, R>{ub.data(), db.data(), np}, X, T, Y + r, ldy);
+    for (int k = 0; k < R; ++k) DecodeRow<P>(row(r + k), X.nb, R, k, buf.data());
+    if (r + 2 * R <= r1) Prefetch(row(r + R), tile_bytes);
+    TokenTiles<R>(Predecoded<P, R>{buf.data()}, X, T, Y + r, ldy);
   }
   for (; r < r1; ++r) {
-    DecodeRow<P>(row(r), X.nb, ub.data(), db.data());
-    TokenTiles<1>(Predecoded<P, 1>{ub.data(), db.data(), np}, X, T, Y + r, ldy);
+    DecodeRow<P>(row(r), X.nb, 1, 0, buf.data());
+    TokenTiles<1>(Predecoded<P, 1>{buf.data()}, X, T, Y + r, ldy);
   }
 }
 
