@@ -83,8 +83,9 @@ void MatvecArgs(benchmark::internal::Benchmark* b) {
     for (int64_t k = 0; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 1, 2});
   // Prefill chunk: best target only.
   for (DType t : types) b->Args({static_cast<int64_t>(t), 0, 64, 2});
-  // Larger chunks and one thread for the 8-bit GEMMs (prefill of Q8_0 / Q4_0 models).
+  // Larger chunks, one thread and the other targets for the 8-bit GEMMs (prefill of Q8_0 / Q4_0 models).
   for (DType t : {DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t k = 1; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 64, 2});
     b->Args({static_cast<int64_t>(t), 0, 128, 2});
     b->Args({static_cast<int64_t>(t), 0, 64, 1});
   }

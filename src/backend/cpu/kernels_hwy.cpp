@@ -332,12 +332,16 @@ HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& 
   QFinish(st, out);
 }
 
+#include "backend/cpu/qmm_avx2-inl.h"    // NOLINT(build/include): per-target code (AVX2, AVX3 only)
 #include "backend/cpu/qmm_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
 
 void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
 #if HWY_TARGET == HWY_AVX3_DL
   if (w.type == DType::kQ8_0) return qmm512::Rows<qmm512::PairQ8_0>(w, X, T, r0, r1, Y, ldy);
   if (w.type == DType::kQ4_0) return qmm512::Rows<qmm512::PairQ4_0>(w, X, T, r0, r1, Y, ldy);
+#elif HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
+  if (w.type == DType::kQ8_0) return qmm256::Rows<qmm256::BlockQ8_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == DType::kQ4_0) return qmm256::Rows<qmm256::BlockQ4_0>(w, X, T, r0, r1, Y, ldy);
 #endif
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
