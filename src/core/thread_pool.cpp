@@ -96,8 +96,9 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n, 0);
     return;
   }
-  const int64_t chunks = std::min<int64_t>(n, std::min<int64_t>(static_cast<int64_t>(kFieldMask),
-                                                                 kChunksPerThread * n_threads_));
+  const int64_t per_thread = spin_us_ > 0 ? 1 : kChunksPerThread;
+  const int64_t chunks =
+      std::min<int64_t>(n, std::min<int64_t>(static_cast<int64_t>(kFieldMask), per_thread * n_threads_));
   job_ = &fn;
   job_n_ = n;
   done_.store(0);
