@@ -1,6 +1,7 @@
 // Matvec (decode, T = 1) and GEMM (prefill chunk, T = 64) per weight type, on
-// every SIMD target this CPU runs and the scalar reference. Shape: a TinyLlama
-// FFN matrix, (5632, 2048). Reports bytes/s of weights streamed.
+// every SIMD target this CPU runs and the scalar reference; T = 128 and one
+// thread for Q8_0 / Q4_0. Shape: a TinyLlama FFN matrix, (5632, 2048). Reports
+// bytes/s of weights streamed, tokens/s and multiply-adds/s (GMAC/s).
 //   build/release/sinkstream_bench --benchmark_filter=Matvec
 #include <benchmark/benchmark.h>
 
@@ -70,6 +71,9 @@ void BM_Matvec(benchmark::State& st) {
   st.SetLabel(std::string(k.name) + " " + sinkstream::dtype_name(t));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(w.bytes.size()));
   st.counters["tokens/s"] = benchmark::Counter(static_cast<double>(T), benchmark::Counter::kIsIterationInvariantRate);
+  // Multiply-adds per second (1e9 = one GMAC/s): the compute rate of prefill GEMMs.
+  st.counters["GMAC/s"] = benchmark::Counter(static_cast<double>(T) * 5632.0 * 2048.0 * 1e-9,
+                                             benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void MatvecArgs(benchmark::internal::Benchmark* b) {
@@ -79,6 +83,12 @@ void MatvecArgs(benchmark::internal::Benchmark* b) {
     for (int64_t k = 0; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 1, 2});
   // Prefill chunk: best target only.
   for (DType t : types) b->Args({static_cast<int64_t>(t), 0, 64, 2});
+  // Larger chunks, one thread and the other targets for the 8-bit GEMMs (prefill of Q8_0 / Q4_0 models).
+  for (DType t : {DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t k = 1; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 64, 2});
+    b->Args({static_cast<int64_t>(t), 0, 128, 2});
+    b->Args({static_cast<int64_t>(t), 0, 64, 1});
+  }
 }
 
 BENCHMARK(BM_Matvec)->Apply(MatvecArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);

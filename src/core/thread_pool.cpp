@@ -7,11 +7,10 @@
 namespace sinkstream {
 
 namespace {
-void run_chunk(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, int n_threads, int index) {
-  const int64_t chunk = (n + n_threads - 1) / n_threads;
-  const int64_t begin = std::min<int64_t>(n, chunk * index);
-  const int64_t end = std::min<int64_t>(n, begin + chunk);
-  if (begin < end) fn(begin, end, index);
+constexpr uint64_t kFieldMask = 0xFFFF;  // chunk count and next chunk: 16 bits each
+
+uint64_t claim_word(uint64_t gen, int64_t chunks, int64_t next) {
+  return (gen << 32) | (static_cast<uint64_t>(chunks) << 16) | static_cast<uint64_t>(next);
 }
 
 inline void cpu_relax() {
@@ -67,25 +66,55 @@ bool ThreadPool::spin_until(const std::function<bool()>& ready) const {
   }
 }
 
+int64_t ThreadPool::run_chunks(uint64_t gen, int index) {
+  int64_t ran = 0;
+  for (;;) {
+    uint64_t v = claim_.load(std::memory_order_acquire);
+    int64_t c = 0, chunks = 0;
+    for (;;) {
+      if ((v >> 32) != (gen & 0xFFFFFFFFu)) return ran;  // a newer job (or none)
+      chunks = static_cast<int64_t>((v >> 16) & kFieldMask);
+      c = static_cast<int64_t>(v & kFieldMask);
+      if (c >= chunks) return ran;
+      if (claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+    }
+    // Claimed chunk c of job gen: the job cannot finish (nor job_ change) before done_ counts it.
+    const int64_t n = job_n_;
+    const int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+    if (begin < end) (*job_)(begin, end, index);
+    ++ran;
+    if (done_.fetch_add(1) + 1 == chunks && index != 0 && caller_sleeping_.load()) {
+      { std::lock_guard<std::mutex> lock(mu_); }  // the caller between its check and its wait holds mu_
+      done_cv_.notify_one();
+    }
+  }
+}
+
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn) {
   if (n <= 0) return;
   if (n_threads_ == 1 || n == 1) {
     fn(0, n, 0);
     return;
   }
+  const int64_t per_thread = spin_us_ > 0 ? 1 : kChunksPerThread;
+  const int64_t chunks =
+      std::min<int64_t>(n, std::min<int64_t>(static_cast<int64_t>(kFieldMask), per_thread * n_threads_));
   job_ = &fn;
   job_n_ = n;
-  pending_.store(n_threads_ - 1);
-  generation_.fetch_add(1);  // seq_cst: publishes job_ and pairs with sleeping_workers_ below
+  done_.store(0);
+  const uint64_t gen = (generation_.load() + 1) & 0xFFFFFFFFu;
+  claim_.store(claim_word(gen, chunks, 0), std::memory_order_release);
+  generation_.store(gen);  // seq_cst: publishes the job and pairs with sleeping_workers_ below
   if (sleeping_workers_.load() > 0) {
     { std::lock_guard<std::mutex> lock(mu_); }  // a worker between its check and its wait holds mu_
     wake_.notify_all();
   }
-  run_chunk(fn, n, n_threads_, 0);
-  if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+  run_chunks(gen, 0);
+  // What is left was claimed by running workers: wait for them.
+  if (!spin_until([&] { return done_.load(std::memory_order_acquire) == chunks; })) {
     std::unique_lock<std::mutex> lock(mu_);
     caller_sleeping_.store(true);
-    done_.wait(lock, [this] { return pending_.load() == 0; });
+    done_cv_.wait(lock, [&] { return done_.load() == chunks; });
     caller_sleeping_.store(false);
   }
   job_ = nullptr;
@@ -102,11 +131,7 @@ void ThreadPool::worker_loop(int index) {
     }
     if (stop_.load()) return;
     seen = generation_.load();
-    run_chunk(*job_, job_n_, n_threads_, index);
-    if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
-      { std::lock_guard<std::mutex> lock(mu_); }
-      done_.notify_one();
-    }
+    run_chunks(seen, index);
   }
 }
 

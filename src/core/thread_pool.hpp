@@ -1,14 +1,20 @@
 // A small fork-join thread pool. parallel_for splits [0, n) into contiguous
-// chunks, one per worker (the calling thread is worker 0), and returns when all
-// chunks are done. Not re-entrant: one parallel_for at a time per pool.
+// chunks (up to kChunksPerThread per thread, one when spinning) that the calling thread (index 0)
+// and the workers claim one at a time from an atomic counter, and returns when
+// all chunks are done. The caller starts on the chunks at once: a worker that
+// is slow to wake up (a sleeping vCPU takes tens of microseconds) only joins
+// later instead of holding up the call, and a descheduled thread's share is
+// taken over by the others. Not re-entrant: one parallel_for at a time per pool.
 //
 // Synchronization is spin-then-block: a job is published by bumping an atomic
 // generation counter; idle workers poll it for up to spin_us microseconds (a
 // forward pass issues a few parallel_for per layer, microseconds apart, so
 // they rarely sleep mid-token) and then sleep on a condition variable. The
-// caller waits for the pending count the same way. With spin_us = 0 the pool
-// is a plain mutex + condition variable pool. See docs/performance.md for the
+// caller waits for the chunks claimed by workers the same way. With
+// spin_us = 0 (the default) nothing spins. See docs/performance.md for the
 // measured cost of one parallel_for (bench/micro/thread_pool_bench.cpp).
+// Chunk boundaries depend only on n, the thread count and whether the pool
+// spins, not on which thread runs a chunk; fn receives the running thread's index.
 #pragma once
 
 #include <atomic>
@@ -38,23 +44,35 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
+  // Chunks per thread of a block-only pool's parallel_for (fewer when n is
+  // smaller): small enough that the caller can take over the share of a worker
+  // that is still waking up. A spinning pool (spin_us > 0: workers are awake)
+  // uses one chunk per thread: one contiguous stream of rows per thread, which
+  // measured faster than 4 interleaved chunks (docs/performance.md).
+  static constexpr int64_t kChunksPerThread = 4;
+
   // Calls fn(begin, end, thread_index) on disjoint chunks covering [0, n).
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
 
  private:
   void worker_loop(int index);
   bool spin_until(const std::function<bool()>& ready) const;
+  // Claims and runs chunks of job `gen` until none is left; returns how many it ran.
+  int64_t run_chunks(uint64_t gen, int index);
 
   int n_threads_;
   int spin_us_;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::condition_variable done_;
+  std::condition_variable done_cv_;
   const std::function<void(int64_t, int64_t, int)>* job_ = nullptr;  // written before generation_ is bumped
   int64_t job_n_ = 0;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  // Claim word: job generation (high 32 bits) | chunk count (16 bits) | next chunk (16 bits).
+  // One atomic, so a late worker can never claim a chunk of a newer job as one of its own.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> done_{0};  // chunks of the current job finished
   std::atomic<int> sleeping_workers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};

@@ -41,6 +41,9 @@ struct Kernels {
   // Block-quantized weights (Q8_0, Q4_0, Q4_K, Q6_K) against Q8 activations (act_quant.hpp).
   void (*rows_q)(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y,
                  int64_t ldy) = nullptr;
+  // Activation quantization of rows [t0, t1) of X[T][out->cols] into *out
+  // (already resized, act_quant.hpp); every table gives the reference's bits.
+  void (*quantize_acts)(const float* X, int64_t t0, int64_t t1, QActs* out) = &quantize_acts_rows_ref;
   // Attention helpers: dot(q[n], k[n]) with k f32 or f16; o[n] += a * v[n]; o[n] *= a.
   float (*dot_f32)(const float* q, const float* k, int64_t n) = nullptr;
   float (*dot_f16)(const float* q, const uint16_t* k, int64_t n) = nullptr;

@@ -19,6 +19,13 @@
 #include "core/quant/block_io.hpp"
 
 HWY_BEFORE_NAMESPACE();
+#if HWY_TARGET == HWY_AVX3_DL
+// Highway 1.0's AVX3_DL target string enables AVX-VNNI (the VEX encoding, which
+// its runtime check does not require: Zen 4 and Ice Lake lack it) but not
+// AVX512-VNNI, which the 512-bit vpdpbusd needs (qmm_avx512-inl.h). 256-bit
+// vpdpwssd is written as EVEX inline assembly (Madd) for the same reason.
+#pragma GCC target("avx512vnni")
+#endif
 namespace sinkstream::cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
@@ -130,23 +137,29 @@ HWY_INLINE V16 LoadU8(const uint8_t* p) {
   return hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(du8, p)));
 }
 
-// Integer dot of w with the activations x (same lanes), accumulated pairwise into s0/s1.
-HWY_INLINE void Madd(V16 w, const int16_t* x, V32& s0, V32& s1) {
+// Integer dot of w with the activations x (same lanes; int8, widened here),
+// accumulated pairwise into s0/s1.
+HWY_INLINE void Madd(V16 w, const int8_t* x, V32& s0, V32& s1) {
   const D16 d16;
+  const D8 d8;
   const D32 d32;
+  const V16 xv = hn::PromoteTo(d16, hn::LoadU(d8, x));
 #if HWY_TARGET == HWY_AVX3_DL
   // AVX512-VNNI: multiply, pairwise add and accumulate in one instruction.
   (void)d32;
   (void)s1;
-  s0 = V32{_mm256_dpwssd_epi32(s0.raw, w.raw, hn::LoadU(d16, x).raw)};
+  // (the intrinsic would be VEX-encoded, see the note at the top of the namespace)
+  __m256i acc = s0.raw;
+  asm("%{evex%} vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(w.raw), "v"(xv.raw));
+  s0 = V32{acc};
 #else
-  s0 = hn::ReorderWidenMulAccumulate(d32, w, hn::LoadU(d16, x), s0, s1);
+  s0 = hn::ReorderWidenMulAccumulate(d32, w, xv, s0, s1);
 #endif
 }
 
 template <int NT>
 struct QState {
-  const int16_t* xq[NT];
+  const int8_t* xq[NT];
   const float* xd[NT];
   const float* xs[NT];
   VF acc[NT];
@@ -319,7 +332,17 @@ HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& 
   QFinish(st, out);
 }
 
+#include "backend/cpu/qmm_avx2-inl.h"    // NOLINT(build/include): per-target code (AVX2, AVX3 only)
+#include "backend/cpu/qmm_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
+
 void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+#if HWY_TARGET == HWY_AVX3_DL
+  if (w.type == DType::kQ8_0) return qmm512::Rows<qmm512::PairQ8_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == DType::kQ4_0) return qmm512::Rows<qmm512::PairQ4_0>(w, X, T, r0, r1, Y, ldy);
+#elif HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
+  if (w.type == DType::kQ8_0) return qmm256::Rows<qmm256::BlockQ8_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == DType::kQ4_0) return qmm256::Rows<qmm256::BlockQ4_0>(w, X, T, r0, r1, Y, ldy);
+#endif
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
     int64_t t = 0;
@@ -332,6 +355,48 @@ void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r
       DotQ<1>(w.type, row, w.cols, X, t, o);
       Y[t * ldy + r] = o[0];
     }
+  }
+}
+
+// ---------------------------------------------------------------- activation quantization
+// Same bits as quantize_acts_rows_ref: amax, d = amax / 127, q = round-to-even(x * (1 / d))
+// clamped to +-127; a block holding inf or NaN takes the scalar path.
+void QuantizeActs(const float* X, int64_t t0, int64_t t1, QActs* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(df)> d8;
+  const size_t N = hn::Lanes(df);
+  static_assert(kQActBlock % 4 == 0, "blocks hold whole vectors");
+  const int64_t nb = out->nb, cols = out->cols;
+  const auto inf = hn::Set(df, HUGE_VALF);
+  const auto k127 = hn::Set(di, 127), km127 = hn::Set(di, -127);
+  for (int64_t t = t0; t < t1; ++t) {
+    for (int64_t b = 0; b < nb; ++b) {
+      const float* x = X + t * cols + b * kQActBlock;
+      int8_t* q = out->q.data() + t * out->ldq + b * kQActBlock;
+      auto amax = hn::Zero(df);
+      bool finite = true;
+      for (size_t i = 0; i < static_cast<size_t>(kQActBlock); i += N) {
+        const auto a = hn::Abs(hn::LoadU(df, x + i));
+        finite = finite && hn::AllTrue(df, hn::Lt(a, inf));
+        amax = hn::Max(amax, a);
+      }
+      if (!finite) {
+        quantize_block_ref(x, q, &out->d[static_cast<size_t>(t * nb + b)], &out->s[static_cast<size_t>(t * nb + b)]);
+        continue;
+      }
+      const float d = hn::GetLane(hn::MaxOfLanes(df, amax)) / 127.0f;
+      const auto id = hn::Set(df, d > 0.0f ? 1.0f / d : 0.0f);
+      auto sum = hn::Zero(di);
+      for (size_t i = 0; i < static_cast<size_t>(kQActBlock); i += N) {
+        const auto qi = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(df, x + i), id)), km127), k127);
+        sum = hn::Add(sum, qi);
+        hn::StoreU(hn::DemoteTo(d8, qi), d8, q + i);
+      }
+      out->d[static_cast<size_t>(t * nb + b)] = d;
+      out->s[static_cast<size_t>(t * nb + b)] = d * static_cast<float>(hn::GetLane(hn::SumOfLanes(di, sum)));
+    }
+    expand_act_row(t, out);
   }
 }
 
@@ -399,6 +464,7 @@ Kernels GetKernels() {
   k.target = HWY_TARGET;
   k.rows_plain = &RowsPlain;
   k.rows_q = &RowsQ;
+  k.quantize_acts = &QuantizeActs;
   k.dot_f32 = &DotF32;
   k.dot_f16 = &DotF16;
   k.axpy_f32 = &AxpyF32;

@@ -40,6 +40,12 @@ void matmul_ref(const TensorView& w, const float* X, float* Y, int64_t T, Thread
   else pool.parallel_for(rows, body);
 }
 
+// X[T][cols] -> *qa on the kernel table's quantizer.
+void quantize_with(const Kernels& k, const float* X, int64_t T, int64_t cols, QActs* qa) {
+  qa->resize(T, cols);
+  k.quantize_acts(X, 0, T, qa);
+}
+
 }  // namespace
 
 void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
@@ -57,7 +63,7 @@ void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y
   const int64_t rows = w.rows;
   const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
   QActs qa;
-  if (q) quantize_acts(X, T, w.cols, &qa);
+  if (q) quantize_with(k, X, T, w.cols, &qa);
   auto body = [&](int64_t r0, int64_t r1, int) {
     if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
     else k.rows_plain(wr, X, T, r0, r1, Y, rows);
@@ -85,7 +91,7 @@ void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys,
   }
   const bool q = kernel_wants_qacts(ws[0]->type);
   QActs qa;
-  if (q) quantize_acts(X, T, ws[0]->cols, &qa);
+  if (q) quantize_with(k, X, T, ws[0]->cols, &qa);
   WeightRows wr[4];
   int64_t first[5] = {0, 0, 0, 0, 0};  // row offsets of each matrix in the concatenated row space
   for (int i = 0; i < n; ++i) {

@@ -1,0 +1,199 @@
+// The register-blocked matmul tiles (rows x tokens) on every SIMD target this
+// machine runs, against the scalar reference row_dot_ref: token counts that
+// leave every tile remainder (T = 1, 2, 3, 4, 5, 8, 17, 64), row counts that
+// are not multiples of the row tile, rows of one block and of many (odd and
+// even block counts: the 512-bit kernels work on block pairs), every weight
+// type. Also: a row gives the same bits in a chunk as alone, whatever the
+// thread count, and every target quantizes activations to the reference's bits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "backend/cpu/act_quant.hpp"
+#include "backend/cpu/kernels.hpp"
+#include "backend/cpu/ops.hpp"
+#include "core/dtype.hpp"
+#include "core/f16.hpp"
+#include "core/quantize.hpp"
+#include "core/row_dot.hpp"
+
+namespace sinkstream {
+namespace {
+
+std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-scale, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+// A (rows, cols) matrix of type t with random content; bytes [rows][row_bytes].
+struct Matrix {
+  Matrix(DType t, int64_t rows, int64_t cols, uint32_t seed) {
+    const std::vector<float> f = random_vec(static_cast<size_t>(rows * cols), seed);
+    const size_t rb = dtype_row_bytes(t, cols);
+    bytes.resize(rb * static_cast<size_t>(rows));  // no slack: over-reads past the last row would show in ASan
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* src = f.data() + r * cols;
+      uint8_t* dst = bytes.data() + static_cast<size_t>(r) * rb;
+      if (t == DType::kF32) {
+        std::copy(src, src + cols, reinterpret_cast<float*>(dst));
+      } else if (t == DType::kF16 || t == DType::kBF16) {
+        for (int64_t i = 0; i < cols; ++i) {
+          const uint16_t h = t == DType::kF16 ? f32_to_f16(src[i]) : f32_to_bf16(src[i]);
+          dst[2 * i] = static_cast<uint8_t>(h & 0xFF);
+          dst[2 * i + 1] = static_cast<uint8_t>(h >> 8);
+        }
+      } else {
+        quantize_row_ref(t, src, dst, cols);
+      }
+    }
+    view.type = t;
+    view.data = bytes.data();
+    view.rows = rows;
+    view.cols = cols;
+    view.name = "tiles";
+  }
+  std::vector<uint8_t> bytes;
+  TensorView view;
+};
+
+bool is_plain(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+
+// Reference Y[T][rows] and the tolerance of each element: f32 reassociation,
+// plus the 8-bit activation rounding for the block quants (see kernels_test.cpp).
+void reference(const Matrix& m, const std::vector<float>& X, int64_t T, std::vector<float>* ref,
+               std::vector<float>* bound) {
+  const int64_t rows = m.view.rows, cols = m.view.cols;
+  const bool plain = is_plain(m.view.type);
+  ref->assign(static_cast<size_t>(T * rows), 0.0f);
+  bound->assign(ref->size(), 0.0f);
+  std::vector<float> wrow(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    row_dequantize_ref(m.view.type, m.view.row_ptr(r), wrow.data(), cols);
+    for (int64_t t = 0; t < T; ++t) {
+      const float* x = X.data() + t * cols;
+      double b = 0.0, mag = 0.0;
+      for (int64_t i = 0; i < cols; ++i) {
+        float amax = 0.0f;
+        if (!plain) {
+          const int64_t b0 = i / 32 * 32;
+          for (int64_t j = b0; j < b0 + 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+        }
+        b += std::fabs(wrow[static_cast<size_t>(i)]) * amax / 254.0;
+        mag += std::fabs(wrow[static_cast<size_t>(i)] * x[i]);
+      }
+      (*ref)[static_cast<size_t>(t * rows + r)] = row_dot_ref(m.view.type, m.view.row_ptr(r), x, cols);
+      (*bound)[static_cast<size_t>(t * rows + r)] = static_cast<float>(1.01 * b + 2e-6 * mag + 1e-6);
+    }
+  }
+}
+
+std::vector<int64_t> cols_for(DType t) {
+  if (t == DType::kQ4_K || t == DType::kQ6_K) return {256, 768};  // 1 and 3 super-blocks
+  if (is_plain(t)) return {7, 263};                                 // shorter than a vector; ragged tail
+  return {32, 96, 320, 1056};                                       // 1, 3, 10, 33 blocks (odd and even pairs)
+}
+
+TEST(MatmulTiles, EveryTypeTokenCountAndRowCountMatchesReference) {
+  ThreadPool pool(2);
+  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
+  const int64_t token_counts[] = {1, 2, 3, 4, 5, 8, 17, 64};
+  for (DType t : types) {
+    for (int64_t cols : cols_for(t)) {
+      for (int64_t rows : {int64_t{1}, int64_t{6}, int64_t{13}}) {
+        const Matrix m(t, rows, cols, static_cast<uint32_t>(rows * 131 + cols));
+        const std::vector<float> X = random_vec(static_cast<size_t>(64 * cols), 17, 2.0f);
+        for (const cpu::Kernels* k : cpu::available_kernels()) {
+          // Each token alone (decode): the bits every chunk must reproduce.
+          std::vector<float> alone(static_cast<size_t>(64 * rows));
+          for (int64_t tt = 0; tt < 64; ++tt) {
+            cpu::matmul_with(*k, m.view, X.data() + tt * cols, alone.data() + tt * rows, 1, pool);
+          }
+          for (int64_t T : token_counts) {
+            std::vector<float> ref, bound;
+            reference(m, X, T, &ref, &bound);
+            std::vector<float> Y(ref.size(), -1.0f);
+            cpu::matmul_with(*k, m.view, X.data(), Y.data(), T, pool);
+            for (size_t i = 0; i < Y.size(); ++i) {
+              ASSERT_NEAR(Y[i], ref[i], bound[i])
+                  << k->name << " " << dtype_name(t) << " rows=" << rows << " cols=" << cols << " T=" << T << " i=" << i;
+              ASSERT_EQ(Y[i], alone[i]) << "chunk != alone: " << k->name << " " << dtype_name(t) << " rows=" << rows
+                                        << " cols=" << cols << " T=" << T << " i=" << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Large enough to go through the pool: the row split between threads must not
+// change any bit (tiles see different row remainders per thread).
+TEST(MatmulTiles, ThreadCountDoesNotChangeBits) {
+  ThreadPool one(1), three(3);
+  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kF16, DType::kQ4_K}) {
+    const int64_t cols = t == DType::kQ4_K ? 512 : 544, rows = 67, T = 9;
+    const Matrix m(t, rows, cols, 5);
+    const std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 8, 3.0f);
+    for (const cpu::Kernels* k : cpu::available_kernels()) {
+      std::vector<float> y1(static_cast<size_t>(T * rows)), y3(y1.size());
+      cpu::matmul_with(*k, m.view, X.data(), y1.data(), T, one);
+      cpu::matmul_with(*k, m.view, X.data(), y3.data(), T, three);
+      EXPECT_EQ(y1, y3) << k->name << " " << dtype_name(t);
+    }
+  }
+}
+
+// Every table's quantizer gives the reference's bits, including blocks of
+// zeros, exact ties (x / d = k + 0.5), huge values and non-finite inputs.
+TEST(MatmulTiles, EveryTargetQuantizesActivationsLikeTheReference) {
+  const int64_t cols = 32 * 7, T = 3;
+  std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 21, 4.0f);
+  for (int i = 32; i < 64; ++i) X[static_cast<size_t>(i)] = 0.0f;                       // block 1: zeros
+  for (int i = 64; i < 96; ++i) X[static_cast<size_t>(i)] = 0.5f * static_cast<float>(i - 80);  // ties
+  X[96] = 127.0f;  // block 3: amax exactly 127, ties at .5 steps
+  for (int i = 97; i < 128; ++i) X[static_cast<size_t>(i)] = static_cast<float>(i - 112) + 0.5f;
+  X[130] = std::numeric_limits<float>::infinity();  // block 4: inf
+  X[170] = std::numeric_limits<float>::quiet_NaN();  // block 5: NaN
+  X[200] = 3e38f;                                    // block 6: huge
+  cpu::QActs ref;
+  cpu::quantize_acts(X.data(), T, cols, &ref);
+  ASSERT_EQ(ref.ldq, 256);  // 7 blocks = 4 pairs, zero tail
+  for (const cpu::Kernels* k : cpu::available_kernels()) {
+    cpu::QActs q;
+    q.resize(T, cols);
+    std::fill(q.q.begin(), q.q.end(), int8_t{99});
+    k->quantize_acts(X.data(), 0, T, &q);
+    EXPECT_TRUE(q.q == ref.q) << k->name;
+    for (size_t i = 0; i < ref.d.size(); ++i) {
+      EXPECT_EQ(q.d[i], ref.d[i]) << k->name << " block " << i;  // the NaN is ignored by amax, inf gives d = inf
+    }
+    EXPECT_TRUE(q.packed == ref.packed) << k->name;
+  }
+  // The lane-expanded data the 512-bit kernels read.
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t b = 0; b < 8; ++b) {
+      int32_t sum = 0;
+      for (int64_t i = 0; i < 32 && b < 7; ++i) sum += ref.row_q(t)[b * 32 + i];
+      const uint8_t* pk = ref.row_packed(t) + (b / 2) * cpu::kPackedPair;
+      int32_t c;
+      float d;
+      std::memcpy(&c, pk + 128 + 4 * 8 * (b % 2), 4);
+      std::memcpy(&d, pk + 64 + 4 * (8 * (b % 2) + 3), 4);
+      EXPECT_EQ(c, -128 * sum);
+      EXPECT_EQ(d, b < 7 ? ref.row_d(t)[b] : 0.0f);
+      for (int64_t i = 0; i < 32; ++i) EXPECT_EQ(static_cast<int8_t>(pk[32 * (b % 2) + i]), ref.row_q(t)[32 * b + i]);
+    }
+    for (int64_t i = cols; i < ref.ldq; ++i) EXPECT_EQ(ref.row_q(t)[i], 0);
+  }
+}
+
+}  // namespace
+}  // namespace sinkstream
