@@ -23,7 +23,7 @@ inline void cpu_relax() {
 namespace {
 int spin_from_env() {
   const char* e = std::getenv("SINKSTREAM_SPIN_US");
-  if (e == nullptr) return 0;
+  if (e == nullptr) return ThreadPool::kDefaultSpinUs;
   const long v = std::strtol(e, nullptr, 10);
   return static_cast<int>(std::clamp(v, 0L, 100000L));
 }
@@ -46,23 +46,36 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+int64_t ThreadPool::now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ThreadPool::spinning_now() const {
+  return spin_us_ > 0 && now_ns() >= quiet_until_ns_.load(std::memory_order_relaxed);
+}
+
 bool ThreadPool::spin_until(const std::function<bool()>& ready) const {
-  if (spin_us_ == 0) return ready();
-  // Busy-wait with `pause` for the first few microseconds (the gap between two
-  // parallel_for of a layer), then yield the core between polls: on a machine
-  // with more runnable threads than cores, a pure spin would steal the time
-  // slice of the very thread it waits for.
-  const auto start = std::chrono::steady_clock::now();
-  const auto busy_until = start + std::chrono::microseconds(std::min(spin_us_, 5));
-  const auto deadline = start + std::chrono::microseconds(spin_us_);
+  if (!spinning_now()) return ready();
+  // Busy-wait with `pause` (the gap between two parallel_for of a layer is a
+  // few microseconds). Between polls the clock must advance smoothly: a jump
+  // means this thread was descheduled, i.e. the machine has more runnable
+  // threads than cores, where a spinning thread burns the time slice that it
+  // or the thread it waits for needs. Then nobody spins for kQuietNs.
+  int64_t last = now_ns();
+  const int64_t deadline = last + int64_t{spin_us_} * 1000;
   for (;;) {
     for (int i = 0; i < 32; ++i) {
       if (ready()) return true;
       cpu_relax();
     }
-    const auto now = std::chrono::steady_clock::now();
+    const int64_t now = now_ns();
+    if (now - last > kPreemptedNs) {
+      quiet_until_ns_.store(now + kQuietNs, std::memory_order_relaxed);
+      return ready();
+    }
     if (now >= deadline) return ready();
-    if (now >= busy_until) std::this_thread::yield();
+    last = now;
   }
 }
 
@@ -96,7 +109,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n, 0);
     return;
   }
-  const int64_t per_thread = spin_us_ > 0 ? 1 : kChunksPerThread;
+  const int64_t per_thread = spinning_now() ? 1 : kChunksPerThread;
   const int64_t chunks =
       std::min<int64_t>(n, std::min<int64_t>(static_cast<int64_t>(kFieldMask), per_thread * n_threads_));
   job_ = &fn;

@@ -10,9 +10,14 @@
 // generation counter; idle workers poll it for up to spin_us microseconds (a
 // forward pass issues a few parallel_for per layer, microseconds apart, so
 // they rarely sleep mid-token) and then sleep on a condition variable. The
-// caller waits for the chunks claimed by workers the same way. With
-// spin_us = 0 (the default) nothing spins. See docs/performance.md for the
-// measured cost of one parallel_for (bench/micro/thread_pool_bench.cpp).
+// caller waits for the chunks claimed by workers the same way. Spinning is
+// adaptive: a spinning thread that sees the clock jump by more than
+// kPreemptedNs between two polls was descheduled (more runnable threads than
+// cores: a spinner then burns the time slice it or the thread it waits for
+// needs; that measured ~150x slower per call on an oversubscribed machine),
+// and the whole pool stops spinning for kQuietNs, then tries again.
+// spin_us = 0 never spins. See docs/performance.md for the measured cost of
+// one parallel_for (bench/micro/thread_pool_bench.cpp).
 // Chunk boundaries depend only on n, the thread count and whether the pool
 // spins, not on which thread runs a chunk; fn receives the running thread's index.
 #pragma once
@@ -29,12 +34,14 @@ namespace sinkstream {
 
 class ThreadPool {
  public:
-  // spin_us < 0: the environment variable SINKSTREAM_SPIN_US, else 0. Spinning
-  // pays off only when every pool thread owns a core: on an oversubscribed
-  // machine a spinning thread burns the time slice it will need to run its
-  // chunk, and one parallel_for took ~150x longer than block-only in our
-  // measurements (docs/performance.md). Hence block-only by default.
+  // spin_us < 0: the environment variable SINKSTREAM_SPIN_US (0 = block only),
+  // else kDefaultSpinUs.
   static constexpr int kSpinFromEnv = -1;
+  static constexpr int kDefaultSpinUs = 50;
+  // A gap this long between two polls of a spin means the thread was descheduled.
+  static constexpr int64_t kPreemptedNs = 100'000;
+  // How long the pool blocks instead of spinning after that.
+  static constexpr int64_t kQuietNs = 200'000'000;
 
   // n_threads <= 0 means std::thread::hardware_concurrency().
   explicit ThreadPool(int n_threads, int spin_us = kSpinFromEnv);
@@ -44,12 +51,16 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
-  // Chunks per thread of a block-only pool's parallel_for (fewer when n is
-  // smaller): small enough that the caller can take over the share of a worker
-  // that is still waking up. A spinning pool (spin_us > 0: workers are awake)
+  // Chunks per thread of a parallel_for while the pool does not spin (fewer
+  // when n is smaller): small enough that the caller can take over the share of
+  // a worker that is still waking up. While it spins (workers are awake) it
   // uses one chunk per thread: one contiguous stream of rows per thread, which
   // measured faster than 4 interleaved chunks (docs/performance.md).
   static constexpr int64_t kChunksPerThread = 4;
+
+  // True when spin_us > 0 and no pool thread saw itself descheduled while
+  // spinning in the last kQuietNs.
+  bool spinning_now() const;
 
   // Calls fn(begin, end, thread_index) on disjoint chunks covering [0, n).
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
@@ -57,6 +68,7 @@ class ThreadPool {
  private:
   void worker_loop(int index);
   bool spin_until(const std::function<bool()>& ready) const;
+  static int64_t now_ns();
   // Claims and runs chunks of job `gen` until none is left; returns how many it ran.
   int64_t run_chunks(uint64_t gen, int index);
 
@@ -76,6 +88,8 @@ class ThreadPool {
   std::atomic<int> sleeping_workers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};
+  // Steady-clock time (ns) before which nobody spins (set by a descheduled spinner).
+  mutable std::atomic<int64_t> quiet_until_ns_{0};
 };
 
 }  // namespace sinkstream

@@ -37,6 +37,26 @@ TEST(ThreadPoolClaims, EveryIndexOnceForManySizesAndSpins) {
   }
 }
 
+// Four pool threads per core, all spinning: they are descheduled mid-spin, the
+// pool notices and stops spinning (instead of burning the time slices the
+// chunks need), and every index is still run exactly once.
+TEST(ThreadPoolSpin, OversubscribedPoolBacksOffAndStaysCorrect) {
+  const int threads = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ThreadPool pool(threads, 2000);
+  EXPECT_TRUE(pool.spinning_now());
+  bool backed_off = false;
+  std::vector<std::atomic<int>> hits(257);
+  for (int rep = 0; rep < 2000 && !backed_off; ++rep) {
+    for (auto& h : hits) h.store(0);
+    pool.parallel_for(257, [&](int64_t b, int64_t e, int) {
+      for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "rep " << rep;
+    backed_off = !pool.spinning_now();
+  }
+  EXPECT_TRUE(backed_off) << threads << " spinning threads were never descheduled mid-spin";
+}
+
 TEST(ThreadPoolClaims, ChunkBoundariesAreFixed) {
   ThreadPool pool(2, 0);
   std::set<std::pair<int64_t, int64_t>> first;
