@@ -2,7 +2,8 @@
 // heads, 4 kv heads, head_dim 64), reference vs flash-decoding on each target,
 // f32 and f16 KV, at 512, 1024 and 4096 keys, with 2 pool threads (and 1 at
 // 4096 f16). BM_AttentionMHA: 32 heads over 32 kv heads (G = 1), f16, 4096 keys.
-// BM_AttentionDram: TinyLlama heads, f16, 4096 keys, 22 layers in turn.
+// BM_AttentionDram: TinyLlama heads, f16, 4096 keys, 22 layers in turn;
+// BM_AttentionDramG4: Llama-3.2-1B heads (32 over 8, G = 4), 16 layers.
 //   build/release/sinkstream_bench --benchmark_filter=Attention
 #include <benchmark/benchmark.h>
 
@@ -65,6 +66,8 @@ void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
 void BM_Attention(benchmark::State& st) { run_attention(st, 4); }
 void BM_AttentionMHA(benchmark::State& st) { run_attention(st, 32); }
 void BM_AttentionDram(benchmark::State& st) { run_attention(st, 4, 22); }
+// Llama-3.2-1B heads: 32 query heads over 8 kv heads (G = 4), 16 layers.
+void BM_AttentionDramG4(benchmark::State& st) { run_attention(st, 8, 16); }
 
 void AttentionArgs(benchmark::internal::Benchmark* b) {
   const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
@@ -82,5 +85,6 @@ void MhaArgs(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Attention)->Apply(AttentionArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AttentionMHA)->Apply(MhaArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AttentionDram)->Apply(MhaArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionDramG4)->Apply(MhaArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -21,47 +21,16 @@
 #include "core/f16.hpp"
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
+#include "support/random_weights.hpp"
 
 namespace sinkstream {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using test::random_vec;
 
-// A (rows, cols) matrix of type t with random content; bytes [rows][row_bytes].
-struct Matrix {
-  Matrix(DType t, int64_t rows, int64_t cols, uint32_t seed) {
-    const std::vector<float> f = random_vec(static_cast<size_t>(rows * cols), seed);
-    const size_t rb = dtype_row_bytes(t, cols);
-    bytes.resize(rb * static_cast<size_t>(rows));  // no slack: over-reads past the last row would show in ASan
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* src = f.data() + r * cols;
-      uint8_t* dst = bytes.data() + static_cast<size_t>(r) * rb;
-      if (t == DType::kF32) {
-        std::copy(src, src + cols, reinterpret_cast<float*>(dst));
-      } else if (t == DType::kF16 || t == DType::kBF16) {
-        for (int64_t i = 0; i < cols; ++i) {
-          const uint16_t h = t == DType::kF16 ? f32_to_f16(src[i]) : f32_to_bf16(src[i]);
-          dst[2 * i] = static_cast<uint8_t>(h & 0xFF);
-          dst[2 * i + 1] = static_cast<uint8_t>(h >> 8);
-        }
-      } else {
-        quantize_row_ref(t, src, dst, cols);
-      }
-    }
-    view.type = t;
-    view.data = bytes.data();
-    view.rows = rows;
-    view.cols = cols;
-    view.name = "tiles";
-  }
-  std::vector<uint8_t> bytes;
-  TensorView view;
+// Test matrices: RandomMatrix with 0 bytes of slack after the last row.
+struct Matrix : test::RandomMatrix {
+  Matrix(DType t, int64_t rows, int64_t cols, uint32_t seed) : test::RandomMatrix(t, rows, cols, seed, 0) {}
 };
 
 bool is_plain(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }

@@ -37,21 +37,23 @@ TEST(ThreadPoolClaims, EveryIndexOnceForManySizesAndSpins) {
   }
 }
 
-// Four pool threads per core, all spinning: they are descheduled mid-spin, the
-// pool notices and stops spinning (instead of burning the time slices the
-// chunks need), and every index is still run exactly once.
+// Four pool threads per core, all spinning (20 ms, longer than any scheduler
+// time slice) while the caller sleeps between jobs: the spinners must be
+// descheduled mid-spin, the pool notices and stops spinning (instead of
+// burning the time slices the chunks need), and every index is still run
+// exactly once.
 TEST(ThreadPoolSpin, OversubscribedPoolBacksOffAndStaysCorrect) {
   const int threads = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ThreadPool pool(threads, 2000);
-  EXPECT_TRUE(pool.spinning_now());
+  ThreadPool pool(threads, 20000);  // (spinning_now() may already be false here: the workers spin from the start)
   bool backed_off = false;
   std::vector<std::atomic<int>> hits(257);
-  for (int rep = 0; rep < 2000 && !backed_off; ++rep) {
+  for (int rep = 0; rep < 500 && !backed_off; ++rep) {
     for (auto& h : hits) h.store(0);
     pool.parallel_for(257, [&](int64_t b, int64_t e, int) {
       for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
     });
     for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "rep " << rep;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the workers spin meanwhile
     backed_off = !pool.spinning_now();
   }
   EXPECT_TRUE(backed_off) << threads << " spinning threads were never descheduled mid-spin";

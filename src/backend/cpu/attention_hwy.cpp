@@ -545,12 +545,143 @@ void ScoresPairs(const Item& it, float* S) {
     p[hd + 1] = ml[1][2 * h];
   }
 }
+
+// kk[4 hd]: rows r0..r3 (f32 or f16, hd % kN == 0) as f32 quads (r0[d], r1[d],
+// r2[d], r3[d]): a 4 x 4 transpose inside each 128-bit block; of each chunk of
+// kN dims, output vector j (stored at kk + 4 d + j kN) holds in block b the
+// quad of dim d + 4 b + j.
+template <bool kF16>
+HWY_INLINE void InterleaveQuad(const void* const r[4], size_t hd, float* kk) {
+  const DF df;
+  const hn::Repartition<double, DF> dd;
+  for (size_t d = 0; d < hd; d += kN) {
+    const VF x0 = LoadRow<kF16>(df, r[0], d), x1 = LoadRow<kF16>(df, r[1], d);
+    const VF x2 = LoadRow<kF16>(df, r[2], d), x3 = LoadRow<kF16>(df, r[3], d);
+    const auto a = hn::BitCast(dd, hn::InterleaveLower(df, x0, x1)), b = hn::BitCast(dd, hn::InterleaveLower(df, x2, x3));
+    const auto c = hn::BitCast(dd, hn::InterleaveUpper(df, x0, x1)), e = hn::BitCast(dd, hn::InterleaveUpper(df, x2, x3));
+    float* o = kk + 4 * d;
+    hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, a, b)), df, o);
+    hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, a, b)), df, o + kN);
+    hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, c, e)), df, o + 2 * kN);
+    hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, c, e)), df, o + 3 * kN);
+  }
+}
+
+// acc[i] = sum_t QQ[t][kN] * broadcast128(KK[i][t]) for i < RQ quads; KK: [RQ][hd][4].
+template <int RQ, size_t kHd>
+HWY_INLINE void QuadDots(const float* QQ, const float* KK, size_t hd_rt, VF* acc) {
+  const DF df;
+  const size_t hd = kHd > 0 ? kHd : hd_rt;
+  VF a[RQ];
+  for (int i = 0; i < RQ; ++i) a[i] = hn::Zero(df);
+  for (size_t t = 0; t < hd; ++t) {
+    const VF qv = hn::LoadU(df, QQ + t * kN);
+    for (int i = 0; i < RQ; ++i) a[i] = hn::MulAdd(qv, hn::LoadDup128(df, KK + static_cast<size_t>(i) * 4 * hd + 4 * t), a[i]);
+  }
+  for (int i = 0; i < RQ; ++i) acc[i] = a[i];
+}
+
+// Pass 1 for 4 G == kN (G = 4 on AVX-512: Llama-3.2-1B's 32 / 8 heads; G = 2
+// on AVX2), hd % kN == 0: lanes are (head h, key index q mod 4) -> 4 h + q, so
+// a full vector scores a quad of keys against all G heads, as ScoresPairs does
+// for pairs. K rows of a quad are transposed (InterleaveQuad) and broadcast
+// 128 bits at a time against QQ[t][4 h + q] = q[h][pi(t)]. Each span's keys
+// start a new quad; missing keys of a span's last quad are scored -inf.
+// S: [quads][G][4]. Then P = exp(S - m) per head.
+void ScoresQuads(const Item& it, float* S) {
+  const DF df;
+  constexpr int RQ = 8;  // quads per block (accumulators)
+  const AttentionArgs& a = it.a;
+  const int32_t G = it.G;
+  const size_t hd = it.hd;
+  float* QQ = it.scratch + it.L.q;  // [hd][kN]
+  float* KK = it.scratch + it.L.k;  // [RQ][hd][4]
+  const int64_t* key_pos = it.cache.slot_pos();
+  const VF vscale = hn::Set(df, a.scale);
+  // pi(t): the dimension whose quad sits at 128-bit position t of KK's rows.
+  auto pi = [](size_t t) {
+    const size_t c = t / kN, u = t % kN, nb = kN / 4;
+    return c * kN + 4 * (u % nb) + u / nb;
+  };
+  size_t quad0 = 0;
+  ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t si, int32_t slot0, int32_t, int32_t cnt) {
+    for (size_t t = 0; t < hd; ++t) {
+      const size_t d = pi(t);
+      for (int32_t h = 0; h < G; ++h) {
+        const float q = it.qv.q[si][static_cast<size_t>(it.g * G + h) * hd + d];
+        for (size_t r = 0; r < 4; ++r) QQ[t * kN + 4 * static_cast<size_t>(h) + r] = q;
+      }
+    }
+    for (int32_t r = 0; r < std::min(kPrefetchKeys, cnt); ++r) it.prefetch(it.k_row(slot0 + r));
+    const int32_t n_quads = (cnt + 3) / 4;
+    for (int32_t qb = 0; qb < n_quads; qb += RQ) {
+      const int32_t vq = std::min(RQ, n_quads - qb);  // valid quads
+      for (int32_t i = 0; i < vq; ++i) {
+        const void* rows[4];
+        for (int32_t r = 0; r < 4; ++r) {
+          const int32_t j = 4 * (qb + i) + r;
+          const int32_t slot = slot0 + std::min(j, cnt - 1);  // tail: duplicates, scored and dropped
+          if (j < cnt) {
+            it.prefetch_k_ahead(slot);
+            it.prefetch(it.v_row(slot));
+          }
+          rows[r] = it.k_row(slot);
+        }
+        float* kk = KK + static_cast<size_t>(i) * 4 * hd;
+        if (it.f16) InterleaveQuad<true>(rows, hd, kk);
+        else InterleaveQuad<false>(rows, hd, kk);
+      }
+      VF acc[RQ];
+      if (hd == 64) QuadDots<RQ, 64>(QQ, KK, hd, acc);
+      else if (hd == 128) QuadDots<RQ, 128>(QQ, KK, hd, acc);
+      else QuadDots<RQ, 0>(QQ, KK, hd, acc);
+      for (int i = 0; i < RQ; ++i) {
+        if (i < vq) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (quad0 + static_cast<size_t>(qb + i)) * kN);
+      }
+    }
+    const KvSpan& span = it.qv.spans[si];
+    if (a.alibi_slopes != nullptr) {  // score -= slope[h] * (q_rot_pos - key_pos)
+      for (int32_t j = 0; j < cnt; ++j) {
+        const float dist = static_cast<float>(span.q_rot_pos - key_pos[slot0 + j]);
+        float* sp = S + (quad0 + static_cast<size_t>(j / 4)) * kN + static_cast<size_t>(j % 4);
+        for (int32_t h = 0; h < G; ++h) sp[4 * h] -= a.alibi_slopes[it.g * G + h] * dist;
+      }
+    }
+    for (int32_t j = cnt; j < 4 * n_quads; ++j) {  // the dropped lanes of the last quad
+      float* sp = S + (quad0 + static_cast<size_t>(j / 4)) * kN + static_cast<size_t>(j % 4);
+      for (int32_t h = 0; h < G; ++h) sp[4 * h] = -std::numeric_limits<float>::infinity();
+    }
+    quad0 += static_cast<size_t>(n_quads);
+  });
+  // P = exp(S - m): lanes 4h .. 4h + 3 (one 128-bit block) are head h.
+  VF m = hn::Set(df, -std::numeric_limits<float>::infinity());
+  for (size_t i = 0; i < quad0; ++i) m = hn::Max(m, hn::LoadU(df, S + i * kN));
+  m = hn::Max(m, hn::Shuffle2301(m));
+  m = hn::Max(m, hn::Shuffle1032(m));
+  VF l = hn::Zero(df);
+  for (size_t i = 0; i < quad0; ++i) {
+    const VF e = hn::Exp(df, hn::Sub(hn::LoadU(df, S + i * kN), m));
+    hn::StoreU(e, df, S + i * kN);
+    l = hn::Add(l, e);
+  }
+  l = hn::Add(l, hn::Shuffle2301(l));
+  l = hn::Add(l, hn::Shuffle1032(l));
+  float ml[2][kN];
+  hn::StoreU(m, df, ml[0]);
+  hn::StoreU(l, df, ml[1]);
+  for (int32_t h = 0; h < G; ++h) {
+    float* p = it.part + static_cast<size_t>(h) * (hd + 2);
+    p[hd] = ml[0][4 * h];
+    p[hd + 1] = ml[1][4 * h];
+  }
+}
 #endif
 
 // Pass 3: part[gi][0, hd) = sum_j P(gi, j) V[j] as register tiles of up to 4
 // heads x kTileV vectors over all keys. KP = 1: P(gi, j) = P[gi * hs + j * js];
 // KP = 2 (ScoresPairs): each span's keys start a new pair, pairs of 2G floats,
-// P(gi, j) = P[pair(j) * js + gi * hs + j % 2].
+// P(gi, j) = P[pair(j) * js + gi * hs + j % 2]; KP = 4 (ScoresQuads) likewise
+// with quads of 4G floats.
 template <int KP>
 void ValueSums(const Item& it, const float* P, size_t hs, size_t js) {
   const int32_t G = it.G;
@@ -577,18 +708,18 @@ void ValueSums(const Item& it, const float* P, size_t hs, size_t js) {
       const size_t d0 = static_cast<size_t>(c0) * kN;
       float* o = O + static_cast<size_t>(h0) * hdp + d0;
       const float* p = P + static_cast<size_t>(h0) * hs;
-      if (!direct) {  // KP == 1 here (ScoresPairs needs hd % kN == 0)
+      if (!direct) {  // KP == 1 here (ScoresPairs / ScoresQuads need hd % kN == 0)
         PickTile<false, 1>(nh, nv)(Vc + d0, hdp, it.k1 - it.k0, p, hs, js, o, hdp);
         continue;
       }
       const TileFn tile = it.f16 ? PickTile<true, KP>(nh, nv) : PickTile<false, KP>(nh, nv);
-      size_t pair0 = 0;  // KP == 2: first pair of the segment
+      size_t pair0 = 0;  // KP > 1: first pair / quad of the segment
       ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t, int32_t slot0, int32_t j0, int32_t cnt) {
         const void* v = it.f16 ? static_cast<const void*>(static_cast<const uint16_t*>(it.v_row(slot0)) + d0)
                                : static_cast<const void*>(static_cast<const float*>(it.v_row(slot0)) + d0);
         const size_t off = KP == 1 ? static_cast<size_t>(j0) * js : pair0 * js;
         tile(v, kv_dim, cnt, p + off, hs, js, o, hdp);
-        pair0 += static_cast<size_t>(cnt + 1) / 2;
+        pair0 += static_cast<size_t>(cnt + KP - 1) / KP;
       });
     }
   }
@@ -613,6 +744,17 @@ void FlashItem(const AttentionArgs& a, const QueryView& qv, int32_t g, int32_t k
     if (n_seg <= 16) {
       ScoresPairs(it, S);
       ValueSums<2>(it, S, 2, kN);
+      return;
+    }
+  }
+  // Quads of keys x G heads fill a vector: ScoresQuads (each span starting a
+  // new quad wastes up to 3 keys' lanes: S holds them for at most 5 spans).
+  if (4 * Gs == kN && it.hd % kN == 0) {
+    int32_t n_seg = 0;
+    ForEachSegment(qv, k0, k1, [&](int32_t, int32_t, int32_t, int32_t) { ++n_seg; });
+    if (n_seg <= 5) {
+      ScoresQuads(it, S);
+      ValueSums<4>(it, S, 4, kN);
       return;
     }
   }

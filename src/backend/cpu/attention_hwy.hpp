@@ -14,6 +14,7 @@
 // vector are zero-padded in scratch), f32 or f16 KV.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -33,7 +34,7 @@ using FlashItemFn = void (*)(const AttentionArgs& a, const QueryView& qv, int32_
 struct FlashScratch {
   size_t hdp = 0, G4 = 0;
   size_t ss = 0;     // score row stride: key_chunk rounded up to 16, + 16
-  size_t q = 0;      // Q  [2][G4][hdp]  the group's query rows of one span (padded / transposed)
+  size_t q = 0;      // Q  [max(2 G4, 16)][hdp]  the group's query rows of one span (padded / transposed)
   size_t k = 0;      // K  [32][hdp]  one key block converted to f32 (padded / pair-interleaved)
   size_t s = 0;      // S  [G][ss]    scores, then probabilities
   size_t v = 0;      // V  [key_chunk][hdp]  the chunk's values as f32 (only when hd % lanes != 0)
@@ -49,7 +50,7 @@ inline FlashScratch flash_scratch(int32_t G, int32_t head_dim, int32_t key_chunk
   f.G4 = up(static_cast<size_t>(G), 4);
   f.ss = up(static_cast<size_t>(key_chunk), 16) + 16;
   f.q = 0;
-  f.k = f.q + 2 * f.G4 * f.hdp;
+  f.k = f.q + std::max<size_t>(2 * f.G4, 16) * f.hdp;  // QQ of ScoresPairs / ScoresQuads: [hd][16]
   f.s = f.k + 32 * f.hdp;
   f.v = f.s + static_cast<size_t>(G) * f.ss;
   f.o = f.v + static_cast<size_t>(key_chunk) * f.hdp;

@@ -8,6 +8,7 @@
 // foreach_target re-includes this file once per target, then once more with HWY_ONCE.
 #include "hwy/highway.h"
 #include "hwy/contrib/math/math-inl.h"
+#include "backend/cpu/exp_sub-inl.h"  // NOLINT(build/include): per-target code
 
 #include <cmath>
 #include <cstdlib>
@@ -440,24 +441,7 @@ void Scale(float a, float* o, int64_t n) {
 }
 
 // x[i] = exp(x[i] - m) for i < n; returns the sum (m >= max x: no overflow).
-float ExpSub(float* x, int64_t n, float m) {
-  const hn::ScalableTag<float> df;
-  const size_t N = hn::Lanes(df);
-  const auto vm = hn::Set(df, m);
-  auto sum = hn::Zero(df);
-  size_t i = 0;
-  for (; i + N <= static_cast<size_t>(n); i += N) {
-    const auto e = hn::Exp(df, hn::Sub(hn::LoadU(df, x + i), vm));
-    hn::StoreU(e, df, x + i);
-    sum = hn::Add(sum, e);
-  }
-  float tail = 0.0f;
-  for (; i < static_cast<size_t>(n); ++i) {
-    x[i] = std::exp(x[i] - m);
-    tail += x[i];
-  }
-  return hn::GetLane(hn::SumOfLanes(df, sum)) + tail;
-}
+float ExpSub(float* x, int64_t n, float m) { return ExpSubSum(x, static_cast<size_t>(n), m); }
 
 Kernels GetKernels() {
   Kernels k;
