@@ -19,6 +19,7 @@
 #include "core/f16.hpp"
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
+#include "support/kernel_tolerance.hpp"
 #include "support/random_weights.hpp"
 #include "hwy/targets.h"
 
@@ -72,17 +73,7 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
           row_dequantize_ref(t, m.view.row_ptr(r), wrow.data(), cols);
           ref[static_cast<size_t>(tt * rows + r)] = row_dot_ref(t, m.view.row_ptr(r), x, cols) + bias[static_cast<size_t>(r)];
           // Tolerance: f32 reassociation, plus 8-bit activations for the block quants.
-          double b = 0.0, mag = 0.0;
-          for (int64_t i = 0; i < cols; ++i) {
-            float amax = 0.0f;
-            if (!plain) {
-              const int64_t b0 = i / 32 * 32;
-              for (int64_t j = b0; j < b0 + 32; ++j) amax = std::max(amax, std::fabs(x[j]));
-            }
-            b += std::fabs(wrow[static_cast<size_t>(i)]) * amax / 254.0;
-            mag += std::fabs(wrow[static_cast<size_t>(i)] * x[i]);
-          }
-          bound[static_cast<size_t>(tt * rows + r)] = static_cast<float>(1.01 * b + 2e-6 * mag + 1e-6);
+          bound[static_cast<size_t>(tt * rows + r)] = test::dot_tolerance(wrow.data(), x, cols, !plain);
         }
       }
       for (const cpu::Kernels* k : cpu::available_kernels()) {

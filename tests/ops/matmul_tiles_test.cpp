@@ -21,6 +21,7 @@
 #include "core/f16.hpp"
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
+#include "support/kernel_tolerance.hpp"
 #include "support/random_weights.hpp"
 
 namespace sinkstream {
@@ -48,18 +49,8 @@ void reference(const Matrix& m, const std::vector<float>& X, int64_t T, std::vec
     row_dequantize_ref(m.view.type, m.view.row_ptr(r), wrow.data(), cols);
     for (int64_t t = 0; t < T; ++t) {
       const float* x = X.data() + t * cols;
-      double b = 0.0, mag = 0.0;
-      for (int64_t i = 0; i < cols; ++i) {
-        float amax = 0.0f;
-        if (!plain) {
-          const int64_t b0 = i / 32 * 32;
-          for (int64_t j = b0; j < b0 + 32; ++j) amax = std::max(amax, std::fabs(x[j]));
-        }
-        b += std::fabs(wrow[static_cast<size_t>(i)]) * amax / 254.0;
-        mag += std::fabs(wrow[static_cast<size_t>(i)] * x[i]);
-      }
       (*ref)[static_cast<size_t>(t * rows + r)] = row_dot_ref(m.view.type, m.view.row_ptr(r), x, cols);
-      (*bound)[static_cast<size_t>(t * rows + r)] = static_cast<float>(1.01 * b + 2e-6 * mag + 1e-6);
+      (*bound)[static_cast<size_t>(t * rows + r)] = test::dot_tolerance(wrow.data(), x, cols, !plain);
     }
   }
 }

@@ -420,206 +420,112 @@ void ScoresHeadLanes(const Item& it, float* S) {
 }
 
 #if HWY_TARGET != HWY_SCALAR
-// kk[2 hd]: rows r0, r1 (f32 or f16, hd % kN == 0) as f32 pairs (r0[d], r1[d]),
-// InterleaveLower then InterleaveUpper of each chunk of kN dims.
-template <bool kF16>
-HWY_INLINE void InterleavePair(const void* r0, const void* r1, size_t hd, float* kk) {
-  const DF df;
-  for (size_t d = 0; d < hd; d += kN) {
-    const VF x0 = LoadRow<kF16>(df, r0, d), x1 = LoadRow<kF16>(df, r1, d);
-    hn::StoreU(hn::InterleaveLower(df, x0, x1), df, kk + 2 * d);
-    hn::StoreU(hn::InterleaveUpper(df, x0, x1), df, kk + 2 * d + kN);
-  }
-}
+// Key groups of KP = 2 (pairs) or 4 (quads) keys: lanes (head h, key j mod KP)
+// -> KP h + j mod KP, so when KP G == kN a full vector scores a group of keys
+// against all G heads with no horizontal reductions (pairs: G = 8 on AVX-512,
+// TinyLlama; quads: G = 4 on AVX-512, Llama-3.2-1B).
 
-// acc[i] = sum_t QQ[t][kN] * broadcast64(KK[i][t]) for i < RP pairs; KK: [RP][hd][2].
-// kHd > 0: hd known at compile time (constant offsets from one base pointer).
-template <int RP, size_t kHd>
-HWY_INLINE void PairDots(const float* QQ, const float* KK, size_t hd_rt, VF* acc) {
-  const DF df;
-  const hn::Repartition<double, DF> dd;
-  const size_t hd = kHd > 0 ? kHd : hd_rt;
-  VF a[RP];
-  for (int i = 0; i < RP; ++i) a[i] = hn::Zero(df);
-  for (size_t t = 0; t < hd; ++t) {
-    const VF qv = hn::LoadU(df, QQ + t * kN);
-    for (int i = 0; i < RP; ++i) {
-      double kv;
-      std::memcpy(&kv, KK + static_cast<size_t>(i) * 2 * hd + 2 * t, sizeof kv);
-      a[i] = hn::MulAdd(qv, hn::BitCast(df, hn::Set(dd, kv)), a[i]);
-    }
-  }
-  for (int i = 0; i < RP; ++i) acc[i] = a[i];
-}
-
-// Pass 1 for 2 G == kN (G = 8 on AVX-512, 4 on AVX2), hd % kN == 0: lanes are
-// (head h, key parity p) -> 2 h + p, so a full vector scores a pair of keys
-// against all G heads. K rows of a pair are interleaved (KK: 64-bit elements
-// (k0[d], k1[d]) in the lane order pi(t) of InterleaveLower / InterleaveUpper)
-// and broadcast 64 bits at a time against QQ[t][2 h + p] = q[h][pi(t)]. Each
-// span's keys start a new pair; a span's odd last key leaves a lane scored -inf.
-// S: [pairs][G][2]. Then P = exp(S - m) per head.
-void ScoresPairs(const Item& it, float* S) {
-  const DF df;
-  constexpr int RP = 8;  // pairs per block (accumulators)
-  const AttentionArgs& a = it.a;
-  const int32_t G = it.G;
-  const size_t hd = it.hd;
-  float* QQ = it.scratch + it.L.q;  // [hd][kN]
-  float* KK = it.scratch + it.L.k;  // [RP][hd][2]
-  const int64_t* key_pos = it.cache.slot_pos();
-  const VF vscale = hn::Set(df, a.scale);
-  // pi(t): the dimension at 64-bit position t of a converted chunk of kN dims.
-  auto pi = [](size_t t) {
-    const size_t c = t / kN, u = t % kN, half = kN / 2;
-    const size_t lo = u < half ? u : u - half;  // position inside lo / hi
-    return c * kN + 4 * (lo / 2) + (u < half ? 0 : 2) + lo % 2;
-  };
-  size_t pair0 = 0;
-  ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t si, int32_t slot0, int32_t, int32_t cnt) {
-    for (size_t t = 0; t < hd; ++t) {
-      const size_t d = pi(t);
-      for (int32_t h = 0; h < G; ++h) {
-        const float q = it.qv.q[si][static_cast<size_t>(it.g * G + h) * hd + d];
-        QQ[t * kN + 2 * static_cast<size_t>(h)] = q;
-        QQ[t * kN + 2 * static_cast<size_t>(h) + 1] = q;
-      }
-    }
-    for (int32_t r = 0; r < std::min(kPrefetchKeys, cnt); ++r) it.prefetch(it.k_row(slot0 + r));
-    const int32_t n_pairs = (cnt + 1) / 2;
-    for (int32_t pb = 0; pb < n_pairs; pb += RP) {
-      const int32_t vp = std::min(RP, n_pairs - pb);  // valid pairs
-      for (int32_t i = 0; i < vp; ++i) {
-        float* kk = KK + static_cast<size_t>(i) * 2 * hd;
-        int32_t slots[2];
-        for (int32_t par = 0; par < 2; ++par) {
-          const int32_t j = 2 * (pb + i) + par;
-          slots[par] = slot0 + std::min(j, cnt - 1);  // odd tail: a duplicate, scored and dropped
-          if (j < cnt) {
-            it.prefetch_k_ahead(slots[par]);
-            it.prefetch(it.v_row(slots[par]));
-          }
-        }
-        if (it.f16) InterleavePair<true>(it.k_row(slots[0]), it.k_row(slots[1]), hd, kk);
-        else InterleavePair<false>(it.k_row(slots[0]), it.k_row(slots[1]), hd, kk);
-      }
-      VF acc[RP];
-      if (hd == 64) PairDots<RP, 64>(QQ, KK, hd, acc);
-      else if (hd == 128) PairDots<RP, 128>(QQ, KK, hd, acc);
-      else PairDots<RP, 0>(QQ, KK, hd, acc);
-      for (int i = 0; i < RP; ++i) {
-        if (i < vp) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (pair0 + static_cast<size_t>(pb + i)) * kN);
-      }
-    }
-    const KvSpan& span = it.qv.spans[si];
-    if (a.alibi_slopes != nullptr) {  // score -= slope[h] * (q_rot_pos - key_pos)
-      for (int32_t j = 0; j < cnt; ++j) {
-        const float dist = static_cast<float>(span.q_rot_pos - key_pos[slot0 + j]);
-        float* sp = S + (pair0 + static_cast<size_t>(j / 2)) * kN + static_cast<size_t>(j % 2);
-        for (int32_t h = 0; h < G; ++h) sp[2 * h] -= a.alibi_slopes[it.g * G + h] * dist;
-      }
-    }
-    if (cnt % 2 != 0) {  // the dropped lane of the last pair
-      float* sp = S + (pair0 + static_cast<size_t>(cnt / 2)) * kN + 1;
-      for (int32_t h = 0; h < G; ++h) sp[2 * h] = -std::numeric_limits<float>::infinity();
-    }
-    pair0 += static_cast<size_t>(n_pairs);
-  });
-  // P = exp(S - m): lanes 2h, 2h + 1 are head h (Shuffle2301 swaps them).
-  VF m = hn::Set(df, -std::numeric_limits<float>::infinity());
-  for (size_t i = 0; i < pair0; ++i) m = hn::Max(m, hn::LoadU(df, S + i * kN));
-  m = hn::Max(m, hn::Shuffle2301(m));
-  VF l = hn::Zero(df);
-  for (size_t i = 0; i < pair0; ++i) {
-    const VF e = hn::Exp(df, hn::Sub(hn::LoadU(df, S + i * kN), m));
-    hn::StoreU(e, df, S + i * kN);
-    l = hn::Add(l, e);
-  }
-  l = hn::Add(l, hn::Shuffle2301(l));
-  float ml[2][kN];
-  hn::StoreU(m, df, ml[0]);
-  hn::StoreU(l, df, ml[1]);
-  for (int32_t h = 0; h < G; ++h) {
-    float* p = it.part + static_cast<size_t>(h) * (hd + 2);
-    p[hd] = ml[0][2 * h];
-    p[hd + 1] = ml[1][2 * h];
-  }
-}
-
-// kk[4 hd]: rows r0..r3 (f32 or f16, hd % kN == 0) as f32 quads (r0[d], r1[d],
-// r2[d], r3[d]): a 4 x 4 transpose inside each 128-bit block; of each chunk of
-// kN dims, output vector j (stored at kk + 4 d + j kN) holds in block b the
-// quad of dim d + 4 b + j.
-template <bool kF16>
-HWY_INLINE void InterleaveQuad(const void* const r[4], size_t hd, float* kk) {
+// kk[KP hd]: rows r[0..KP) (f32 or f16, hd % kN == 0) transposed per 128-bit
+// block: of each chunk of kN dims, vector v (stored at kk + KP d + v kN) holds
+// groups (r0[e], ..., r[KP-1][e]) for the dims e listed by GroupDim.
+template <int KP, bool kF16>
+HWY_INLINE void InterleaveGroup(const void* const r[KP], size_t hd, float* kk) {
   const DF df;
   const hn::Repartition<double, DF> dd;
   for (size_t d = 0; d < hd; d += kN) {
+    float* o = kk + KP * d;
     const VF x0 = LoadRow<kF16>(df, r[0], d), x1 = LoadRow<kF16>(df, r[1], d);
-    const VF x2 = LoadRow<kF16>(df, r[2], d), x3 = LoadRow<kF16>(df, r[3], d);
-    const auto a = hn::BitCast(dd, hn::InterleaveLower(df, x0, x1)), b = hn::BitCast(dd, hn::InterleaveLower(df, x2, x3));
-    const auto c = hn::BitCast(dd, hn::InterleaveUpper(df, x0, x1)), e = hn::BitCast(dd, hn::InterleaveUpper(df, x2, x3));
-    float* o = kk + 4 * d;
-    hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, a, b)), df, o);
-    hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, a, b)), df, o + kN);
-    hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, c, e)), df, o + 2 * kN);
-    hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, c, e)), df, o + 3 * kN);
+    if constexpr (KP == 2) {
+      hn::StoreU(hn::InterleaveLower(df, x0, x1), df, o);
+      hn::StoreU(hn::InterleaveUpper(df, x0, x1), df, o + kN);
+    } else {
+      const VF x2 = LoadRow<kF16>(df, r[2], d), x3 = LoadRow<kF16>(df, r[3], d);
+      const auto a = hn::BitCast(dd, hn::InterleaveLower(df, x0, x1));
+      const auto b = hn::BitCast(dd, hn::InterleaveLower(df, x2, x3));
+      const auto c = hn::BitCast(dd, hn::InterleaveUpper(df, x0, x1));
+      const auto e = hn::BitCast(dd, hn::InterleaveUpper(df, x2, x3));
+      hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, a, b)), df, o);
+      hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, a, b)), df, o + kN);
+      hn::StoreU(hn::BitCast(df, hn::InterleaveLower(dd, c, e)), df, o + 2 * kN);
+      hn::StoreU(hn::BitCast(df, hn::InterleaveUpper(dd, c, e)), df, o + 3 * kN);
+    }
   }
 }
 
-// acc[i] = sum_t QQ[t][kN] * broadcast128(KK[i][t]) for i < RQ quads; KK: [RQ][hd][4].
-template <int RQ, size_t kHd>
-HWY_INLINE void QuadDots(const float* QQ, const float* KK, size_t hd_rt, VF* acc) {
+// The dimension whose group sits at group position t of InterleaveGroup's rows.
+template <int KP>
+HWY_INLINE size_t GroupDim(size_t t) {
+  const size_t c = t / kN, u = t % kN;
+  if constexpr (KP == 2) {
+    const size_t half = kN / 2, lo = u < half ? u : u - half;  // position inside lo / hi
+    return c * kN + 4 * (lo / 2) + (u < half ? 0 : 2) + lo % 2;
+  } else {
+    const size_t nb = kN / 4;  // 128-bit blocks per vector
+    return c * kN + 4 * (u % nb) + u / nb;
+  }
+}
+
+// acc[i] = sum_t QQ[t][kN] * broadcast(KK[i][t]) for i < RG groups; KK: [RG][hd][KP]
+// (a group broadcast is 64 bits for pairs, 128 for quads).
+// kHd > 0: hd known at compile time (constant offsets from one base pointer).
+template <int KP, int RG, size_t kHd>
+HWY_INLINE void GroupDots(const float* QQ, const float* KK, size_t hd_rt, VF* acc) {
   const DF df;
+  const hn::Repartition<double, DF> dd;
   const size_t hd = kHd > 0 ? kHd : hd_rt;
-  VF a[RQ];
-  for (int i = 0; i < RQ; ++i) a[i] = hn::Zero(df);
+  VF a[RG];
+  for (int i = 0; i < RG; ++i) a[i] = hn::Zero(df);
   for (size_t t = 0; t < hd; ++t) {
     const VF qv = hn::LoadU(df, QQ + t * kN);
-    for (int i = 0; i < RQ; ++i) a[i] = hn::MulAdd(qv, hn::LoadDup128(df, KK + static_cast<size_t>(i) * 4 * hd + 4 * t), a[i]);
+    for (int i = 0; i < RG; ++i) {
+      const float* kg = KK + static_cast<size_t>(i) * KP * hd + KP * t;
+      VF kb;
+      if constexpr (KP == 2) {
+        double kv;
+        std::memcpy(&kv, kg, sizeof kv);
+        kb = hn::BitCast(df, hn::Set(dd, kv));
+      } else {
+        kb = hn::LoadDup128(df, kg);
+      }
+      a[i] = hn::MulAdd(qv, kb, a[i]);
+    }
   }
-  for (int i = 0; i < RQ; ++i) acc[i] = a[i];
+  for (int i = 0; i < RG; ++i) acc[i] = a[i];
 }
 
-// Pass 1 for 4 G == kN (G = 4 on AVX-512: Llama-3.2-1B's 32 / 8 heads; G = 2
-// on AVX2), hd % kN == 0: lanes are (head h, key index q mod 4) -> 4 h + q, so
-// a full vector scores a quad of keys against all G heads, as ScoresPairs does
-// for pairs. K rows of a quad are transposed (InterleaveQuad) and broadcast
-// 128 bits at a time against QQ[t][4 h + q] = q[h][pi(t)]. Each span's keys
-// start a new quad; missing keys of a span's last quad are scored -inf.
-// S: [quads][G][4]. Then P = exp(S - m) per head.
-void ScoresQuads(const Item& it, float* S) {
+// Pass 1 for KP G == kN, hd % kN == 0: K rows of a group are transposed
+// (InterleaveGroup) and broadcast a group at a time against
+// QQ[t][KP h + r] = q[h][GroupDim(t)]. Each span's keys start a new group;
+// missing keys of a span's last group are scored -inf.
+// S: [groups][G][KP]. Then P = exp(S - m) per head.
+template <int KP>
+void ScoresGroups(const Item& it, float* S) {
   const DF df;
-  constexpr int RQ = 8;  // quads per block (accumulators)
+  constexpr int RG = 8;  // groups per block (accumulators)
   const AttentionArgs& a = it.a;
   const int32_t G = it.G;
   const size_t hd = it.hd;
   float* QQ = it.scratch + it.L.q;  // [hd][kN]
-  float* KK = it.scratch + it.L.k;  // [RQ][hd][4]
+  float* KK = it.scratch + it.L.k;  // [RG][hd][KP]
   const int64_t* key_pos = it.cache.slot_pos();
   const VF vscale = hn::Set(df, a.scale);
-  // pi(t): the dimension whose quad sits at 128-bit position t of KK's rows.
-  auto pi = [](size_t t) {
-    const size_t c = t / kN, u = t % kN, nb = kN / 4;
-    return c * kN + 4 * (u % nb) + u / nb;
-  };
-  size_t quad0 = 0;
+  size_t group0 = 0;
   ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t si, int32_t slot0, int32_t, int32_t cnt) {
     for (size_t t = 0; t < hd; ++t) {
-      const size_t d = pi(t);
+      const size_t d = GroupDim<KP>(t);
       for (int32_t h = 0; h < G; ++h) {
         const float q = it.qv.q[si][static_cast<size_t>(it.g * G + h) * hd + d];
-        for (size_t r = 0; r < 4; ++r) QQ[t * kN + 4 * static_cast<size_t>(h) + r] = q;
+        for (size_t r = 0; r < KP; ++r) QQ[t * kN + KP * static_cast<size_t>(h) + r] = q;
       }
     }
     for (int32_t r = 0; r < std::min(kPrefetchKeys, cnt); ++r) it.prefetch(it.k_row(slot0 + r));
-    const int32_t n_quads = (cnt + 3) / 4;
-    for (int32_t qb = 0; qb < n_quads; qb += RQ) {
-      const int32_t vq = std::min(RQ, n_quads - qb);  // valid quads
-      for (int32_t i = 0; i < vq; ++i) {
-        const void* rows[4];
-        for (int32_t r = 0; r < 4; ++r) {
-          const int32_t j = 4 * (qb + i) + r;
+    const int32_t n_groups = (cnt + KP - 1) / KP;
+    for (int32_t gb = 0; gb < n_groups; gb += RG) {
+      const int32_t vg = std::min(RG, n_groups - gb);  // valid groups
+      for (int32_t i = 0; i < vg; ++i) {
+        const void* rows[KP];
+        for (int32_t r = 0; r < KP; ++r) {
+          const int32_t j = KP * (gb + i) + r;
           const int32_t slot = slot0 + std::min(j, cnt - 1);  // tail: duplicates, scored and dropped
           if (j < cnt) {
             it.prefetch_k_ahead(slot);
@@ -627,61 +533,63 @@ void ScoresQuads(const Item& it, float* S) {
           }
           rows[r] = it.k_row(slot);
         }
-        float* kk = KK + static_cast<size_t>(i) * 4 * hd;
-        if (it.f16) InterleaveQuad<true>(rows, hd, kk);
-        else InterleaveQuad<false>(rows, hd, kk);
+        float* kk = KK + static_cast<size_t>(i) * KP * hd;
+        if (it.f16) InterleaveGroup<KP, true>(rows, hd, kk);
+        else InterleaveGroup<KP, false>(rows, hd, kk);
       }
-      VF acc[RQ];
-      if (hd == 64) QuadDots<RQ, 64>(QQ, KK, hd, acc);
-      else if (hd == 128) QuadDots<RQ, 128>(QQ, KK, hd, acc);
-      else QuadDots<RQ, 0>(QQ, KK, hd, acc);
-      for (int i = 0; i < RQ; ++i) {
-        if (i < vq) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (quad0 + static_cast<size_t>(qb + i)) * kN);
+      VF acc[RG];
+      if (hd == 64) GroupDots<KP, RG, 64>(QQ, KK, hd, acc);
+      else if (hd == 128) GroupDots<KP, RG, 128>(QQ, KK, hd, acc);
+      else GroupDots<KP, RG, 0>(QQ, KK, hd, acc);
+      for (int i = 0; i < RG; ++i) {
+        if (i < vg) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (group0 + static_cast<size_t>(gb + i)) * kN);
       }
     }
     const KvSpan& span = it.qv.spans[si];
     if (a.alibi_slopes != nullptr) {  // score -= slope[h] * (q_rot_pos - key_pos)
       for (int32_t j = 0; j < cnt; ++j) {
         const float dist = static_cast<float>(span.q_rot_pos - key_pos[slot0 + j]);
-        float* sp = S + (quad0 + static_cast<size_t>(j / 4)) * kN + static_cast<size_t>(j % 4);
-        for (int32_t h = 0; h < G; ++h) sp[4 * h] -= a.alibi_slopes[it.g * G + h] * dist;
+        float* sp = S + (group0 + static_cast<size_t>(j / KP)) * kN + static_cast<size_t>(j % KP);
+        for (int32_t h = 0; h < G; ++h) sp[KP * h] -= a.alibi_slopes[it.g * G + h] * dist;
       }
     }
-    for (int32_t j = cnt; j < 4 * n_quads; ++j) {  // the dropped lanes of the last quad
-      float* sp = S + (quad0 + static_cast<size_t>(j / 4)) * kN + static_cast<size_t>(j % 4);
-      for (int32_t h = 0; h < G; ++h) sp[4 * h] = -std::numeric_limits<float>::infinity();
+    for (int32_t j = cnt; j < KP * n_groups; ++j) {  // the dropped lanes of the last group
+      float* sp = S + (group0 + static_cast<size_t>(j / KP)) * kN + static_cast<size_t>(j % KP);
+      for (int32_t h = 0; h < G; ++h) sp[KP * h] = -std::numeric_limits<float>::infinity();
     }
-    quad0 += static_cast<size_t>(n_quads);
+    group0 += static_cast<size_t>(n_groups);
   });
-  // P = exp(S - m): lanes 4h .. 4h + 3 (one 128-bit block) are head h.
+  // P = exp(S - m): the KP lanes KP h .. KP h + KP - 1 (inside one 128-bit block) are head h.
+  auto group_all = [&](VF v, auto op) {
+    v = op(v, hn::Shuffle2301(v));
+    if constexpr (KP == 4) v = op(v, hn::Shuffle1032(v));
+    return v;
+  };
   VF m = hn::Set(df, -std::numeric_limits<float>::infinity());
-  for (size_t i = 0; i < quad0; ++i) m = hn::Max(m, hn::LoadU(df, S + i * kN));
-  m = hn::Max(m, hn::Shuffle2301(m));
-  m = hn::Max(m, hn::Shuffle1032(m));
+  for (size_t i = 0; i < group0; ++i) m = hn::Max(m, hn::LoadU(df, S + i * kN));
+  m = group_all(m, [](VF x, VF y) { return hn::Max(x, y); });
   VF l = hn::Zero(df);
-  for (size_t i = 0; i < quad0; ++i) {
+  for (size_t i = 0; i < group0; ++i) {
     const VF e = hn::Exp(df, hn::Sub(hn::LoadU(df, S + i * kN), m));
     hn::StoreU(e, df, S + i * kN);
     l = hn::Add(l, e);
   }
-  l = hn::Add(l, hn::Shuffle2301(l));
-  l = hn::Add(l, hn::Shuffle1032(l));
+  l = group_all(l, [](VF x, VF y) { return hn::Add(x, y); });
   float ml[2][kN];
   hn::StoreU(m, df, ml[0]);
   hn::StoreU(l, df, ml[1]);
   for (int32_t h = 0; h < G; ++h) {
     float* p = it.part + static_cast<size_t>(h) * (hd + 2);
-    p[hd] = ml[0][4 * h];
-    p[hd + 1] = ml[1][4 * h];
+    p[hd] = ml[0][KP * h];
+    p[hd + 1] = ml[1][KP * h];
   }
 }
 #endif
 
 // Pass 3: part[gi][0, hd) = sum_j P(gi, j) V[j] as register tiles of up to 4
 // heads x kTileV vectors over all keys. KP = 1: P(gi, j) = P[gi * hs + j * js];
-// KP = 2 (ScoresPairs): each span's keys start a new pair, pairs of 2G floats,
-// P(gi, j) = P[pair(j) * js + gi * hs + j % 2]; KP = 4 (ScoresQuads) likewise
-// with quads of 4G floats.
+// KP = 2 or 4 (ScoresGroups): each span's keys start a new group of KP keys,
+// groups of KP G floats, P(gi, j) = P[group(j) * js + gi * hs + j % KP].
 template <int KP>
 void ValueSums(const Item& it, const float* P, size_t hs, size_t js) {
   const int32_t G = it.G;
@@ -708,12 +616,12 @@ void ValueSums(const Item& it, const float* P, size_t hs, size_t js) {
       const size_t d0 = static_cast<size_t>(c0) * kN;
       float* o = O + static_cast<size_t>(h0) * hdp + d0;
       const float* p = P + static_cast<size_t>(h0) * hs;
-      if (!direct) {  // KP == 1 here (ScoresPairs / ScoresQuads need hd % kN == 0)
+      if (!direct) {  // KP == 1 here (ScoresGroups needs hd % kN == 0)
         PickTile<false, 1>(nh, nv)(Vc + d0, hdp, it.k1 - it.k0, p, hs, js, o, hdp);
         continue;
       }
       const TileFn tile = it.f16 ? PickTile<true, KP>(nh, nv) : PickTile<false, KP>(nh, nv);
-      size_t pair0 = 0;  // KP > 1: first pair / quad of the segment
+      size_t pair0 = 0;  // KP > 1: first group of the segment
       ForEachSegment(it.qv, it.k0, it.k1, [&](int32_t, int32_t slot0, int32_t j0, int32_t cnt) {
         const void* v = it.f16 ? static_cast<const void*>(static_cast<const uint16_t*>(it.v_row(slot0)) + d0)
                                : static_cast<const void*>(static_cast<const float*>(it.v_row(slot0)) + d0);
@@ -734,29 +642,23 @@ void FlashItem(const AttentionArgs& a, const QueryView& qv, int32_t g, int32_t k
   const Item it(a, qv, g, k0, k1, key_chunk, scratch, part);
   float* S = scratch + it.L.s;  // scores, then probabilities: [G][ss] or [n][G]
   const size_t Gs = static_cast<size_t>(it.G);
-  // Pairs of keys x G heads fill a vector: ScoresPairs (when each span
-  // starting a new pair fits S: at most 16 spans); heads in lanes when they
-  // fill at least half a vector; else the 4 x 4 blocks.
 #if HWY_TARGET != HWY_SCALAR
-  if (2 * Gs == kN && it.hd % kN == 0) {
+  // Groups of KP keys x G heads fill a vector (KP G == kN): ScoresGroups,
+  // when S holds the lanes that each span's last group wastes: (KP - 1) per
+  // span, 16 floats of slack per head -> at most 16 / (KP - 1) spans.
+  for (const int32_t kp : {2, 4}) {
+    if (static_cast<size_t>(kp) * Gs != kN || it.hd % kN != 0) continue;
     int32_t n_seg = 0;
     ForEachSegment(qv, k0, k1, [&](int32_t, int32_t, int32_t, int32_t) { ++n_seg; });
-    if (n_seg <= 16) {
-      ScoresPairs(it, S);
+    if (n_seg > 16 / (kp - 1)) break;
+    if (kp == 2) {
+      ScoresGroups<2>(it, S);
       ValueSums<2>(it, S, 2, kN);
-      return;
-    }
-  }
-  // Quads of keys x G heads fill a vector: ScoresQuads (each span starting a
-  // new quad wastes up to 3 keys' lanes: S holds them for at most 5 spans).
-  if (4 * Gs == kN && it.hd % kN == 0) {
-    int32_t n_seg = 0;
-    ForEachSegment(qv, k0, k1, [&](int32_t, int32_t, int32_t, int32_t) { ++n_seg; });
-    if (n_seg <= 5) {
-      ScoresQuads(it, S);
+    } else {
+      ScoresGroups<4>(it, S);
       ValueSums<4>(it, S, 4, kN);
-      return;
     }
+    return;
   }
 #endif
   if (it.G % 16 == 0 && kN >= 16) {
