@@ -145,6 +145,20 @@ HWY_INLINE void Prefetch(const uint8_t* p, size_t n) {
   for (size_t i = 0; i < n; i += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T1);
 }
 
+// acc + dot4(u, s) per int32 lane: u unsigned bytes, s signed bytes (vpdpbusd,
+// AVX512-VNNI). GCC takes the intrinsic under the file's `#pragma GCC target
+// ("avx512vnni")` (kernels_hwy.cpp); clang ignores that pragma inside
+// Highway's per-function target attribute, so there the EVEX instruction is
+// spelled in inline assembly (the fuzz build uses clang).
+HWY_INLINE __m512i Dpbusd(__m512i acc, __m512i u, __m512i s) {
+#if defined(__clang__)
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+  return acc;
+#else
+  return _mm512_dpbusd_epi32(acc, u, s);
+#endif
+}
+
 // xp[t]: token t's packed activations (act_quant.hpp), kPackedPair bytes per pair.
 template <int R, int NT, bool kFull, class Src>
 HWY_INLINE void Step(const Src& src, int64_t p, const uint8_t* const* xp, __m512 (&acc)[R][NT]) {
@@ -157,7 +171,7 @@ HWY_INLINE void Step(const Src& src, int64_t p, const uint8_t* const* xp, __m512
     const __m512 dx = _mm512_load_ps(reinterpret_cast<const float*>(e + 64));
     const __m512i c = _mm512_load_si512(e + 128);
     for (int r = 0; r < R; ++r) {
-      const __m512i is = _mm512_dpbusd_epi32(c, u[r], x);
+      const __m512i is = Dpbusd(c, u[r], x);
       acc[r][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[r], dx), _mm512_cvtepi32_ps(is), acc[r][t]);
     }
   }
