@@ -1,4 +1,6 @@
 #include "bench_memory.hpp"
+#include "bench_stats.hpp"
+#include "eval/resources.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,19 +12,7 @@
 namespace sinkstream::cli {
 
 namespace {
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 using clock = std::chrono::steady_clock;
-}  // namespace
-
-namespace {
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 }  // namespace
 
 Bandwidth read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
@@ -35,7 +25,7 @@ Bandwidth read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
   std::vector<double> gbs, cpu_gbs;
   for (int r = 0; r <= reps; ++r) {
     const auto t0 = clock::now();
-    const double c0 = cpu_seconds();
+    const double c0 = process_cpu_seconds();
     pool.parallel_for(n, [&](int64_t b, int64_t, int) {
       uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       for (size_t c = static_cast<size_t>(b); c < words / kChunk; c += static_cast<size_t>(n)) {
@@ -50,7 +40,7 @@ Bandwidth read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
       sink[static_cast<size_t>(b) * 8] = a0 + a1 + a2 + a3;
     });
     const double s = std::chrono::duration<double>(clock::now() - t0).count();
-    const double cs = (cpu_seconds() - c0) / n;
+    const double cs = (process_cpu_seconds() - c0) / n;
     if (r > 0) gbs.push_back(static_cast<double>(words * sizeof(uint64_t)) / s / 1e9);
     if (r > 0) cpu_gbs.push_back(static_cast<double>(words * sizeof(uint64_t)) / cs / 1e9);
   }

@@ -23,6 +23,7 @@
 
 #include "backend/cpu/kernels.hpp"
 #include "bench_memory.hpp"
+#include "bench_stats.hpp"
 #include "commands.hpp"
 #include "model_args.hpp"
 #include "eval/resources.hpp"
@@ -46,21 +47,7 @@ struct BenchArgs {
 
 using clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
 double seconds_since(clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); }
-
-// CPU seconds used by the whole process (all threads). On a shared machine,
-// (CPU time / threads) estimates the wall time the same work takes when the
-// threads are not waiting for a core; both are reported.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 int32_t argmax(std::span<const float> x) {
   return static_cast<int32_t>(std::max_element(x.begin(), x.end()) - x.begin());

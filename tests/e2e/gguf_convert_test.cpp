@@ -37,6 +37,31 @@ HfExpect read_expect(const std::string& dir) {
 
 int32_t argmax(const float* v, size_t n) { return static_cast<int32_t>(std::max_element(v, v + n) - v); }
 
+// Positions t < T where logits a and b ([T][V] each) have the same argmax.
+size_t top1_agreements(const float* a, const float* b, size_t T, size_t V) {
+  size_t agree = 0;
+  for (size_t t = 0; t < T; ++t) agree += argmax(a + t * V, V) == argmax(b + t * V, V);
+  return agree;
+}
+
+// Logits of every position of ids ([ids.size()][V]) from a fresh single-threaded session.
+std::vector<float> all_logits(const std::shared_ptr<const Model>& m, const std::vector<int32_t>& ids) {
+  SessionOptions so;
+  so.threads = 1;
+  Session s(m, so);
+  std::vector<float> all;
+  s.eval_all(ids, &all);
+  return all;
+}
+
+// The model of an HF fixture folder written as a q8_0 GGUF (through the library).
+void export_q8_0(const std::string& hf_dir, const std::string& out) {
+  const auto hf = Model::load(hf_dir);
+  GgufExportOptions o;
+  o.type = DType::kQ8_0;
+  export_gguf(hf->config(), hf->weights(), out, o);
+}
+
 class GgufFixture : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(GgufFixture, ConvertedFileMatchesTransformers) {
@@ -47,12 +72,7 @@ TEST_P(GgufFixture, ConvertedFileMatchesTransformers) {
   const std::string f32 = tmp.file("m.gguf"), q8 = tmp.file("m-q8_0.gguf");
   const CommandResult r = run_command(binary() + " convert " + dir + " -o " + f32 + " --type f32");
   ASSERT_EQ(r.status, 0) << r.err;
-  {
-    const auto hf = Model::load(dir);
-    GgufExportOptions o;
-    o.type = DType::kQ8_0;
-    export_gguf(hf->config(), hf->weights(), q8, o);
-  }
+  export_q8_0(dir, q8);
   for (const std::string& path : {f32, q8}) {
     const auto m = Model::load(path);
     ASSERT_EQ(m->format(), "gguf");
@@ -60,12 +80,12 @@ TEST_P(GgufFixture, ConvertedFileMatchesTransformers) {
     ASSERT_EQ(e.logits.size(), e.input.size() * V);
     SessionOptions so;
     so.threads = 1;
-    Session s(m, so);
+    Session s(m, so);  // continued below for the greedy tokens
     std::vector<float> all;
     s.eval_all(e.input, &all);
+    float worst = 0;
+    for (size_t i = 0; i < all.size(); ++i) worst = std::max(worst, std::fabs(all[i] - e.logits[i]));
     if (path == f32) {
-      float worst = 0;
-      for (size_t i = 0; i < all.size(); ++i) worst = std::max(worst, std::fabs(all[i] - e.logits[i]));
       EXPECT_LE(worst, 1e-4f) << GetParam();
       std::vector<int32_t> got;
       const float* last = all.data() + (e.input.size() - 1) * V;
@@ -81,12 +101,7 @@ TEST_P(GgufFixture, ConvertedFileMatchesTransformers) {
       // 48 positions are >= 0.13 (median ~1.1), while q8_0 moves any logit by
       // <= 0.17. When made, every fixture agreed at 48/48, and at >= 99.9% over
       // 33 samples of its chain (1,584 positions).
-      size_t agree = 0;
-      float worst = 0;
-      for (size_t t = 0; t < e.input.size(); ++t) {
-        agree += argmax(all.data() + t * V, V) == argmax(e.logits.data() + t * V, V);
-        for (size_t v = 0; v < V; ++v) worst = std::max(worst, std::fabs(all[t * V + v] - e.logits[t * V + v]));
-      }
+      const size_t agree = top1_agreements(all.data(), e.logits.data(), e.input.size(), V);
       EXPECT_GE(static_cast<double>(agree) / static_cast<double>(e.input.size()), 0.95)
           << GetParam() << " q8_0: " << agree << "/" << e.input.size() << " top-1 agree, max |dlogit| " << worst;
     }
@@ -104,21 +119,13 @@ TEST_P(GgufFixture, Q8_0KeepsTop1OnMoreSamplesOfTheChain) {
   ASSERT_EQ(seqs.size(), 32u);
   TempDir tmp;
   const std::string q8 = tmp.file("m-q8_0.gguf");
-  const auto f32 = Model::load(dir);
-  GgufExportOptions o;
-  o.type = DType::kQ8_0;
-  export_gguf(f32->config(), f32->weights(), q8, o);
-  const auto q = Model::load(q8);
+  export_q8_0(dir, q8);
+  const auto f32 = Model::load(dir), q = Model::load(q8);
   const size_t V = static_cast<size_t>(f32->config().n_vocab);
-  SessionOptions so;
-  so.threads = 1;
   size_t agree = 0, n = 0;
   for (const auto& ids : seqs) {
-    Session a(f32, so), b(q, so);
-    std::vector<float> la, lb;
-    a.eval_all(ids, &la);
-    b.eval_all(ids, &lb);
-    for (size_t t = 0; t < ids.size(); ++t, ++n) agree += argmax(la.data() + t * V, V) == argmax(lb.data() + t * V, V);
+    agree += top1_agreements(all_logits(f32, ids).data(), all_logits(q, ids).data(), ids.size(), V);
+    n += ids.size();
   }
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(n), 0.99) << GetParam() << ": " << agree << "/" << n;
 }
@@ -143,12 +150,7 @@ TEST(GgufStories, ConvertedLlama2cCheckpointKeepsLogitsAndTokens) {
     EXPECT_EQ(gguf->tokenizer().encode(text, true), ref->tokenizer().encode(text, true)) << name;
   }
   const auto ids = ref->tokenizer().encode(read_file(shared_dir() + "/text/alice29.txt").substr(0, 800), true);
-  SessionOptions so;
-  so.threads = 1;
-  Session a(ref, so), b(gguf, so);
-  std::vector<float> la, lb;
-  a.eval_all(ids, &la);
-  b.eval_all(ids, &lb);
+  const std::vector<float> la = all_logits(ref, ids), lb = all_logits(gguf, ids);
   ASSERT_EQ(la.size(), lb.size());
   float worst = 0;
   for (size_t i = 0; i < la.size(); ++i) worst = std::max(worst, std::fabs(la[i] - lb[i]));
@@ -164,15 +166,8 @@ TEST(GgufStories, Q8_0KeepsTop1AgreementOnARealModel) {
   ASSERT_EQ(r.status, 0) << r.err;
   const auto a = Model::load(f32), b = Model::load(q8);
   const auto ids = a->tokenizer().encode(read_file(shared_dir() + "/text/alice29.txt").substr(5000, 2000), true);
-  SessionOptions so;
-  so.threads = 1;
-  Session sa(a, so), sb(b, so);
-  std::vector<float> la, lb;
-  sa.eval_all(ids, &la);
-  sb.eval_all(ids, &lb);
   const size_t V = static_cast<size_t>(a->config().n_vocab);
-  size_t agree = 0;
-  for (size_t t = 0; t < ids.size(); ++t) agree += argmax(la.data() + t * V, V) == argmax(lb.data() + t * V, V);
+  const size_t agree = top1_agreements(all_logits(a, ids).data(), all_logits(b, ids).data(), ids.size(), V);
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(ids.size()), 0.95);
 }
 

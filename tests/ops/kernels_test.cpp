@@ -28,10 +28,8 @@ namespace {
 
 using test::random_vec;
 
-// Test matrices: RandomMatrix with 64 bytes of slack after the last row.
-struct Matrix : test::RandomMatrix {
-  Matrix(DType t, int64_t rows, int64_t cols, uint32_t seed) : test::RandomMatrix(t, rows, cols, seed, 64) {}
-};
+// 64 bytes of slack after the last row of each test matrix.
+constexpr size_t kSlack = 64;
 
 TEST(Kernels, DispatchListsTheHighwayTargetsThisCpuRuns) {
   const auto avail = cpu::available_kernels();
@@ -56,7 +54,7 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
     // K-quants need multiples of 256; the plain types also get a ragged tail.
     const bool plain = t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
     const int64_t cols = t == DType::kQ4_K || t == DType::kQ6_K ? 512 : plain ? 263 : 320;
-    Matrix m(t, rows, cols, 7);
+    test::RandomMatrix m(t, rows, cols, 7, kSlack);
     const std::vector<float> bias = random_vec(static_cast<size_t>(rows), 9);
     TensorView bv;
     bv.type = DType::kF32;
@@ -98,7 +96,7 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
 TEST(Kernels, MatmulMultiEqualsSeparateMatmuls) {
   ThreadPool pool(2);
   for (DType t : {DType::kQ8_0, DType::kF16}) {
-    Matrix a(t, 40, 256, 1), b(t, 24, 256, 2), c(t, 8, 256, 3);
+    test::RandomMatrix a(t, 40, 256, 1, kSlack), b(t, 24, 256, 2, kSlack), c(t, 8, 256, 3, kSlack);
     const std::vector<float> bias = random_vec(24, 4);
     TensorView bv;
     bv.type = DType::kF32;

@@ -646,19 +646,20 @@ void FlashItem(const AttentionArgs& a, const QueryView& qv, int32_t g, int32_t k
   // Groups of KP keys x G heads fill a vector (KP G == kN): ScoresGroups,
   // when S holds the lanes that each span's last group wastes: (KP - 1) per
   // span, 16 floats of slack per head -> at most 16 / (KP - 1) spans.
-  for (const int32_t kp : {2, 4}) {
-    if (static_cast<size_t>(kp) * Gs != kN || it.hd % kN != 0) continue;
+  const size_t kp = kN % Gs == 0 ? kN / Gs : 0;
+  if ((kp == 2 || kp == 4) && it.hd % kN == 0) {
     int32_t n_seg = 0;
     ForEachSegment(qv, k0, k1, [&](int32_t, int32_t, int32_t, int32_t) { ++n_seg; });
-    if (n_seg > 16 / (kp - 1)) break;
-    if (kp == 2) {
-      ScoresGroups<2>(it, S);
-      ValueSums<2>(it, S, 2, kN);
-    } else {
-      ScoresGroups<4>(it, S);
-      ValueSums<4>(it, S, 4, kN);
+    if (n_seg <= 16 / static_cast<int32_t>(kp - 1)) {
+      if (kp == 2) {
+        ScoresGroups<2>(it, S);
+        ValueSums<2>(it, S, 2, kN);
+      } else {
+        ScoresGroups<4>(it, S);
+        ValueSums<4>(it, S, 4, kN);
+      }
+      return;
     }
-    return;
   }
 #endif
   if (it.G % 16 == 0 && kN >= 16) {
