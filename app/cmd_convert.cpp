@@ -8,7 +8,7 @@
 
 #include "commands.hpp"
 #include "core/dtype.hpp"
-#include "io/gguf_export.hpp"
+#include "model/formats/gguf_export.hpp"
 #include "model_args.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
@@ -38,12 +38,12 @@ Runner add_convert(CLI::App& app) {
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->input, lo);
     if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, a->input + ": has no weights to convert");
-    GgufExportOptions o;
+    sinkstream::model::formats::GgufExportOptions o;
     o.type = type;
     o.name = a->name.empty() ? base_name(a->input) : a->name;
     o.vocab = model->vocab_data();
     o.progress = progress_printer();
-    export_gguf(model->config(), model->weights(), a->output, o);
+    sinkstream::model::formats::export_gguf(model->config(), model->weights(), a->output, o);
     std::fprintf(stderr, "%ssinkstream: wrote %s (%s, %s, %s tokenizer)\n", ::isatty(2) ? "\n" : "", a->output.c_str(), model->config().arch.c_str(),
                  a->type.c_str(), o.vocab ? "with" : "no");
     return 0;
@@ -60,12 +60,12 @@ Runner add_quantize(CLI::App& app) {
     const DType type = parse_writable_type(a->type);
     const auto model = Model::load(a->input);
     if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, a->input + ": has no weights to quantize");
-    GgufExportOptions o;
+    sinkstream::model::formats::GgufExportOptions o;
     o.type = type;
     o.name = base_name(a->input);
     o.vocab = model->vocab_data();
     o.progress = progress_printer();
-    export_gguf(model->config(), model->weights(), a->output, o);
+    sinkstream::model::formats::export_gguf(model->config(), model->weights(), a->output, o);
     std::fprintf(stderr, "%ssinkstream: wrote %s (%s)\n", ::isatty(2) ? "\n" : "", a->output.c_str(), a->type.c_str());
     return 0;
   };

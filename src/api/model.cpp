@@ -3,10 +3,11 @@
 #include <cstring>
 #include <filesystem>
 
-#include "io/hf_model.hpp"
 #include "io/gguf.hpp"
-#include "io/gguf_model.hpp"
-#include "io/llama2c.hpp"
+#include "io/hf_folder.hpp"
+#include "model/formats/gguf_model.hpp"
+#include "model/formats/hf_model.hpp"
+#include "model/formats/llama2c_model.hpp"
 #include "tokenizer/gguf_tokenizer.hpp"
 #include "tokenizer/hf_tokenizer_json.hpp"
 #include "io/mapped_file.hpp"
@@ -87,12 +88,12 @@ std::shared_ptr<const Model> load_gguf(const std::string& path, const LoadOption
   const bool vocab_only = f->tensors().empty();
   if (vocab_only || options.tokenizer_only) {
     if (!impl->tokenizer) throw Error(ErrorKind::kFormat, path + ": GGUF file has neither tensors nor a tokenizer");
-    if (!vocab_only) impl->config = gguf_model_config(*f);
+    if (!vocab_only) impl->config = model::formats::gguf_model_config(*f);
     impl->config.arch = f->get_string("general.architecture", "unknown");
     impl->config.n_vocab = impl->tokenizer->vocab_size();
     impl->has_weights = false;
   } else {
-    GgufModel g = load_gguf_model(f);
+    model::formats::GgufModel g = model::formats::load_gguf_model(f);
     impl->config = g.config;
     impl->weights = std::move(g.weights);
     impl->has_weights = true;
@@ -111,13 +112,13 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(ErrorKind::kIo, path + ": no such file or directory");
   if (fs::is_directory(path, ec)) {
-    if (!is_hf_folder(path)) {
+    if (!io::is_hf_folder(path)) {
       throw Error(ErrorKind::kUnsupported, path + ": a folder without config.json (not a Hugging Face model)");
     }
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->format = "hf";
-    HfModel hf = load_hf_model(path);
+    model::formats::HfModel hf = model::formats::load_hf_model(path);
     impl->config = hf.config;
     impl->weights = std::move(hf.weights);
     impl->has_weights = !options.tokenizer_only;
@@ -132,7 +133,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->format = "llama2c";
-  Llama2cCheckpoint ck = load_llama2c(file);
+  model::formats::Llama2cCheckpoint ck = model::formats::load_llama2c(file);
   impl->config = ck.config;
   impl->weights = std::move(ck.weights);
   impl->has_weights = !options.tokenizer_only;

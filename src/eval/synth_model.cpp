@@ -4,7 +4,8 @@
 #include <memory>
 
 #include "core/f16.hpp"
-#include "io/gguf_export.hpp"
+#include "model/arch/registry.hpp"
+#include "model/formats/gguf_export.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/error.hpp"
 
@@ -161,6 +162,8 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
   const int64_t D = c.n_embd, F = c.n_ff, V = c.n_vocab, QD = c.q_dim(), KVD = c.kv_dim();
   const float out_gain = 1.0f / std::sqrt(2.0f * static_cast<float>(c.n_layer));
   const bool ln = c.norm == NormKind::kLayer;
+  // The output projection has a bias along with q/k/v when the family's layout has one (GPT-NeoX, not Qwen2).
+  const bool out_bias = model::arch::gguf_arch(c.arch).layout.out_bias != model::arch::Bias::kNone;
   w.tok_embd = b.matrix("token_embd.weight", V, D, 0.02f);
   w.output_norm = b.vector("output_norm.weight", D, 1.0f, 0.0f);
   if (ln) w.output_norm_b = b.vector("output_norm.bias", D, 0.0f, 0.01f);
@@ -180,7 +183,7 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
       L.bq = b.vector(p + "attn_q.bias", QD, 0.0f, 0.02f);
       L.bk = b.vector(p + "attn_k.bias", KVD, 0.0f, 0.02f);
       L.bv = b.vector(p + "attn_v.bias", KVD, 0.0f, 0.02f);
-      if (c.arch == "gptneox") L.bo = b.vector(p + "attn_output.bias", D, 0.0f, 0.02f);
+      if (out_bias) L.bo = b.vector(p + "attn_output.bias", D, 0.0f, 0.02f);
     }
     L.ffn_norm = b.vector(p + "ffn_norm", D, 1.0f, 0.0f);
     if (ln) L.ffn_norm_b = b.vector(p + "ffn_norm_b", D, 0.0f, 0.01f);
@@ -192,11 +195,11 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
       L.ffn_down_b = b.vector(p + "ffn_down.bias", D, 0.0f, 0.02f);
     }
   }
-  GgufExportOptions eo;
+  model::formats::GgufExportOptions eo;
   eo.type = o.type;
   eo.name = o.name.empty() ? "synth-" + shape : o.name;
   eo.vocab = o.vocab != nullptr ? &vocab : nullptr;
-  export_gguf(c, w, path, eo);
+  model::formats::export_gguf(c, w, path, eo);
 }
 
 }  // namespace sinkstream

@@ -1,7 +1,8 @@
-// Dispatch from the architecture name to its family's forward function.
-#include <string>
-
-#include "model/families.hpp"
+// forward_chunk: the architecture entry's layout, as resolved in the config
+// (ModelConfig::parallel_residual), picks the residual layout of the shared
+// decoder skeleton; everything else the blocks read from the config.
+#include "model/arch/registry.hpp"
+#include "model/blocks.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -9,15 +10,12 @@ namespace sinkstream {
 void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits) {
-  if (c.arch == "llama" || c.arch == "mistral" || c.arch == "qwen2" || c.arch == "qwen3") {
-    llama_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
-    return;
+  if (model::arch::find_gguf_arch(c.arch) == nullptr) {
+    throw Error(ErrorKind::kUnsupported, "architecture '" + c.arch + "' has no forward pass in this build (" +
+                                             model::arch::known_gguf_names() + ")");
   }
-  if (c.arch == "gptneox") return gptneox_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
-  if (c.arch == "falcon") return falcon_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
-  if (c.arch == "mpt") return mpt_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
-  if (c.arch == "gpt2") return gpt2_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits);
-  throw Error(ErrorKind::kUnsupported, "architecture '" + c.arch + "' has no forward pass in this build");
+  const blocks::Residual r = c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential;
+  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits, r);
 }
 
 }  // namespace sinkstream

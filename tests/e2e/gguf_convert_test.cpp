@@ -11,13 +11,16 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "io/gguf_export.hpp"
+#include "model/formats/gguf_export.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 #include "support/paths.hpp"
 
 namespace sinkstream::test {
 namespace {
+
+using model::formats::export_gguf;
+using model::formats::GgufExportOptions;
 
 struct HfExpect {
   std::vector<int32_t> input, greedy;

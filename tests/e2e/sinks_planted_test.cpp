@@ -8,7 +8,7 @@
 #include <cmath>
 #include <memory>
 
-#include "io/gguf_export.hpp"
+#include "model/formats/gguf_export.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
@@ -19,6 +19,9 @@
 
 namespace sinkstream::test {
 namespace {
+
+using model::formats::export_gguf;
+using model::formats::GgufExportOptions;
 
 constexpr int32_t kSinkLayer = 0, kSinkHead = 1;
 constexpr size_t kTokens = 48;

@@ -5,12 +5,15 @@
 
 #include <string>
 
-#include "io/hf_config.hpp"
+#include "model/formats/hf_config.hpp"
 #include "sinkstream/error.hpp"
 #include "support/paths.hpp"
 
 namespace sinkstream {
 namespace {
+
+using model::formats::load_hf_config;
+using model::formats::parse_hf_config;
 
 ModelConfig parse(const std::string& json) { return parse_hf_config(json, "config.json").config; }
 

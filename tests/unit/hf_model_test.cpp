@@ -6,13 +6,16 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "io/hf_model.hpp"
+#include "model/formats/hf_model.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
 #include "support/paths.hpp"
 
 namespace sinkstream {
 namespace {
+
+using model::formats::HfModel;
+using model::formats::load_hf_model;
 
 namespace fs = std::filesystem;
 

@@ -4,16 +4,16 @@
 //   {arch}.context_length, .embedding_length, .block_count, .feed_forward_length,
 //   .attention.head_count(_kv), .attention.key_length, .attention.layer_norm(_rms)_epsilon,
 //   .rope.freq_base, .rope.dimension_count, .rope.scaling.{type,factor},
-//   .attention.max_alibi_bias (mpt), .use_parallel_residual (gptneox);
+//   (family keys: see the entries in src/model/arch/);
 //   token_embd, position_embd, output_norm, output, blk.N.{attn_norm, attn_q, attn_k,
 //   attn_v | attn_qkv (fused [q; k; v] rows), attn_output, attn_q_norm, attn_k_norm,
 //   ffn_norm, ffn_gate, ffn_up, ffn_down}(.weight|.bias).
 // sinkstream extensions (sinklab variants): {arch}.attention.softmax_one (bool),
 // blk.N.attn_sinks(.weight) [n_head] learned sink logits.
 //
-// RoPE pair layout: llama/mistral GGUF files carry Q/K rows permuted for
-// adjacent pairs (llama.cpp "normal" RoPE) -> RopeLayout::kInterleaved; qwen2,
-// qwen3, gptneox and falcon use the halves ("neox") layout.
+// general.architecture picks the family entry (src/model/arch/): its layout
+// gives the norm, FFN, positions, RoPE pair layout, residual and q/k norm, and
+// its reader the family's own keys.
 #pragma once
 
 #include <memory>
@@ -22,7 +22,7 @@
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model::formats {
 
 struct GgufModel {
   ModelConfig config;
@@ -35,4 +35,4 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> f);
 // Only the hyperparameters (no tensor checks beyond what the config needs).
 ModelConfig gguf_model_config(const gguf::File& f);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model::formats

@@ -1,4 +1,4 @@
-#include "io/gguf_export.hpp"
+#include "model/formats/gguf_export.hpp"
 
 #include <cstring>
 #include <vector>
@@ -7,45 +7,14 @@
 #include "core/quantize.hpp"
 #include "core/row_dot.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/arch/registry.hpp"
 #include "model/positions.hpp"
 #include "sinkstream/error.hpp"
+#include "tokenizer/gguf_vocab_writer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model::formats {
 
 namespace {
-
-const char* model_name(VocabModel m) {
-  switch (m) {
-    case VocabModel::kSpm: return "llama";
-    case VocabModel::kBpe: return "gpt2";
-    case VocabModel::kWordPiece: return "bert";
-  }
-  return "llama";
-}
-
-void write_vocab(const VocabData& v, gguf::Writer& w) {
-  w.set_string("tokenizer.ggml.model", model_name(v.model));
-  if (v.model == VocabModel::kBpe) w.set_string("tokenizer.ggml.pre", v.pre);
-  w.set_string_array("tokenizer.ggml.tokens", v.tokens);
-  if (!v.scores.empty()) w.set_f32_array("tokenizer.ggml.scores", v.scores);
-  if (!v.types.empty()) {
-    std::vector<int32_t> t(v.types.size());
-    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(v.types[i]);
-    w.set_i32_array("tokenizer.ggml.token_type", t);
-  }
-  if (!v.merges.empty()) w.set_string_array("tokenizer.ggml.merges", v.merges);
-  auto id = [&](const char* key, int32_t value) {
-    if (value >= 0) w.set_u32(key, static_cast<uint32_t>(value));
-  };
-  id("tokenizer.ggml.bos_token_id", v.bos_id);
-  id("tokenizer.ggml.eos_token_id", v.eos_id);
-  id("tokenizer.ggml.unknown_token_id", v.unk_id);
-  id("tokenizer.ggml.padding_token_id", v.pad_id);
-  id("tokenizer.ggml.seperator_token_id", v.sep_id);
-  w.set_bool("tokenizer.ggml.add_bos_token", v.add_bos);
-  w.set_bool("tokenizer.ggml.add_eos_token", v.add_eos);
-  if (v.model == VocabModel::kSpm) w.set_bool("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
-}
 
 // Row r of a matrix view as f32 ([cols]).
 void row_f32(const TensorView& t, int64_t r, float* out) { row_dequantize_ref(t.type, t.row_ptr(r), out, t.cols); }
@@ -137,6 +106,8 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   if (!dtype_has_quantizer(o.type) && o.type != DType::kF32 && o.type != DType::kF16 && o.type != DType::kBF16) {
     throw Error(ErrorKind::kUnsupported, std::string("cannot write tensors of type ") + dtype_name(o.type));
   }
+  const arch::ArchSpec& spec = arch::gguf_arch(c.arch, "GGUF export: ");
+  const arch::BlockLayout& layout = spec.layout;
   gguf::Writer out;
   const std::string a = c.arch;
   const std::string p = a + ".";
@@ -174,23 +145,22 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
       out.add_tensor("rope_freqs.weight", DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
     }
   }
-  if (c.positions == PositionKind::kAlibi) out.set_f32(p + "attention.max_alibi_bias", c.alibi_max_bias);
-  if (a == "gptneox") out.set_bool(p + "use_parallel_residual", c.parallel_residual);
+  if (spec.write_gguf_keys != nullptr) spec.write_gguf_keys(c, p, out);
   if (c.attn_softmax_one) out.set_bool(p + "attention.softmax_one", true);
   if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
   if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
-  if (o.vocab != nullptr) write_vocab(*o.vocab, out);
+  if (o.vocab != nullptr) write_vocab_gguf(*o.vocab, out);
 
-  // The halves layout must become adjacent pairs for llama files (and only those).
-  const bool gguf_pairs = a == "llama";
+  // The halves layout must become adjacent pairs for the families whose GGUF files use those (llama).
+  const bool gguf_pairs = layout.gguf_rope_layout == RopeLayout::kInterleaved;
   const bool permute = gguf_pairs && c.positions == PositionKind::kRope && c.rope_layout == RopeLayout::kHalves;
   if (!gguf_pairs && c.positions == PositionKind::kRope && c.rope_layout == RopeLayout::kInterleaved) {
     throw Error(ErrorKind::kUnsupported, "GGUF export: architecture '" + a + "' expects the halves RoPE layout");
   }
 
-  // llama.cpp's loaders for these families read one fused [q; k; v] tensor.
-  const bool fuse_qkv = a == "gptneox" || a == "falcon" || a == "mpt" || a == "gpt2";
+  // llama.cpp's loaders for some families read one fused [q; k; v] tensor.
+  const bool fuse_qkv = layout.gguf_fused_qkv;
   Exporter ex(c, o);
   ex.total = 4 + w.layers.size() * 16;
   ex.matrix(out, "token_embd.weight", w.tok_embd);
@@ -232,4 +202,4 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   out.write(path);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model::formats

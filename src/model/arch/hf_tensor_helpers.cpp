@@ -1,8 +1,8 @@
-// Helpers shared by the per-family HF tensor mappers.
-#include "io/hf_map.hpp"
+#include "model/arch/hf_tensor_helpers.hpp"
+
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::hf {
+namespace sinkstream::model::arch {
 
 void set_output(HfTensors& t, ModelConfig& c, ModelWeights& w, const std::string& lm_head) {
   if (t.has(lm_head)) {
@@ -89,4 +89,4 @@ TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::
   return s;
 }
 
-}  // namespace sinkstream::hf
+}  // namespace sinkstream::model::arch

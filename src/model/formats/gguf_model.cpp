@@ -1,12 +1,13 @@
-#include "io/gguf_model.hpp"
+#include "model/formats/gguf_model.hpp"
 
 #include <cstring>
 
 #include "core/f16.hpp"
 #include "core/row_dot.hpp"
+#include "model/arch/registry.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model::formats {
 
 namespace {
 
@@ -22,8 +23,6 @@ int32_t req_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t
   }
   return static_cast<int32_t>(v);
 }
-
-bool uses_layernorm(const std::string& arch) { return arch == "gptneox" || arch == "falcon" || arch == "mpt" || arch == "gpt2"; }
 
 class TensorSource {
  public:
@@ -107,17 +106,11 @@ class TensorSource {
 
 ModelConfig gguf_model_config(const gguf::File& f) {
   if (!f.has("general.architecture")) fail(f, "missing metadata key general.architecture");
-  const std::string arch = f.get_string("general.architecture");
-  static const char* const kKnown[] = {"llama", "mistral", "qwen2", "qwen3", "gptneox", "falcon", "mpt", "gpt2"};
-  bool known = false;
-  for (const char* k : kKnown) known = known || arch == k;
-  if (!known) {
-    throw Error(ErrorKind::kUnsupported, f.path() + ": architecture '" + arch +
-                                             "' is not supported (llama, mistral, qwen2, qwen3, gptneox, falcon, mpt, gpt2)");
-  }
-  const std::string p = arch + ".";
-  ModelConfig c;
-  c.arch = arch == "mistral" ? "llama" : arch;
+  const std::string name = f.get_string("general.architecture");
+  const arch::ArchSpec& spec = arch::gguf_arch(name, f.path() + ": ");
+  const std::string p = name + ".";
+  // Norm, FFN, positions, RoPE pair layout, residual and q/k norm from the family's layout.
+  ModelConfig c = arch::config_from_layout(spec.layout, spec.name);
   c.n_embd = req_i32(f, p + "embedding_length", 1, 1 << 20);
   c.n_layer = req_i32(f, p + "block_count", 1, 4096);
   c.n_ff = req_i32(f, p + "feed_forward_length", 1, 1 << 22);
@@ -128,15 +121,11 @@ ModelConfig gguf_model_config(const gguf::File& f) {
                                                    : c.n_embd / c.n_head;
   if (c.head_dim <= 0) fail(f, "head size is zero");
   c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, 1 << 30) : 2048;
-  c.norm = uses_layernorm(arch) ? NormKind::kLayer : NormKind::kRms;
   const std::string eps_key = p + (c.norm == NormKind::kRms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon");
   c.norm_eps = static_cast<float>(f.get_float(eps_key, 1e-5));
-  c.ffn = arch == "gpt2" ? FfnKind::kGelu : uses_layernorm(arch) ? FfnKind::kGeluErf : FfnKind::kSwiGlu;
-  c.positions = arch == "mpt" ? PositionKind::kAlibi : arch == "gpt2" ? PositionKind::kLearned : PositionKind::kRope;
   c.rope_theta = f.get_float(p + "rope.freq_base", 10000.0);
   c.n_rot = static_cast<int32_t>(f.get_int(p + "rope.dimension_count", c.head_dim));
   if (c.n_rot < 0 || c.n_rot > c.head_dim || c.n_rot % 2 != 0) fail(f, p + "rope.dimension_count = " + std::to_string(c.n_rot) + " is not an even number <= head size");
-  c.rope_layout = (arch == "llama" || arch == "mistral") ? RopeLayout::kInterleaved : RopeLayout::kHalves;
   const std::string scaling = f.get_string(p + "rope.scaling.type", "none");
   if (scaling == "linear") {
     c.rope_scaling.kind = RopeScalingKind::kLinear;
@@ -157,11 +146,9 @@ ModelConfig gguf_model_config(const gguf::File& f) {
       if (!(x > 0.0)) fail(f, "rope_freqs.weight holds a non-positive factor");
     }
   }
-  c.parallel_residual = arch == "falcon" || (arch == "gptneox" && f.get_bool(p + "use_parallel_residual", true));
-  c.alibi_max_bias = static_cast<float>(f.get_float(p + "attention.max_alibi_bias", 8.0));
-  c.qk_norm = arch == "qwen3";
   c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
   c.sliding_window = static_cast<int32_t>(f.get_int(p + "attention.sliding_window", 0));
+  if (spec.read_gguf_keys != nullptr) spec.read_gguf_keys(f, p, c);
   return c;
 }
 
@@ -170,6 +157,7 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
   GgufModel m;
   ModelConfig& c = m.config;
   c = gguf_model_config(f);
+  const arch::BlockLayout& layout = arch::gguf_arch(c.arch).layout;
   ModelWeights& w = m.weights;
   TensorSource src(file, w);
   const gguf::TensorInfo* emb = src.find("token_embd.weight");
@@ -226,7 +214,7 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
     L.attn_sinks = src.vector(b + "attn_sinks.weight", c.n_head, false);
     L.attn_gate = src.matrix(b + "attn_gate.weight", c.n_head, D, false);
     if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
-    L.ffn_norm = src.vector(b + "ffn_norm.weight", D, !c.parallel_residual || c.arch == "gptneox");
+    L.ffn_norm = src.vector(b + "ffn_norm.weight", D, layout.ffn_norm || !c.parallel_residual);
     L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);
     if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = src.matrix(b + "ffn_gate.weight", F, D);
     L.ffn_up = src.matrix(b + "ffn_up.weight", F, D);
@@ -239,4 +227,4 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
   return m;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model::formats

@@ -5,9 +5,11 @@
 // Matrices (2-D weights) are stored as `type` (quantized by the reference
 // quantizers; a matrix whose row length is not a multiple of the block size
 // falls back to f16, as llama.cpp does); vectors (norms, biases, sink logits)
-// stay f32. For "llama" files the Q/K rows are permuted from the halves RoPE
-// layout to adjacent pairs when the source uses halves (HF Llama), exactly as
-// llama.cpp's converter does, so the file means the same thing everywhere.
+// stay f32. The family entry (src/model/arch/) says how its GGUF files differ:
+// when they pair RoPE dims as adjacent pairs (llama) and the source uses halves
+// (HF Llama), the Q/K rows are permuted, exactly as llama.cpp's converter does,
+// so the file means the same thing everywhere; families whose llama.cpp loaders
+// read one fused attn_qkv get it; the entry writes its own metadata keys.
 #pragma once
 
 #include <functional>
@@ -18,7 +20,7 @@
 #include "sinkstream/model_config.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model::formats {
 
 struct GgufExportOptions {
   DType type = DType::kF32;        // storage type of the matrices
@@ -29,4 +31,4 @@ struct GgufExportOptions {
 
 void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model::formats

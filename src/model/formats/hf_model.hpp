@@ -1,6 +1,7 @@
 // Loads a Hugging Face model folder (config.json + model.safetensors, or a
-// sharded model.safetensors.index.json) into a config and weight views.
-// Weights stay memory-mapped where their layout allows (see io/hf_tensors.hpp).
+// sharded model.safetensors.index.json) into a config and weight views, with
+// the family entry's tensor mapping. Weights stay memory-mapped where their
+// layout allows (see io/hf_tensors.hpp).
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model::formats {
 
 struct HfModel {
   ModelConfig config;
@@ -16,10 +17,7 @@ struct HfModel {
   std::string model_type;  // config.json "model_type"
 };
 
-// True when `path` is a folder holding a config.json.
-bool is_hf_folder(const std::string& path);
-
 // Throws sinkstream::Error naming the file, field or tensor at fault.
 HfModel load_hf_model(const std::string& folder);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model::formats

@@ -1,7 +1,6 @@
-// Per-family mapping of Hugging Face tensor names onto ModelWeights (named after
-// GGUF's tensors). Each mapper checks every shape against the config, fills
-// w.layers[n_layer], and sets c.tied_embeddings from whether a separate
-// classifier matrix exists. One file per family group: hf_map_<family>.cpp.
+// Helpers the family entries use to map Hugging Face tensors onto ModelWeights
+// (named after GGUF's tensors): fused q/k/v splits, norms, two-matrix FFNs and
+// the classifier. Every shape is checked; errors name the archive and tensor.
 #pragma once
 
 #include <string>
@@ -10,20 +9,7 @@
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
-
-// llama, mistral, qwen2, qwen3: model.layers.N.{self_attn,mlp}.*  (no permutation: RopeLayout::kHalves)
-void hf_map_llama(HfTensors& t, ModelConfig& c, ModelWeights& w);
-// gpt_neox: fused query_key_value laid out [n_head][3][head_dim], split per head.
-void hf_map_neox(HfTensors& t, ModelConfig& c, ModelWeights& w);
-// falcon: fused query_key_value [q heads..., k, v] (multi-query) or [n_head][3][head_dim].
-void hf_map_falcon(HfTensors& t, ModelConfig& c, ModelWeights& w);
-// mpt: fused Wqkv [q; k; v].
-void hf_map_mpt(HfTensors& t, ModelConfig& c, ModelWeights& w);
-// gpt2: Conv1D weights stored (in, out), transposed into owned buffers.
-void hf_map_gpt2(HfTensors& t, ModelConfig& c, ModelWeights& w);
-
-namespace hf {
+namespace sinkstream::model::arch {
 
 // w.output: `lm_head` when the archive has it (c.tied_embeddings = false), else
 // the token embedding (c.tied_embeddings = true).
@@ -64,5 +50,4 @@ inline std::string layer_name(const std::string& prefix, int32_t l, const std::s
   return prefix + std::to_string(l) + "." + rest;
 }
 
-}  // namespace hf
-}  // namespace sinkstream
+}  // namespace sinkstream::model::arch

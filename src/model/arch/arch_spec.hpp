@@ -1,0 +1,62 @@
+// One architecture family as a table entry: its names, how its hyperparameters
+// are read from GGUF metadata and from a Hugging Face config.json, how its HF
+// tensors map onto ModelWeights (whose slots carry GGUF's tensor names), and its
+// block layout as data. One file per family under src/model/arch/ defines one
+// entry; registry.cpp lists them. Nothing outside src/model/arch/ compares
+// architecture names: it looks an entry up and reads its data.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "io/gguf.hpp"
+#include "io/gguf_writer.hpp"
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
+#include "model/weights.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream::model::arch {
+
+// Whether a group of projections carries biases in this family.
+enum class Bias {
+  kNone,      // never
+  kOptional,  // when the model's config turns them on (ModelConfig::attn_bias / ffn_bias)
+  kAlways,    // always
+};
+
+// The block layout of a family, as data. Per-model switches (ModelConfig::
+// parallel_residual for GPT-NeoX, the activation of HF GELU models) start from
+// these values and are overridden by the entry's readers.
+struct BlockLayout {
+  NormKind norm;                  // RMSNorm or LayerNorm (also picks the GGUF epsilon key)
+  FfnKind ffn;                    // feed-forward kind of the family's GGUF files
+  PositionKind positions;         // RoPE, ALiBi or learned positions
+  RopeLayout gguf_rope_layout;    // how RoPE pairs the Q/K rows in this family's GGUF files
+  bool parallel_residual;         // x += Attn(N1(x)) + FFN(N2(x)) instead of two sequential adds
+  bool ffn_norm;                  // every layer has its own ffn_norm (false: the parallel FFN reuses attn_norm)
+  bool qk_norm;                   // per-head RMSNorm of q and k before RoPE
+  bool gguf_fused_qkv;            // GGUF files store one blk.N.attn_qkv = [q; k; v] (llama.cpp's loaders)
+  Bias qkv_bias, out_bias, ffn_bias;  // biases of q/k/v, of the attention output, of the feed-forward
+};
+
+struct ArchSpec {
+  std::string_view name;                        // GGUF general.architecture written and ModelConfig::arch
+  std::span<const std::string_view> gguf_aliases;  // further general.architecture values read as this family
+  std::span<const std::string_view> hf_model_types;  // config.json "model_type" values of this family
+  BlockLayout layout;
+
+  // Family-specific GGUF metadata keys (`prefix` = "<general.architecture>.") -> c, after the
+  // keys every family shares have been read. May be null.
+  void (*read_gguf_keys)(const gguf::File& f, const std::string& prefix, ModelConfig& c);
+  // The same keys written from c. May be null.
+  void (*write_gguf_keys)(const ModelConfig& c, const std::string& prefix, gguf::Writer& w);
+  // config.json -> c (c starts as config_from_layout(layout, name)); model_type is the matched value.
+  void (*read_hf_config)(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
+  // HF tensors -> w: checks every shape against c, fills w.layers[n_layer], and sets
+  // c.tied_embeddings from whether a separate classifier matrix exists.
+  void (*map_hf_tensors)(HfTensors& t, ModelConfig& c, ModelWeights& w);
+};
+
+}  // namespace sinkstream::model::arch

@@ -1,0 +1,71 @@
+#include "model/arch/hf_config_helpers.hpp"
+
+namespace sinkstream::model::arch {
+
+using io::req_i32;
+
+FfnKind gelu_kind(const io::JsonFields& f, const char* key, const std::string& act) {
+  if (act == "gelu") return FfnKind::kGeluErf;
+  if (act == "gelu_new" || act == "gelu_pytorch_tanh") return FfnKind::kGelu;
+  f.unsupported(key, "activation '" + act + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh)");
+}
+
+void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta, double default_partial) {
+  const nlohmann::json* rp = f.object("rope_parameters");
+  const nlohmann::json* rs = f.object("rope_scaling");
+  if (rp != nullptr) {
+    for (const auto& [k, v] : rp->items()) {
+      if (v.is_object()) {
+        f.unsupported("rope_parameters", "holds per-layer-type parameters ('" + k + "'): not supported");
+      }
+    }
+  }
+  c.rope_theta = f.number_or("rope_theta", f.number_or("rotary_emb_base", default_theta));
+  double partial = f.number_or("partial_rotary_factor", f.number_or("rotary_pct", default_partial));
+  const nlohmann::json* scaling = rp != nullptr ? rp : rs;
+  const char* scaling_key = rp != nullptr ? "rope_parameters" : "rope_scaling";
+  if (scaling != nullptr) {
+    const io::JsonFields s = f.nested(*scaling, scaling_key);
+    if (rp != nullptr) {
+      c.rope_theta = s.number_or("rope_theta", c.rope_theta);
+      partial = s.number_or("partial_rotary_factor", partial);
+    }
+    const std::string type = s.string_or("rope_type", s.string_or("type", "default"));
+    if (type == "linear") {
+      c.rope_scaling.kind = RopeScalingKind::kLinear;
+      c.rope_scaling.factor = s.number("factor");
+    } else if (type == "llama3") {
+      c.rope_scaling.kind = RopeScalingKind::kLlama3;
+      c.rope_scaling.factor = s.number("factor");
+      c.rope_scaling.low_freq_factor = s.number("low_freq_factor");
+      c.rope_scaling.high_freq_factor = s.number("high_freq_factor");
+      c.rope_scaling.original_context = s.integer("original_max_position_embeddings");
+      if (!(c.rope_scaling.high_freq_factor > c.rope_scaling.low_freq_factor) ||
+          !(c.rope_scaling.low_freq_factor > 0.0) || c.rope_scaling.original_context <= 0) {
+        s.fail("high_freq_factor", "must exceed low_freq_factor > 0 (and original_max_position_embeddings > 0)");
+      }
+    } else if (type != "default") {
+      s.unsupported("rope_type", "'" + type + "' is not supported (default, linear, llama3)");
+    }
+    if (c.rope_scaling.kind != RopeScalingKind::kNone && !(c.rope_scaling.factor > 0.0)) {
+      s.fail("factor", "must be > 0");
+    }
+  }
+  if (!(c.rope_theta > 0.0)) f.fail("rope_theta", "must be > 0");
+  if (!(partial > 0.0 && partial <= 1.0)) f.fail("partial_rotary_factor", "must be in (0, 1]");
+  c.positions = PositionKind::kRope;
+  c.rope_layout = RopeLayout::kHalves;
+  c.n_rot = static_cast<int32_t>(static_cast<double>(c.head_dim) * partial);  // int(), as HF truncates
+  if (c.n_rot < 2 || c.n_rot % 2 != 0) {
+    f.fail("partial_rotary_factor", "gives " + std::to_string(c.n_rot) + " rotated dims of head_dim " +
+                                        std::to_string(c.head_dim) + ": must be even and >= 2");
+  }
+}
+
+int32_t hf_head_dim(const io::JsonFields& f, int32_t hidden, int32_t n_head) {
+  if (f.has("head_dim")) return req_i32(f, "head_dim");
+  if (hidden % n_head != 0) f.fail("hidden_size", "is not a multiple of the number of attention heads");
+  return hidden / n_head;
+}
+
+}  // namespace sinkstream::model::arch

@@ -1,0 +1,29 @@
+// Helpers the family entries use to read a Hugging Face config.json: GELU
+// variants, RoPE in both config dialects, head size. Errors name the file and field.
+//
+// Both RoPE dialects are read:
+//   older: top-level rope_theta / rotary_emb_base, rope_scaling {type|rope_type, factor, ...},
+//          rotary_pct / partial_rotary_factor
+//   newer (transformers 5): rope_parameters {rope_type, rope_theta, factor, ...,
+//          partial_rotary_factor}
+// rope_parameters wins over the top-level keys when both are present.
+#pragma once
+
+#include <string>
+
+#include "io/json_fields.hpp"
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream::model::arch {
+
+// "gelu" -> exact GELU; "gelu_new", "gelu_pytorch_tanh" -> tanh GELU; else kUnsupported naming `key`.
+FfnKind gelu_kind(const io::JsonFields& f, const char* key, const std::string& act);
+
+// RoPE base, scaling and partial rotation (c.positions = kRope, c.rope_layout = kHalves:
+// HF keeps q/k rows in the order RoPE "halves" pairs them). c.head_dim must be set.
+void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta, double default_partial);
+
+// head_dim: explicit, else hidden / heads (which must divide).
+int32_t hf_head_dim(const io::JsonFields& f, int32_t hidden, int32_t n_head);
+
+}  // namespace sinkstream::model::arch

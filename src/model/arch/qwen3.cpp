@@ -1,0 +1,41 @@
+// The Qwen3 family (dense models): the llama block with a per-head RMSNorm of
+// q and k before RoPE, RoPE pairs in the halves layout in GGUF files too.
+//
+//   x = embed(tokens)
+//   for each layer: x += Attn(RMSNorm(x)) with q = RMSNorm_head(q), k = RMSNorm_head(k);
+//                   x += SwiGLU(RMSNorm(x))
+//   logits = Output(RMSNorm(x))
+//
+// HF config and tensors as llama's (llama.cpp), plus self_attn.{q,k}_norm.weight [head_dim].
+#include "model/arch/arch_spec.hpp"
+#include "model/arch/llama.hpp"
+
+namespace sinkstream::model::arch {
+
+namespace {
+constexpr std::string_view kHfTypes[] = {"qwen3"};
+}  // namespace
+
+extern const ArchSpec kQwen3;
+constinit const ArchSpec kQwen3 = {
+    .name = "qwen3",
+    .gguf_aliases = {},
+    .hf_model_types = kHfTypes,
+    .layout = {.norm = NormKind::kRms,
+               .ffn = FfnKind::kSwiGlu,
+               .positions = PositionKind::kRope,
+               .gguf_rope_layout = RopeLayout::kHalves,
+               .parallel_residual = false,
+               .ffn_norm = true,
+               .qk_norm = true,
+               .gguf_fused_qkv = false,
+               .qkv_bias = Bias::kOptional,
+               .out_bias = Bias::kOptional,
+               .ffn_bias = Bias::kOptional},
+    .read_gguf_keys = nullptr,
+    .write_gguf_keys = nullptr,
+    .read_hf_config = read_llama_hf_config,
+    .map_hf_tensors = map_llama_hf_tensors,
+};
+
+}  // namespace sinkstream::model::arch

@@ -1,0 +1,49 @@
+#include "model/formats/hf_config.hpp"
+
+#include <limits>
+
+#include "io/json_fields.hpp"
+#include "model/arch/registry.hpp"
+
+namespace sinkstream::model::formats {
+
+namespace {
+
+void validate(const io::JsonFields& f, const ModelConfig& c) {
+  if (c.n_head % c.n_head_kv != 0) {
+    f.fail("num_key_value_heads", "(" + std::to_string(c.n_head_kv) + ") must divide the number of heads (" +
+                                      std::to_string(c.n_head) + ")");
+  }
+  if (c.n_rot > c.head_dim) f.fail("partial_rotary_factor", "rotates more dims than head_dim");
+  if (int64_t{c.n_head} * c.head_dim > std::numeric_limits<int32_t>::max()) {
+    f.fail("head_dim", "times the number of heads overflows 32 bits");
+  }
+  if (c.n_ctx_train < 0) f.fail("max_position_embeddings", "must be >= 0");
+  if (!(c.norm_eps > 0.0f)) f.fail("layer_norm_eps", "(the norm epsilon) must be > 0");
+}
+
+}  // namespace
+
+HfConfig parse_hf_config(const std::string& json_text, const std::string& path) {
+  const nlohmann::json j = io::parse_json_object(json_text, path);
+  const io::JsonFields f(j, path);
+  HfConfig out;
+  out.model_type = f.string_or("model_type", "");
+  const std::string& mt = out.model_type;
+  if (mt.empty()) f.fail("model_type", "is missing");
+  const arch::ArchSpec* a = arch::find_hf_arch(mt);
+  if (a == nullptr) {
+    f.unsupported("model_type", "'" + mt + "' is not supported (" + arch::known_hf_model_types() + ")");
+  }
+  ModelConfig& c = out.config;
+  c = arch::config_from_layout(a->layout, a->name);
+  c.attn_bias = a->layout.qkv_bias == arch::Bias::kAlways;
+  c.ffn_bias = a->layout.ffn_bias == arch::Bias::kAlways;
+  a->read_hf_config(f, mt, c);
+  validate(f, c);
+  return out;
+}
+
+HfConfig load_hf_config(const std::string& path) { return parse_hf_config(io::read_text_file(path), path); }
+
+}  // namespace sinkstream::model::formats
