@@ -9,9 +9,9 @@
 # Models: models/sinkstream-default.gguf (text: ../shared/text/alice29.txt when
 # present, else this script), and every HF fixture in tests/fixtures/hf, both as
 # the folder and converted with each binary's own `convert` (f32). The fixtures
-# carry no tokenizer, so each gets a copy with a byte-level BPE tokenizer.json of
-# its vocabulary size (256 byte tokens + "<tN>" fillers); ppl and sinks read the
-# fixture's token ids (tokens.json "eval"). `sinks` runs on one thread: its
+# carry no tokenizer, so each gets a copy with a byte-fallback BPE tokenizer.json
+# of its vocabulary size (256 byte tokens + "<tN>" fillers); ppl and sinks read the
+# fixture's token ids (tokens.json "eval"; GPT-2's first 128: learned positions). `sinks` runs on one thread: its
 # statistics are summed in thread order, so two threads can differ in the last
 # digits from run to run. Prints one line per check and exits 1 when any output
 # differs.
@@ -88,27 +88,16 @@ import json, sys
 src, dst = sys.argv[1], sys.argv[2]
 cfg = json.load(open(src + "/config.json"))
 n_vocab = cfg["vocab_size"]
-# GPT-2's byte-to-unicode table: 256 byte tokens, then fillers up to the model's vocabulary.
-bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
-cs, extra = bs[:], 0
-for b in range(256):
-    if b not in bs:
-        bs.append(b)
-        cs.append(256 + extra)
-        extra += 1
-vocab = {chr(c): b for b, c in zip(bs, cs)}
+# A SentencePiece-style BPE (byte fallback, no merges): "<0xNN>" byte tokens at ids
+# 0-255, "<tN>" fillers up to the model's vocabulary. It converts to a GGUF "llama"
+# tokenizer, which every build reads back.
+vocab = {"<0x%02X>" % b: b for b in range(256)}
 for i in range(256, n_vocab):
     vocab["<t%d>" % i] = i
-# One merge ("a b" -> "ab"): GGUF BPE vocabularies need merges. "ab" takes id 256,
-# or byte 0x01's id when the vocabulary holds only the 256 bytes.
-ab_id = 256 if n_vocab > 256 else 1
-vocab = {t: i for t, i in vocab.items() if i != ab_id}
-vocab["ab"] = ab_id
-tok = {"version": "1.0", "added_tokens": [], "normalizer": None,
-       "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
-       "post_processor": None, "decoder": {"type": "ByteLevel"},
+tok = {"version": "1.0", "added_tokens": [], "normalizer": None, "pre_tokenizer": None,
+       "post_processor": None, "decoder": {"type": "ByteFallback"},
        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
-                 "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "vocab": vocab, "merges": ["a b"]}}
+                 "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": True, "vocab": vocab, "merges": []}}
 json.dump(tok, open(dst + "/tokenizer.json", "w"))
 ids = [t for seq in json.load(open(src + "/tokens.json"))["eval"] for t in seq]
 open(dst + "/ids.txt", "w").write(" ".join(map(str, ids)) + "\n")
@@ -116,14 +105,15 @@ PY
   ids="$copy/ids.txt"
   caches=dense,window:64,sink:4:60
   # Learned absolute positions: dense and recompute caches only.
-  grep -q '"model_type": "gpt2"' "$dir/config.json" && caches=dense,recompute:64
+  tokens=1536
+  grep -q '"model_type": "gpt2"' "$dir/config.json" && caches=dense,recompute:64 && tokens=128
   run "$fx-convert" convert "$copy" -o "{}/model.gguf" --type f32
   for form in folder gguf; do
     m="$copy"
     GGUF_FROM=""
     # Each binary reads the file its own `convert` wrote.
     [ "$form" = gguf ] && m="$WORK/model.gguf" && GGUF_FROM="$fx-convert"
-    run "$fx-$form-ppl" ppl -m "$m" --ids "$ids" --bucket 256 --cache "$caches" --threads 2 \
+    run "$fx-$form-ppl" ppl -m "$m" --ids "$ids" --tokens "$tokens" --bucket 64 --cache "$caches" --threads 2 \
       --json "{}/ppl.json"
     run "$fx-$form-sinks" sinks -m "$m" --ids "$ids" --ctx 128 --threads 1 --json "{}/sinks.json"
     run "$fx-$form-generate" generate -m "$m" -p "ab" -n 32 --temp 0 --cache dense --threads 2
