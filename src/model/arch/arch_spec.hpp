@@ -34,7 +34,8 @@ struct BlockLayout {
   FfnKind ffn;                    // feed-forward kind of the family's GGUF files
   PositionKind positions;         // RoPE, ALiBi or learned positions
   RopeLayout gguf_rope_layout;    // how RoPE pairs the Q/K rows in this family's GGUF files
-  bool parallel_residual;         // x += Attn(N1(x)) + FFN(N2(x)) instead of two sequential adds
+  bool parallel_residual;         // x += Attn(N1(x)) + FFN(N2(x)) instead of two sequential adds (GPT-NeoX:
+                                  // ModelConfig::parallel_residual says whether a model uses it)
   bool ffn_norm;                  // every layer has its own ffn_norm (false: the parallel FFN reuses attn_norm)
   bool qk_norm;                   // per-head RMSNorm of q and k before RoPE
   bool gguf_fused_qkv;            // GGUF files store one blk.N.attn_qkv = [q; k; v] (llama.cpp's loaders)
