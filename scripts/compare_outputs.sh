@@ -6,8 +6,8 @@
 #
 #   scripts/compare_outputs.sh OLD_BIN NEW_BIN [WORK_DIR]
 #
-# Models: models/sinkstream-default.gguf (text: ../shared/text/alice29.txt when
-# present, else this script), and every HF fixture in tests/fixtures/hf, both as
+# Models: models/sinkstream-default.gguf and ../shared's stories260K (text:
+# ../shared/text/alice29.txt when present, else this script), and every HF fixture in tests/fixtures/hf, both as
 # the folder and converted with each binary's own `convert` (f32). The fixtures
 # carry no tokenizer, so each gets a copy with a byte-fallback BPE tokenizer.json
 # of its vocabulary size (256 byte tokens + "<tN>" fillers); ppl and sinks read the
@@ -76,7 +76,20 @@ else
   echo "skip      demo model ($DEMO is absent)"
 fi
 
-# 2. Every HF fixture: as the folder, and converted to GGUF by each binary.
+# 2. A llama2.c checkpoint (../shared's stories260K), and its GGUF conversion.
+STORIES="$ROOT/../shared/models/stories260K"
+if [ -f "$STORIES/stories260K.bin" ]; then
+  run stories-ppl ppl -m "$STORIES/stories260K.bin" -z "$STORIES/tok512.bin" --text "$TEXT" --tokens 600 \
+    --bucket 200 --cache dense,window:128,sink:4:124 --threads 2 --json "{}/ppl.json"
+  run stories-sinks sinks -m "$STORIES/stories260K.bin" -z "$STORIES/tok512.bin" --text "$TEXT" --ctx 256 \
+    --threads 1 --json "{}/sinks.json"
+  run stories-generate generate -m "$STORIES/stories260K.bin" -z "$STORIES/tok512.bin" --temp 0 -n 128 --threads 2
+  run stories-convert convert "$STORIES/stories260K.bin" -z "$STORIES/tok512.bin" -o "{}/model.gguf" --type q8_0
+else
+  echo "skip      stories260K (absent)"
+fi
+
+# 3. Every HF fixture: as the folder, and converted to GGUF by each binary.
 for dir in "$ROOT"/tests/fixtures/hf/*/; do
   fx=$(basename "$dir")
   [ -f "$dir/config.json" ] || continue

@@ -44,20 +44,21 @@ struct BlockLayout {
 
 struct ArchSpec {
   std::string_view name;                        // GGUF general.architecture written and ModelConfig::arch
-  std::span<const std::string_view> gguf_aliases;  // further general.architecture values read as this family
+  std::span<const std::string_view> gguf_aliases = {};  // further general.architecture values read as this family
   std::span<const std::string_view> hf_model_types;  // config.json "model_type" values of this family
   BlockLayout layout;
 
-  // Family-specific GGUF metadata keys (`prefix` = "<general.architecture>.") -> c, after the
-  // keys every family shares have been read. May be null.
-  void (*read_gguf_keys)(const gguf::File& f, const std::string& prefix, ModelConfig& c);
-  // The same keys written from c. May be null.
-  void (*write_gguf_keys)(const ModelConfig& c, const std::string& prefix, gguf::Writer& w);
-  // config.json -> c (c starts as config_from_layout(layout, name)); model_type is the matched value.
+  // config.json -> c (c starts as config_from_layout(layout, name), with attn_bias / ffn_bias
+  // set where the layout says kAlways); model_type is the matched value.
   void (*read_hf_config)(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
   // HF tensors -> w: checks every shape against c, fills w.layers[n_layer], and sets
   // c.tied_embeddings from whether a separate classifier matrix exists.
   void (*map_hf_tensors)(HfTensors& t, ModelConfig& c, ModelWeights& w);
+  // Family-specific GGUF metadata keys (`prefix` = "<general.architecture>.") -> c, after the
+  // keys every family shares have been read. Null when the family has none.
+  void (*read_gguf_keys)(const gguf::File& f, const std::string& prefix, ModelConfig& c) = nullptr;
+  // The same keys written from c. Null when the family has none.
+  void (*write_gguf_keys)(const ModelConfig& c, const std::string& prefix, gguf::Writer& w) = nullptr;
 };
 
 }  // namespace sinkstream::model::arch

@@ -79,7 +79,6 @@ constexpr std::string_view kHfTypes[] = {"falcon", "RefinedWeb", "RefinedWebMode
 extern const ArchSpec kFalcon;
 constinit const ArchSpec kFalcon = {
     .name = "falcon",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
     .layout = {.norm = NormKind::kLayer,
                .ffn = FfnKind::kGeluErf,
@@ -92,8 +91,6 @@ constinit const ArchSpec kFalcon = {
                .qkv_bias = Bias::kOptional,
                .out_bias = Bias::kOptional,
                .ffn_bias = Bias::kOptional},
-    .read_gguf_keys = nullptr,
-    .write_gguf_keys = nullptr,
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
 };

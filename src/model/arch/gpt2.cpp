@@ -94,7 +94,6 @@ constexpr std::string_view kHfTypes[] = {"gpt2"};
 extern const ArchSpec kGpt2;
 constinit const ArchSpec kGpt2 = {
     .name = "gpt2",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
     .layout = {.norm = NormKind::kLayer,
                .ffn = FfnKind::kGelu,
@@ -107,8 +106,6 @@ constinit const ArchSpec kGpt2 = {
                .qkv_bias = Bias::kAlways,
                .out_bias = Bias::kAlways,
                .ffn_bias = Bias::kAlways},
-    .read_gguf_keys = nullptr,
-    .write_gguf_keys = nullptr,
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
 };

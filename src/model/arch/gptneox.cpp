@@ -77,7 +77,6 @@ constexpr std::string_view kHfTypes[] = {"gpt_neox"};
 extern const ArchSpec kGptNeox;
 constinit const ArchSpec kGptNeox = {
     .name = "gptneox",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
     .layout = {.norm = NormKind::kLayer,
                .ffn = FfnKind::kGeluErf,
@@ -90,10 +89,10 @@ constinit const ArchSpec kGptNeox = {
                .qkv_bias = Bias::kOptional,
                .out_bias = Bias::kOptional,
                .ffn_bias = Bias::kAlways},
-    .read_gguf_keys = read_gguf_keys,
-    .write_gguf_keys = write_gguf_keys,
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
+    .read_gguf_keys = read_gguf_keys,
+    .write_gguf_keys = write_gguf_keys,
 };
 
 }  // namespace sinkstream::model::arch

@@ -11,6 +11,20 @@ namespace sinkstream::model::arch {
 // The llama entry itself (llama2.c checkpoints are llama models).
 extern const ArchSpec kLlama;
 
+// The llama block: pre-RMSNorm, SwiGLU, RoPE (adjacent pairs in GGUF), sequential
+// residual, biases only where the config turns them on.
+inline constexpr BlockLayout kLlamaBlock = {.norm = NormKind::kRms,
+                                            .ffn = FfnKind::kSwiGlu,
+                                            .positions = PositionKind::kRope,
+                                            .gguf_rope_layout = RopeLayout::kInterleaved,
+                                            .parallel_residual = false,
+                                            .ffn_norm = true,
+                                            .qk_norm = false,
+                                            .gguf_fused_qkv = false,
+                                            .qkv_bias = Bias::kOptional,
+                                            .out_bias = Bias::kOptional,
+                                            .ffn_bias = Bias::kOptional};
+
 // config.json of llama, mistral, qwen2, qwen3 -> c. c.arch, c.qk_norm and
 // always-on q/k/v biases (c.attn_bias) are already set from the entry's layout.
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);

@@ -78,7 +78,6 @@ constexpr std::string_view kHfTypes[] = {"mpt"};
 extern const ArchSpec kMpt;
 constinit const ArchSpec kMpt = {
     .name = "mpt",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
     .layout = {.norm = NormKind::kLayer,
                .ffn = FfnKind::kGeluErf,
@@ -91,10 +90,10 @@ constinit const ArchSpec kMpt = {
                .qkv_bias = Bias::kNone,
                .out_bias = Bias::kNone,
                .ffn_bias = Bias::kNone},
-    .read_gguf_keys = read_gguf_keys,
-    .write_gguf_keys = write_gguf_keys,
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
+    .read_gguf_keys = read_gguf_keys,
+    .write_gguf_keys = write_gguf_keys,
 };
 
 }  // namespace sinkstream::model::arch

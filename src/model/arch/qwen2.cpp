@@ -13,27 +13,25 @@
 namespace sinkstream::model::arch {
 
 namespace {
+
 constexpr std::string_view kHfTypes[] = {"qwen2"};
+
+// The llama block with the differences above.
+constexpr BlockLayout layout() {
+  BlockLayout l = kLlamaBlock;
+  l.gguf_rope_layout = RopeLayout::kHalves;
+  l.qkv_bias = Bias::kAlways;
+  l.out_bias = Bias::kNone;
+  return l;
+}
+
 }  // namespace
 
 extern const ArchSpec kQwen2;
 constinit const ArchSpec kQwen2 = {
     .name = "qwen2",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
-    .layout = {.norm = NormKind::kRms,
-               .ffn = FfnKind::kSwiGlu,
-               .positions = PositionKind::kRope,
-               .gguf_rope_layout = RopeLayout::kHalves,
-               .parallel_residual = false,
-               .ffn_norm = true,
-               .qk_norm = false,
-               .gguf_fused_qkv = false,
-               .qkv_bias = Bias::kAlways,
-               .out_bias = Bias::kNone,
-               .ffn_bias = Bias::kOptional},
-    .read_gguf_keys = nullptr,
-    .write_gguf_keys = nullptr,
+    .layout = layout(),
     .read_hf_config = read_llama_hf_config,
     .map_hf_tensors = map_llama_hf_tensors,
 };

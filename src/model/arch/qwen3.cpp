@@ -13,27 +13,24 @@
 namespace sinkstream::model::arch {
 
 namespace {
+
 constexpr std::string_view kHfTypes[] = {"qwen3"};
+
+// The llama block with the differences above.
+constexpr BlockLayout layout() {
+  BlockLayout l = kLlamaBlock;
+  l.gguf_rope_layout = RopeLayout::kHalves;
+  l.qk_norm = true;
+  return l;
+}
+
 }  // namespace
 
 extern const ArchSpec kQwen3;
 constinit const ArchSpec kQwen3 = {
     .name = "qwen3",
-    .gguf_aliases = {},
     .hf_model_types = kHfTypes,
-    .layout = {.norm = NormKind::kRms,
-               .ffn = FfnKind::kSwiGlu,
-               .positions = PositionKind::kRope,
-               .gguf_rope_layout = RopeLayout::kHalves,
-               .parallel_residual = false,
-               .ffn_norm = true,
-               .qk_norm = true,
-               .gguf_fused_qkv = false,
-               .qkv_bias = Bias::kOptional,
-               .out_bias = Bias::kOptional,
-               .ffn_bias = Bias::kOptional},
-    .read_gguf_keys = nullptr,
-    .write_gguf_keys = nullptr,
+    .layout = layout(),
     .read_hf_config = read_llama_hf_config,
     .map_hf_tensors = map_llama_hf_tensors,
 };
