@@ -1,5 +1,5 @@
 // `sinkstream ppl` and `sinkstream passkey` end to end on stories260K: per-token
-// NLLs of an --ids run against the naive re-rotating reference cache (DESIGN §3)
+// NLLs of an --ids run against the naive re-rotating reference cache (docs/design.md §3)
 // driven here through forward_chunk, the table and JSON against the CSV, plot
 // files, and every bad input of the issue (one clear line, exit 1).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Cache policies against oracles we did not write into the fast path:
-// the naive re-rotating cache (DESIGN §3), the plain full-attention forward,
+// the naive re-rotating cache (docs/design.md §3), the plain full-attention forward,
 // and token-by-token decoding for batched prefill.
 #include <gtest/gtest.h>
 
