@@ -121,10 +121,9 @@ int run_bench(const BenchArgs& a) {
 }  // namespace
 
 Runner add_bench(CLI::App& app) {
-  auto a = std::make_shared<BenchArgs>();
-  CLI::App* cmd = app.add_subcommand("bench", "Measure prefill/decode speed, latency over long streams, memory and the roofline");
-  add_bench_options(cmd, a.get());
-  return [a]() { return run_bench(*a); };
+  return add_command<BenchArgs>(app, "bench",
+                                "Measure prefill/decode speed, latency over long streams, memory and the roofline",
+                                add_bench_options, run_bench);
 }
 
 }  // namespace sinkstream::cli

@@ -25,7 +25,7 @@ struct GenerateArgs {
   float repeat_penalty = 1.0f;
   int repeat_last_n = 64;
   uint64_t seed = 0;
-  bool seed_set = false;
+  const CLI::Option* seed_option = nullptr;  // --seed, to tell whether it was given
   int threads = 0;
   int batch = 64;
   std::string cache;
@@ -55,7 +55,7 @@ void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
   cmd->add_option("--repeat-penalty", a->repeat_penalty, "Penalty on recently seen tokens (>1 discourages repeats); 1 = off")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--repeat-last-n", a->repeat_last_n, "How many recent tokens the repeat penalty looks at")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
+  a->seed_option = cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--cache", a->cache,
                   "KV cache policy: dense | window:W | sink:S:W | recompute:W | discard:KEEP:N "
@@ -90,7 +90,10 @@ SessionOptions session_options(const GenerateArgs& a, const Model& model, uint64
   return so;
 }
 
-int run_generate(const GenerateArgs& a, uint64_t seed) {
+int run_generate(const GenerateArgs& a) {
+  const uint64_t seed = a.seed_option->count() > 0
+                            ? a.seed
+                            : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   if (!a.cache.empty()) CachePolicy::parse(a.cache);  // fail before loading anything
   LoadOptions lo;
   lo.tokenizer_path = a.tokenizer;
@@ -143,15 +146,8 @@ int run_generate(const GenerateArgs& a, uint64_t seed) {
 }  // namespace
 
 Runner add_generate(CLI::App& app) {
-  auto a = std::make_shared<GenerateArgs>();
-  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt, printing it as it is decoded");
-  add_generate_options(cmd, a.get());
-  return [a, cmd]() {
-    a->seed_set = cmd->count("--seed") > 0;
-    const uint64_t seed = a->seed_set ? a->seed
-                                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    return run_generate(*a, seed);
-  };
+  return add_command<GenerateArgs>(app, "generate", "Generate text from a prompt, printing it as it is decoded",
+                                   add_generate_options, run_generate);
 }
 
 }  // namespace sinkstream::cli

@@ -28,6 +28,10 @@ namespace sinkstream::cli {
 
 namespace {
 
+constexpr const char* kPplAbout =
+    "Perplexity of one long token stream under several KV cache policies (teacher forcing): "
+    "a table of perplexity per bucket of tokens and overall, one column per policy, ratio to the best, tokens/s";
+
 struct PplArgs {
   std::string model, tokenizer, text, ids, cache, nll_out, json;
   std::vector<std::string> plots;
@@ -181,14 +185,6 @@ int run_ppl(const PplArgs& a) {
 
 }  // namespace
 
-Runner add_ppl(CLI::App& app) {
-  auto a = std::make_shared<PplArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "ppl",
-      "Perplexity of one long token stream under several KV cache policies (teacher forcing): "
-      "a table of perplexity per bucket of tokens and overall, one column per policy, ratio to the best, tokens/s");
-  add_ppl_options(cmd, a.get());
-  return [a]() { return run_ppl(*a); };
-}
+Runner add_ppl(CLI::App& app) { return add_command<PplArgs>(app, "ppl", kPplAbout, add_ppl_options, run_ppl); }
 
 }  // namespace sinkstream::cli

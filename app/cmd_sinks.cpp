@@ -25,6 +25,10 @@ namespace sinkstream::cli {
 
 namespace {
 
+constexpr const char* kSinksAbout =
+    "Find and measure attention sinks over one token stream (dense cache): attention mass on the first K "
+    "positions per layer and head, sink rate, massive activations, key/value norms, causal head ablation";
+
 struct SinksArgs {
   std::string model, tokenizer, text, ids, json, png;
   int64_t ctx = 512;
@@ -135,14 +139,6 @@ int run_sinks(const SinksArgs& a) {
 
 }  // namespace
 
-Runner add_sinks(CLI::App& app) {
-  auto a = std::make_shared<SinksArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "sinks",
-      "Find and measure attention sinks over one token stream (dense cache): attention mass on the first K "
-      "positions per layer and head, sink rate, massive activations, key/value norms, causal head ablation");
-  add_sinks_options(cmd, a.get());
-  return [a]() { return run_sinks(*a); };
-}
+Runner add_sinks(CLI::App& app) { return add_command<SinksArgs>(app, "sinks", kSinksAbout, add_sinks_options, run_sinks); }
 
 }  // namespace sinkstream::cli
