@@ -19,16 +19,16 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "backend/cpu/kernels.hpp"
-#include "bench_memory.hpp"
-#include "bench_stats.hpp"
 #include "commands.hpp"
 #include "model_args.hpp"
+#include "eval/median.hpp"
+#include "eval/memory_bandwidth.hpp"
 #include "eval/resources.hpp"
-#include "model/weights.hpp"
 #include "sinkstream/model.hpp"
+#include "sinkstream/backend.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
 
@@ -63,15 +63,6 @@ std::vector<int32_t> random_tokens(int64_t n, int32_t n_vocab, uint64_t seed) {
 }
 
 // Bytes of every matrix a decoded token reads (each layer's projections and the classifier).
-double weight_bytes(const ModelWeights& w) {
-  auto m = [](const TensorView& t) {
-    return t.empty() ? 0.0 : static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
-  };
-  double b = m(w.output);
-  for (const LayerWeights& L : w.layers) b += m(L.wq) + m(L.wk) + m(L.wv) + m(L.wo) + m(L.ffn_gate) + m(L.ffn_up) + m(L.ffn_down);
-  return b;
-}
-
 // K/V bytes a token reads when attending to `keys` cached tokens.
 double kv_bytes(const ModelConfig& c, int64_t keys, bool f16) {
   return static_cast<double>(c.n_layer) * static_cast<double>(keys) * c.kv_dim() * 2.0 * (f16 ? 2.0 : 4.0);
@@ -120,7 +111,7 @@ int run_stream(const BenchArgs& a) {
   if (marks.empty() || marks.back() != a.stream) marks.push_back(a.stream);
   std::printf("# sinkstream bench --stream %lld: %s, cache %s, kv %s, %d threads, simd %s\n",
               static_cast<long long>(a.stream), a.model.c_str(), so.cache.to_string().c_str(), a.kv_type.c_str(),
-              a.threads, cpu::active_kernels().name);
+              a.threads, simd_target().c_str());
   std::printf("%12s %16s %14s\n", "position", "median_us/token", "rss_MiB");
   std::vector<double> window;
   window.reserve(1000);
@@ -198,12 +189,12 @@ int run_bench(const BenchArgs& a) {
   std::printf("# sinkstream bench: %s (%s, %d layers, n_embd %d, vocab %d)\n", a.model.c_str(), c.arch.c_str(), c.n_layer,
               c.n_embd, c.n_vocab);
   std::printf("# cache %s, kv %s, %d threads, simd %s, medians of %d after a warm-up\n", so.cache.to_string().c_str(),
-              a.kv_type.c_str(), threads, cpu::active_kernels().name, a.reps);
+              a.kv_type.c_str(), threads, simd_target().c_str(), a.reps);
   js.kv("model", a.model);
   js.kv("cache", so.cache.to_string());
   js.kv("kv_type", a.kv_type);
   js.kv("threads", threads);
-  js.kv("simd", cpu::active_kernels().name);
+  js.kv("simd", simd_target().c_str());
   js.kv("reps", a.reps);
   const std::vector<int32_t> tokens = random_tokens(std::max(a.prompt, a.depth) + a.decode + 8, c.n_vocab, a.seed);
 
@@ -334,14 +325,13 @@ int run_bench(const BenchArgs& a) {
   js.kv("peak_rss_mib", peak);
 
   // Roofline (after the peak RSS reading: the probes allocate their own buffers).
-  const double wb = weight_bytes(model->weights()), kb = kv_bytes(c, static_cast<int64_t>(keys), f16);
+  const double wb = model->decode_weight_bytes(), kb = kv_bytes(c, static_cast<int64_t>(keys), f16);
   std::printf("bytes per decoded token: %.1f MB weights + %.1f MB K/V\n", wb / 1e6, kb / 1e6);
   js.kv("weight_bytes_per_token", wb);
   js.kv("kv_bytes_per_token", kb);
   if (!a.no_bandwidth) {
-    ThreadPool pool(threads);
-    const Bandwidth rd = read_bandwidth_gbs(pool, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
-    const double tr = triad_bandwidth_gbs(pool, 768u << 20, a.reps);
+    const Bandwidth rd = read_bandwidth_gbs(threads, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
+    const double tr = triad_bandwidth_gbs(threads, 768u << 20, a.reps);
     const double roof = rd.gbs * 1e9 / (wb + kb), roof_cpu = rd.cpu_gbs * 1e9 / (wb + kb);
     std::printf("bandwidth: read %.1f GB/s (64 KiB chunks alternating; CPU-time estimate %.1f GB/s), triad %.1f GB/s\n",
                 rd.gbs, rd.cpu_gbs, tr);
