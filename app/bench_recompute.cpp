@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "bench_run.hpp"
-#include "bench_stats.hpp"
+#include "eval/median.hpp"
 
 namespace sinkstream::cli {
 

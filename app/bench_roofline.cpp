@@ -2,23 +2,12 @@
 // live K/V) against the machine's measured read bandwidth.
 #include <cstdio>
 
-#include "bench_memory.hpp"
 #include "bench_run.hpp"
-#include "model/weights.hpp"
+#include "eval/memory_bandwidth.hpp"
 
 namespace sinkstream::cli {
 
 namespace {
-
-// Bytes of every matrix a decoded token reads (each layer's projections and the classifier).
-double weight_bytes(const ModelWeights& w) {
-  auto m = [](const TensorView& t) {
-    return t.empty() ? 0.0 : static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
-  };
-  double b = m(w.output);
-  for (const LayerWeights& L : w.layers) b += m(L.wq) + m(L.wk) + m(L.wv) + m(L.wo) + m(L.ffn_gate) + m(L.ffn_up) + m(L.ffn_down);
-  return b;
-}
 
 // K/V bytes a token reads when attending to `keys` cached tokens.
 double kv_bytes(const ModelConfig& c, int64_t keys, bool f16) {
@@ -28,9 +17,8 @@ double kv_bytes(const ModelConfig& c, int64_t keys, bool f16) {
 // The bandwidth probes and the achieved fraction of the roofline.
 void bandwidth_roofline(const BenchArgs& a, const BenchRun& run, const DecodeFigures& decode, double bytes_per_token,
                         BenchJson& out) {
-  ThreadPool pool(run.threads);
-  const Bandwidth rd = read_bandwidth_gbs(pool, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
-  const double tr = triad_bandwidth_gbs(pool, 768u << 20, a.reps);
+  const Bandwidth rd = read_bandwidth_gbs(run.threads, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
+  const double tr = triad_bandwidth_gbs(run.threads, 768u << 20, a.reps);
   const double roof = rd.gbs * 1e9 / bytes_per_token, roof_cpu = rd.cpu_gbs * 1e9 / bytes_per_token;
   std::printf("bandwidth: read %.1f GB/s (64 KiB chunks alternating; CPU-time estimate %.1f GB/s), triad %.1f GB/s\n",
               rd.gbs, rd.cpu_gbs, tr);
@@ -48,7 +36,7 @@ void bandwidth_roofline(const BenchArgs& a, const BenchRun& run, const DecodeFig
 }  // namespace
 
 void bench_roofline(const BenchArgs& a, const BenchRun& run, const DecodeFigures& decode, BenchJson& out) {
-  const double wb = weight_bytes(run.model->weights());
+  const double wb = run.model->decode_weight_bytes();
   const double kb = kv_bytes(run.model->config(), decode.keys, run.options.kv_f16);
   std::printf("bytes per decoded token: %.1f MB weights + %.1f MB K/V\n", wb / 1e6, kb / 1e6);
   out["weight_bytes_per_token"] = wb;

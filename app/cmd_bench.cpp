@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "backend/cpu/kernels.hpp"
 #include "bench_run.hpp"
 #include "commands.hpp"
 #include "eval/resources.hpp"
 #include "model_args.hpp"
+#include "sinkstream/backend.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::cli {
@@ -81,12 +81,12 @@ void print_header(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
   std::printf("# sinkstream bench: %s (%s, %d layers, n_embd %d, vocab %d)\n", a.model.c_str(), c.arch.c_str(), c.n_layer,
               c.n_embd, c.n_vocab);
   std::printf("# cache %s, kv %s, %d threads, simd %s, medians of %d after a warm-up\n", cache.c_str(), a.kv_type.c_str(),
-              run.threads, cpu::active_kernels().name, a.reps);
+              run.threads, simd_target().c_str(), a.reps);
   out["model"] = a.model;
   out["cache"] = cache;
   out["kv_type"] = a.kv_type;
   out["threads"] = run.threads;
-  out["simd"] = cpu::active_kernels().name;
+  out["simd"] = simd_target();
   out["reps"] = a.reps;
 }
 

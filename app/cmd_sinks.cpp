@@ -113,7 +113,7 @@ int run_sinks(const SinksArgs& a) {
   std::string source;
   const std::vector<int32_t> stream = load_sinks_stream(a, *model, &source);
 
-  sinks::SinkOptions so;
+  analysis::SinkOptions so;
   so.first = a.first;
   so.epsilon = a.epsilon;
   so.ablate = a.ablate;
@@ -126,12 +126,12 @@ int run_sinks(const SinksArgs& a) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     progress.update(std::to_string(total) + " passes", done * n_tokens, total * n_tokens, s);
   };
-  const sinks::SinkReport r = sinks::analyze_sinks(*model, stream, so);
-  const std::string summary = sinks::sink_summary(r);
+  const analysis::SinkReport r = analysis::analyze_sinks(model, stream, so);
+  const std::string summary = analysis::sink_summary(r);
   std::fwrite(summary.data(), 1, summary.size(), stdout);
-  if (!a.json.empty()) write_text(a.json, sinks::sink_report_json(r));
+  if (!a.json.empty()) write_text(a.json, analysis::sink_report_json(r));
   if (!a.png.empty()) {
-    for (const std::string& p : sinks::save_sink_heatmaps(r, a.png)) std::printf("wrote %s\n", p.c_str());
+    for (const std::string& p : analysis::save_sink_heatmaps(r, a.png)) std::printf("wrote %s\n", p.c_str());
   }
   std::fflush(stdout);
   return 0;
