@@ -7,9 +7,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "core/dtype.hpp"
-#include "model/formats/gguf_export.hpp"
 #include "model_args.hpp"
+#include "sinkstream/convert.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
 #include "type_names.hpp"
@@ -33,19 +32,18 @@ Runner add_convert(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c checkpoints (default: beside the model)");
   cmd->add_option("--name", a->name, "general.name written into the file (default: the input's base name)");
   return [a]() {
-    const DType type = parse_writable_type(a->type);
+    check_writable_type(a->type);
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
     const auto model = Model::load(a->input, lo);
     if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, a->input + ": has no weights to convert");
-    sinkstream::model::formats::GgufExportOptions o;
-    o.type = type;
+    GgufWriteOptions o;
+    o.type = a->type;
     o.name = a->name.empty() ? base_name(a->input) : a->name;
-    o.vocab = model->vocab_data();
     o.progress = progress_printer();
-    sinkstream::model::formats::export_gguf(model->config(), model->weights(), a->output, o);
+    write_gguf(*model, a->output, o);
     std::fprintf(stderr, "%ssinkstream: wrote %s (%s, %s, %s tokenizer)\n", ::isatty(2) ? "\n" : "", a->output.c_str(), model->config().arch.c_str(),
-                 a->type.c_str(), o.vocab ? "with" : "no");
+                 a->type.c_str(), model->has_tokenizer() ? "with" : "no");
     return 0;
   };
 }
@@ -57,15 +55,14 @@ Runner add_quantize(CLI::App& app) {
   cmd->add_option("output", a->output, "Output .gguf file")->required();
   cmd->add_option("type", a->type, std::string("Target type: ") + kWritableTypes)->required();
   return [a]() {
-    const DType type = parse_writable_type(a->type);
+    check_writable_type(a->type);
     const auto model = Model::load(a->input);
     if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, a->input + ": has no weights to quantize");
-    sinkstream::model::formats::GgufExportOptions o;
-    o.type = type;
+    GgufWriteOptions o;
+    o.type = a->type;
     o.name = base_name(a->input);
-    o.vocab = model->vocab_data();
     o.progress = progress_printer();
-    sinkstream::model::formats::export_gguf(model->config(), model->weights(), a->output, o);
+    write_gguf(*model, a->output, o);
     std::fprintf(stderr, "%ssinkstream: wrote %s (%s)\n", ::isatty(2) ? "\n" : "", a->output.c_str(), a->type.c_str());
     return 0;
   };

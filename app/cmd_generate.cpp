@@ -25,7 +25,7 @@ struct GenerateArgs {
   float repeat_penalty = 1.0f;
   int repeat_last_n = 64;
   uint64_t seed = 0;
-  bool seed_set = false;
+  const CLI::Option* seed_option = nullptr;  // --seed, to tell whether it was given
   int threads = 0;
   int batch = 64;
   std::string cache;
@@ -40,11 +40,7 @@ void write_out(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stdout);
   std::fflush(stdout);
 }
-}  // namespace
-
-Runner add_generate(CLI::App& app) {
-  auto a = std::make_shared<GenerateArgs>();
-  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt, printing it as it is decoded");
+void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
   cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer,
                   "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
@@ -59,7 +55,7 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--repeat-penalty", a->repeat_penalty, "Penalty on recently seen tokens (>1 discourages repeats); 1 = off")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--repeat-last-n", a->repeat_last_n, "How many recent tokens the repeat penalty looks at")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
+  a->seed_option = cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--cache", a->cache,
                   "KV cache policy: dense | window:W | sink:S:W | recompute:W | discard:KEEP:N "
@@ -73,72 +69,85 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--state-out", a->state_out, "Save the session after generating, to continue later with --state-in");
   cmd->add_flag("--special", a->special, "Parse special-token text in the prompt (e.g. <|im_start|>) as those tokens");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "Keep generating past end-of-sequence tokens");
-  return [a, cmd]() {
-    a->seed_set = cmd->count("--seed") > 0;
-    const uint64_t seed = a->seed_set ? a->seed
-                                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    if (!a->cache.empty()) CachePolicy::parse(a->cache);  // fail before loading anything
-    LoadOptions lo;
-    lo.tokenizer_path = a->tokenizer;
-    auto model = Model::load(a->model, lo);
-    const Tokenizer& tok = model->tokenizer();
+}
 
-    SessionOptions so;
-    so.threads = a->threads;
-    so.batch = a->batch;
-    so.kv_f16 = a->kv_type == "f16";
-    if (!a->cache.empty()) so.cache = CachePolicy::parse(a->cache);
-    else if (!a->state_in.empty()) so.cache = Session::state_policy(a->state_in);
-    else so.cache = CachePolicy::parse("sink:4:" + std::to_string(std::max(1, model->config().n_ctx_train - 4)));
-    so.sampler.temperature = a->temp;
-    so.sampler.top_k = a->top_k;
-    so.sampler.top_p = a->top_p;
-    so.sampler.min_p = a->min_p;
-    so.sampler.repeat_penalty = a->repeat_penalty;
-    so.sampler.repeat_last_n = a->repeat_last_n;
-    so.sampler.seed = seed;
-    Session session(model, so);
-    int32_t prev = -1;
-    if (!a->state_in.empty()) {
-      session.load_state(a->state_in);
-      if (!session.history().empty()) prev = session.history().back();
-    }
+// Cache (--cache, else the saved session's, else sink:4:(trained context - 4)), chunking and sampler.
+SessionOptions session_options(const GenerateArgs& a, const Model& model, uint64_t seed) {
+  SessionOptions so;
+  so.threads = a.threads;
+  so.batch = a.batch;
+  so.kv_f16 = a.kv_type == "f16";
+  if (!a.cache.empty()) so.cache = CachePolicy::parse(a.cache);
+  else if (!a.state_in.empty()) so.cache = Session::state_policy(a.state_in);
+  else so.cache = CachePolicy::parse("sink:4:" + std::to_string(std::max(1, model.config().n_ctx_train - 4)));
+  so.sampler.temperature = a.temp;
+  so.sampler.top_k = a.top_k;
+  so.sampler.top_p = a.top_p;
+  so.sampler.min_p = a.min_p;
+  so.sampler.repeat_penalty = a.repeat_penalty;
+  so.sampler.repeat_last_n = a.repeat_last_n;
+  so.sampler.seed = seed;
+  return so;
+}
 
-    // A fresh session starts with BOS; a continued one appends the prompt as is.
-    const bool fresh = a->state_in.empty();
-    const std::vector<int32_t> prompt = tok.encode(a->prompt, fresh, a->special);
-    Utf8StreamDecoder out;
-    using clock = std::chrono::steady_clock;
-    const auto t0 = clock::now();
-    for (const int32_t id : prompt) {
-      write_out(out.push(tok.decode_piece(prev, id)));
-      prev = id;
-    }
-    session.eval(std::span<const int32_t>(prompt));
-    const auto t1 = clock::now();
-    int generated = 0;
-    for (int i = 0; i < a->n; ++i) {
-      const int32_t next = session.sample();
-      if (!a->ignore_eos && (next == tok.eos_id() || next == tok.bos_id())) break;
-      write_out(out.push(tok.decode_piece(prev, next)));
-      prev = next;
-      ++generated;
-      session.eval(next);  // the saved state is "after the last printed token"
-    }
-    write_out(out.flush());
-    write_out("\n");
-    if (!a->state_out.empty()) session.save_state(a->state_out);
-    const auto t2 = clock::now();
-    const double prefill_s = std::chrono::duration<double>(t1 - t0).count();
-    const double decode_s = std::chrono::duration<double>(t2 - t1).count();
-    std::fprintf(stderr,
-                 "sinkstream: prompt %zu tokens in %.3f s, generated %d tokens in %.3f s (%.1f tokens/s), "
-                 "cache %s (%.1f KiB), seed %llu\n",
-                 prompt.size(), prefill_s, generated, decode_s, decode_s > 0 ? generated / decode_s : 0.0,
-                 so.cache.to_string().c_str(), static_cast<double>(session.cache_bytes()) / 1024.0,
-                 static_cast<unsigned long long>(seed));
-    return 0;
-  };
+int run_generate(const GenerateArgs& a) {
+  const uint64_t seed = a.seed_option->count() > 0
+                            ? a.seed
+                            : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  if (!a.cache.empty()) CachePolicy::parse(a.cache);  // fail before loading anything
+  LoadOptions lo;
+  lo.tokenizer_path = a.tokenizer;
+  auto model = Model::load(a.model, lo);
+  const Tokenizer& tok = model->tokenizer();
+  const SessionOptions so = session_options(a, *model, seed);
+  Session session(model, so);
+  int32_t prev = -1;
+  if (!a.state_in.empty()) {
+    session.load_state(a.state_in);
+    if (!session.history().empty()) prev = session.history().back();
+  }
+
+  // A fresh session starts with BOS; a continued one appends the prompt as is.
+  const bool fresh = a.state_in.empty();
+  const std::vector<int32_t> prompt = tok.encode(a.prompt, fresh, a.special);
+  Utf8StreamDecoder out;
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  for (const int32_t id : prompt) {
+    write_out(out.push(tok.decode_piece(prev, id)));
+    prev = id;
+  }
+  session.eval(std::span<const int32_t>(prompt));
+  const auto t1 = clock::now();
+  int generated = 0;
+  for (int i = 0; i < a.n; ++i) {
+    const int32_t next = session.sample();
+    if (!a.ignore_eos && (next == tok.eos_id() || next == tok.bos_id())) break;
+    write_out(out.push(tok.decode_piece(prev, next)));
+    prev = next;
+    ++generated;
+    session.eval(next);  // the saved state is "after the last printed token"
+  }
+  write_out(out.flush());
+  write_out("\n");
+  if (!a.state_out.empty()) session.save_state(a.state_out);
+  const auto t2 = clock::now();
+  const double prefill_s = std::chrono::duration<double>(t1 - t0).count();
+  const double decode_s = std::chrono::duration<double>(t2 - t1).count();
+  std::fprintf(stderr,
+               "sinkstream: prompt %zu tokens in %.3f s, generated %d tokens in %.3f s (%.1f tokens/s), "
+               "cache %s (%.1f KiB), seed %llu\n",
+               prompt.size(), prefill_s, generated, decode_s, decode_s > 0 ? generated / decode_s : 0.0,
+               so.cache.to_string().c_str(), static_cast<double>(session.cache_bytes()) / 1024.0,
+               static_cast<unsigned long long>(seed));
+  return 0;
+}
+
+}  // namespace
+
+Runner add_generate(CLI::App& app) {
+  return add_command<GenerateArgs>(app, "generate", "Generate text from a prompt, printing it as it is decoded",
+                                   add_generate_options, run_generate);
 }
 
 }  // namespace sinkstream::cli

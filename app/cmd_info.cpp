@@ -1,11 +1,9 @@
 // sinkstream info: what a model file is and what it needs.
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
-#include "model/weights.hpp"
 #include "model_args.hpp"
 #include "sinkstream/model.hpp"
 
@@ -55,37 +53,15 @@ Runner add_info(CLI::App& app) {
       std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
                   c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
                   yes(c.qk_norm));
-      const ModelWeights& w = m->weights();
-      bool learned_sinks = false;
-      for (const auto& L : w.layers) learned_sinks = learned_sinks || !L.attn_sinks.empty();
-      std::printf("attention     learned sink logits: %s, softmax-off-by-one: %s\n", yes(learned_sinks), yes(c.attn_softmax_one));
-      // Tensor types by parameter count and bytes.
-      std::map<std::string, std::pair<int64_t, double>> types;
+      std::printf("attention     learned sink logits: %s, softmax-off-by-one: %s\n",
+                  yes(m->has_learned_sink_logits()), yes(c.attn_softmax_one));
       double weight_bytes = 0;
-      auto add = [&](const TensorView& t) {
-        if (t.empty()) return;
-        auto& e = types[dtype_name(t.type)];
-        e.first += t.numel();
-        const double b = static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
-        e.second += b;
-        weight_bytes += b;
-      };
-      add(w.tok_embd);
-      add(w.pos_embd);
-      add(w.output_norm);
-      add(w.output_norm_b);
-      if (w.output.data != w.tok_embd.data) add(w.output);
-      for (const auto& L : w.layers) {
-        for (const TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
-                                    &L.q_norm, &L.k_norm, &L.attn_sinks, &L.ffn_norm, &L.ffn_norm_b, &L.ffn_gate,
-                                    &L.ffn_up, &L.ffn_down, &L.ffn_up_b, &L.ffn_down_b}) {
-          add(*t);
-        }
-      }
+      for (const WeightTypeSummary& t : m->weight_types()) weight_bytes += t.bytes;
       std::printf("parameters    %lld (%.2fM)\n", static_cast<long long>(m->parameter_count()),
                   static_cast<double>(m->parameter_count()) / 1e6);
-      for (const auto& [name, e] : types) {
-        std::printf("  %-6s      %lld parameters, %s\n", name.c_str(), static_cast<long long>(e.first), human(e.second).c_str());
+      for (const WeightTypeSummary& t : m->weight_types()) {
+        std::printf("  %-6s      %lld parameters, %s\n", t.type.c_str(), static_cast<long long>(t.parameters),
+                    human(t.bytes).c_str());
       }
       const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
       std::printf("memory        weights %s; KV cache %s per token in f32 (%s for sink:4:%d)\n", human(weight_bytes).c_str(),

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 #include "commands.hpp"
 #include "eval/memory_budget.hpp"
 #include "eval/passkey.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 #include "commands.hpp"
 #include "eval/memory_budget.hpp"
 #include "eval/nll_csv.hpp"
@@ -27,6 +27,10 @@
 namespace sinkstream::cli {
 
 namespace {
+
+constexpr const char* kPplAbout =
+    "Perplexity of one long token stream under several KV cache policies (teacher forcing): "
+    "a table of perplexity per bucket of tokens and overall, one column per policy, ratio to the best, tokens/s";
 
 struct PplArgs {
   std::string model, tokenizer, text, ids, cache, nll_out, json;
@@ -56,14 +60,7 @@ void write_text(const std::string& path, const std::string& s) {
   if (!f.flush()) throw Error(ErrorKind::kIo, path + ": write failed");
 }
 
-}  // namespace
-
-Runner add_ppl(CLI::App& app) {
-  auto a = std::make_shared<PplArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "ppl",
-      "Perplexity of one long token stream under several KV cache policies (teacher forcing): "
-      "a table of perplexity per bucket of tokens and overall, one column per policy, ratio to the best, tokens/s");
+void add_ppl_options(CLI::App* cmd, PplArgs* a) {
   cmd->add_option("-m,--model", a->model, "Model file (llama2.c checkpoint .bin, or any format Model::load reads)")
       ->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer,
@@ -101,66 +98,93 @@ Runner add_ppl(CLI::App& app) {
   cmd->add_option("--json", a->json, "Write a machine-readable summary (per policy: perplexity, buckets, tokens/s)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
-
-  return [a]() {
-    const std::vector<CachePolicy> policies = parse_policy_list(a->cache);
-    for (const auto& p : a->plots) plot::check_plot_path(p);
-    for (const std::string* out : {&a->nll_out, &a->json}) {
-      if (!out->empty()) ensure_writable(*out);
-    }
-    for (const auto& p : a->plots) ensure_writable(p);
-    LoadOptions lo;
-    lo.tokenizer_path = a->tokenizer;
-    const auto model = Model::load(a->model, lo);
-    std::string source;
-    std::vector<int32_t> stream = load_stream(*a, *model, &source);
-    if (a->tokens > 0 && static_cast<int64_t>(stream.size()) > a->tokens) stream.resize(static_cast<size_t>(a->tokens));
-    const int64_t predicted = static_cast<int64_t>(stream.size()) - 1;
-    if (predicted < a->bucket) {
-      throw Error(ErrorKind::kInvalidArg, source + ": the stream has " + std::to_string(stream.size()) +
-                                              " tokens, so " + std::to_string(std::max<int64_t>(0, predicted)) +
-                                              " predicted tokens: shorter than one bucket (--bucket " +
-                                              std::to_string(a->bucket) + ")");
-    }
-
-    StreamPplOptions so;
-    so.policies = policies;
-    so.threads = a->threads;
-    so.batch = a->batch;
-    // Pieces of ~256 tokens (whole batches; progress updates between pieces), at most 256 MiB of logits.
-    const int64_t V = model->config().n_vocab;
-    so.piece = std::max<int64_t>(a->batch, 256 / a->batch * a->batch);
-    so.piece = std::max<int64_t>(1, std::min<int64_t>(so.piece, (int64_t{256} << 20) / (V * 4)));
-    const size_t phys = physical_memory_bytes();
-    for (const auto& p : policies) {
-      check_cache_fits(model->config(), p, static_cast<int64_t>(stream.size()), a->batch, false,
-                       static_cast<double>(so.piece * V) * 4.0, phys);
-    }
-    ProgressReporter progress("sinkstream ppl", "tokens");
-    so.progress = [&progress](const StreamProgress& p) {
-      progress.update(p.policy + " (" + std::to_string(p.policy_index + 1) + "/" + std::to_string(p.n_policies) + ")",
-                      p.done, p.total, p.seconds);
-    };
-    const std::vector<PolicyNll> runs = evaluate_stream(model, stream, so);
-
-    std::vector<std::string> names;
-    std::vector<std::vector<double>> nll;
-    for (const auto& r : runs) {
-      names.push_back(r.policy);
-      nll.push_back(r.nll);
-    }
-    const PplTable table = make_ppl_table(names, nll, a->bucket);
-    PplRunInfo info{a->model, source, static_cast<int64_t>(stream.size()), a->batch, a->threads};
-    const std::string report = format_ppl_table(table, runs, info);
-    std::fwrite(report.data(), 1, report.size(), stdout);
-    std::fflush(stdout);
-    if (!a->nll_out.empty()) write_nll_csv(a->nll_out, NllColumns{names, nll});
-    if (!a->json.empty()) write_text(a->json, ppl_json(table, runs, info));
-    for (const auto& p : a->plots) {
-      save_ppl_plot(runs, std::filesystem::path(a->model).filename().string(), static_cast<size_t>(a->bucket), p);
-    }
-    return 0;
-  };
 }
+
+// The policies, after refusing bad ones and outputs that cannot be written (before the long run).
+std::vector<CachePolicy> check_ppl_request(const PplArgs& a) {
+  std::vector<CachePolicy> policies = parse_policy_list(a.cache);
+  for (const auto& p : a.plots) plot::check_plot_path(p);
+  for (const std::string* out : {&a.nll_out, &a.json}) {
+    if (!out->empty()) ensure_writable(*out);
+  }
+  for (const auto& p : a.plots) ensure_writable(p);
+  return policies;
+}
+
+// The stream, cut to --tokens; refused when it is shorter than one bucket.
+std::vector<int32_t> load_checked_stream(const PplArgs& a, const Model& model, std::string* source) {
+  std::vector<int32_t> stream = load_stream(a, model, source);
+  if (a.tokens > 0 && static_cast<int64_t>(stream.size()) > a.tokens) stream.resize(static_cast<size_t>(a.tokens));
+  const int64_t predicted = static_cast<int64_t>(stream.size()) - 1;
+  if (predicted < a.bucket) {
+    throw Error(ErrorKind::kInvalidArg, *source + ": the stream has " + std::to_string(stream.size()) +
+                                            " tokens, so " + std::to_string(std::max<int64_t>(0, predicted)) +
+                                            " predicted tokens: shorter than one bucket (--bucket " +
+                                            std::to_string(a.bucket) + ")");
+  }
+  return stream;
+}
+
+// Evaluation options; refuses a policy whose cache would not fit in memory.
+StreamPplOptions stream_options(const PplArgs& a, const Model& model, const std::vector<CachePolicy>& policies,
+                                int64_t stream_tokens) {
+  StreamPplOptions so;
+  so.policies = policies;
+  so.threads = a.threads;
+  so.batch = a.batch;
+  // Pieces of ~256 tokens (whole batches; progress updates between pieces), at most 256 MiB of logits.
+  const int64_t V = model.config().n_vocab;
+  so.piece = std::max<int64_t>(a.batch, 256 / a.batch * a.batch);
+  so.piece = std::max<int64_t>(1, std::min<int64_t>(so.piece, (int64_t{256} << 20) / (V * 4)));
+  const size_t phys = physical_memory_bytes();
+  for (const auto& p : policies) {
+    check_cache_fits(model.config(), p, stream_tokens, a.batch, false, static_cast<double>(so.piece * V) * 4.0, phys);
+  }
+  return so;
+}
+
+// The table on stdout, then the CSV, JSON and plots asked for.
+void write_ppl_outputs(const PplArgs& a, const std::vector<PolicyNll>& runs, const std::string& source,
+                       int64_t stream_tokens) {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> nll;
+  for (const auto& r : runs) {
+    names.push_back(r.policy);
+    nll.push_back(r.nll);
+  }
+  const PplTable table = make_ppl_table(names, nll, a.bucket);
+  PplRunInfo info{a.model, source, stream_tokens, a.batch, a.threads};
+  const std::string report = format_ppl_table(table, runs, info);
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  std::fflush(stdout);
+  if (!a.nll_out.empty()) write_nll_csv(a.nll_out, NllColumns{names, nll});
+  if (!a.json.empty()) write_text(a.json, ppl_json(table, runs, info));
+  for (const auto& p : a.plots) {
+    save_ppl_plot(runs, std::filesystem::path(a.model).filename().string(), static_cast<size_t>(a.bucket), p);
+  }
+}
+
+int run_ppl(const PplArgs& a) {
+  const std::vector<CachePolicy> policies = check_ppl_request(a);
+  LoadOptions lo;
+  lo.tokenizer_path = a.tokenizer;
+  const auto model = Model::load(a.model, lo);
+  std::string source;
+  const std::vector<int32_t> stream = load_checked_stream(a, *model, &source);
+  const int64_t n = static_cast<int64_t>(stream.size());
+  StreamPplOptions so = stream_options(a, *model, policies, n);
+  ProgressReporter progress("sinkstream ppl", "tokens");
+  so.progress = [&progress](const StreamProgress& p) {
+    progress.update(p.policy + " (" + std::to_string(p.policy_index + 1) + "/" + std::to_string(p.n_policies) + ")",
+                    p.done, p.total, p.seconds);
+  };
+  const std::vector<PolicyNll> runs = evaluate_stream(model, stream, so);
+  write_ppl_outputs(a, runs, source, n);
+  return 0;
+}
+
+}  // namespace
+
+Runner add_ppl(CLI::App& app) { return add_command<PplArgs>(app, "ppl", kPplAbout, add_ppl_options, run_ppl); }
 
 }  // namespace sinkstream::cli

@@ -25,6 +25,10 @@ namespace sinkstream::cli {
 
 namespace {
 
+constexpr const char* kSinksAbout =
+    "Find and measure attention sinks over one token stream (dense cache): attention mass on the first K "
+    "positions per layer and head, sink rate, massive activations, key/value norms, causal head ablation";
+
 struct SinksArgs {
   std::string model, tokenizer, text, ids, json, png;
   int64_t ctx = 512;
@@ -50,14 +54,7 @@ void check_output_dir(const std::string& path, const char* flag) {
   }
 }
 
-}  // namespace
-
-Runner add_sinks(CLI::App& app) {
-  auto a = std::make_shared<SinksArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "sinks",
-      "Find and measure attention sinks over one token stream (dense cache): attention mass on the first K "
-      "positions per layer and head, sink rate, massive activations, key/value norms, causal head ablation");
+void add_sinks_options(CLI::App* cmd, SinksArgs* a) {
   cmd->add_option("-m,--model", a->model, "Model file or folder (any format Model::load reads)")->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer,
                   "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
@@ -88,50 +85,60 @@ Runner add_sinks(CLI::App& app) {
                 "(n_layer * n_head + 1 extra passes)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
-
-  return [a]() {
-    if (a->text.empty() && a->ids.empty()) throw Error(ErrorKind::kInvalidArg, "give the stream with --text or --ids");
-    if (!a->json.empty()) check_output_dir(a->json, "--json");
-    if (!a->png.empty()) check_output_dir(a->png + "x", "--png");
-    LoadOptions lo;
-    lo.tokenizer_path = a->tokenizer;
-    const auto model = Model::load(a->model, lo);
-    std::vector<int32_t> stream;
-    std::string source;
-    if (!a->ids.empty()) {
-      source = a->ids;
-      stream = parse_token_ids(read_input_file(a->ids), a->ids, model->config().n_vocab);
-    } else {
-      source = a->text;
-      const std::string body = read_input_file(a->text);
-      if (is_blank(body)) throw Error(ErrorKind::kInvalidArg, a->text + ": the text is empty");
-      stream = model->tokenizer().encode(body, /*add_bos=*/true);
-    }
-    if (static_cast<int64_t>(stream.size()) > a->ctx) stream.resize(static_cast<size_t>(a->ctx));
-
-    sinks::SinkOptions so;
-    so.first = a->first;
-    so.epsilon = a->epsilon;
-    so.ablate = a->ablate;
-    so.threads = a->threads;
-    so.source = source;
-    ProgressReporter progress("sinkstream sinks", "tokens");
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t n_tokens = static_cast<int64_t>(stream.size());
-    so.progress = [&](int64_t done, int64_t total) {  // in tokens fed: passes x stream length
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      progress.update(std::to_string(total) + " passes", done * n_tokens, total * n_tokens, s);
-    };
-    const sinks::SinkReport r = sinks::analyze_sinks(*model, stream, so);
-    const std::string summary = sinks::sink_summary(r);
-    std::fwrite(summary.data(), 1, summary.size(), stdout);
-    if (!a->json.empty()) write_text(a->json, sinks::sink_report_json(r));
-    if (!a->png.empty()) {
-      for (const std::string& p : sinks::save_sink_heatmaps(r, a->png)) std::printf("wrote %s\n", p.c_str());
-    }
-    std::fflush(stdout);
-    return 0;
-  };
 }
+
+// The stream (--ids as given, or --text tokenized with BOS), cut to --ctx tokens.
+std::vector<int32_t> load_sinks_stream(const SinksArgs& a, const Model& model, std::string* source) {
+  std::vector<int32_t> stream;
+  if (!a.ids.empty()) {
+    *source = a.ids;
+    stream = parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
+  } else {
+    *source = a.text;
+    const std::string body = read_input_file(a.text);
+    if (is_blank(body)) throw Error(ErrorKind::kInvalidArg, a.text + ": the text is empty");
+    stream = model.tokenizer().encode(body, /*add_bos=*/true);
+  }
+  if (static_cast<int64_t>(stream.size()) > a.ctx) stream.resize(static_cast<size_t>(a.ctx));
+  return stream;
+}
+
+int run_sinks(const SinksArgs& a) {
+  if (a.text.empty() && a.ids.empty()) throw Error(ErrorKind::kInvalidArg, "give the stream with --text or --ids");
+  if (!a.json.empty()) check_output_dir(a.json, "--json");
+  if (!a.png.empty()) check_output_dir(a.png + "x", "--png");
+  LoadOptions lo;
+  lo.tokenizer_path = a.tokenizer;
+  const auto model = Model::load(a.model, lo);
+  std::string source;
+  const std::vector<int32_t> stream = load_sinks_stream(a, *model, &source);
+
+  analysis::SinkOptions so;
+  so.first = a.first;
+  so.epsilon = a.epsilon;
+  so.ablate = a.ablate;
+  so.threads = a.threads;
+  so.source = source;
+  ProgressReporter progress("sinkstream sinks", "tokens");
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t n_tokens = static_cast<int64_t>(stream.size());
+  so.progress = [&](int64_t done, int64_t total) {  // in tokens fed: passes x stream length
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.update(std::to_string(total) + " passes", done * n_tokens, total * n_tokens, s);
+  };
+  const analysis::SinkReport r = analysis::analyze_sinks(model, stream, so);
+  const std::string summary = analysis::sink_summary(r);
+  std::fwrite(summary.data(), 1, summary.size(), stdout);
+  if (!a.json.empty()) write_text(a.json, analysis::sink_report_json(r));
+  if (!a.png.empty()) {
+    for (const std::string& p : analysis::save_sink_heatmaps(r, a.png)) std::printf("wrote %s\n", p.c_str());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+Runner add_sinks(CLI::App& app) { return add_command<SinksArgs>(app, "sinks", kSinksAbout, add_sinks_options, run_sinks); }
 
 }  // namespace sinkstream::cli

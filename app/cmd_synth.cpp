@@ -6,12 +6,9 @@
 #include <string>
 
 #include "commands.hpp"
-#include "core/dtype.hpp"
 #include "eval/synth_model.hpp"
-#include "io/gguf.hpp"
+#include "sinkstream/convert.hpp"
 #include "sinkstream/error.hpp"
-#include "tokenizer/gguf_tokenizer.hpp"
-#include "type_names.hpp"
 
 namespace sinkstream::cli {
 
@@ -36,15 +33,11 @@ Runner add_synth(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
   return [a]() {
     SynthOptions o;
-    o.type = parse_writable_type(a->type);
+    o.type = a->type;
     o.seed = a->seed;
-    VocabData vocab;
-    if (!a->vocab.empty()) {
-      vocab = vocab_from_gguf(*gguf::File::open(a->vocab));
-      o.vocab = &vocab;
-    }
+    o.vocab = a->vocab;
     synth_gguf(a->shape, a->out, o);
-    std::printf("wrote %s (%s, %s)\n", a->out.c_str(), a->shape.c_str(), dtype_name(o.type));
+    std::printf("wrote %s (%s, %s)\n", a->out.c_str(), a->shape.c_str(), a->type.c_str());
     return 0;
   };
 }

@@ -5,10 +5,22 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
 
 namespace sinkstream::cli {
 
 using Runner = std::function<int()>;
+
+// Registers subcommand `name`: add_options binds its flags to one Args, and
+// the Runner calls run on them once the command line is parsed.
+template <class Args>
+Runner add_command(CLI::App& app, const std::string& name, const std::string& description,
+                   void (*add_options)(CLI::App*, Args*), int (*run)(const Args&)) {
+  auto a = std::make_shared<Args>();
+  add_options(app.add_subcommand(name, description), a.get());
+  return [a, run]() { return run(*a); };
+}
 
 Runner add_generate(CLI::App& app);
 Runner add_tokenize(CLI::App& app);

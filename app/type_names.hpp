@@ -1,4 +1,4 @@
-// Tensor type names accepted by convert/quantize/synth, and small CLI helpers.
+// Small CLI helpers of convert/quantize/synth: output names and progress.
 #pragma once
 
 #include <cstdio>
@@ -6,23 +6,8 @@
 #include <string>
 #include <unistd.h>
 
-#include "core/dtype.hpp"
-#include "sinkstream/error.hpp"
 
 namespace sinkstream::cli {
-
-inline constexpr const char* kWritableTypes = "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k";
-
-inline DType parse_writable_type(const std::string& s) {
-  const std::pair<const char*, DType> table[] = {
-      {"f32", DType::kF32},   {"f16", DType::kF16},   {"bf16", DType::kBF16}, {"q8_0", DType::kQ8_0},
-      {"q4_0", DType::kQ4_0}, {"q4_1", DType::kQ4_1}, {"q5_0", DType::kQ5_0}, {"q5_1", DType::kQ5_1},
-      {"q4_k", DType::kQ4_K}, {"q5_k", DType::kQ5_K}, {"q6_k", DType::kQ6_K}};
-  for (const auto& [name, t] : table) {
-    if (s == name) return t;
-  }
-  throw Error(ErrorKind::kInvalidArg, "unknown tensor type '" + s + "' (expected one of " + kWritableTypes + ")");
-}
 
 inline std::string base_name(std::string path) {
   while (!path.empty() && path.back() == '/') path.pop_back();

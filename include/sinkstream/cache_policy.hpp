@@ -1,4 +1,4 @@
-// KV cache policies (DESIGN §2). Grammar, used by every command and the API:
+// KV cache policies (docs/design.md §2). Grammar, used by every command and the API:
 //   dense | window:W | sink:S:W | recompute:W | discard:KEEP:N
 #pragma once
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sinkstream/model_config.hpp"
 #include "sinkstream/tokenizer.hpp"
@@ -19,7 +20,16 @@ struct LoadOptions {
   bool tokenizer_only = false;
 };
 
-struct ModelWeights;  // src/model/weights.hpp
+namespace api {
+struct ModelAccess;  // src/api/model_access.hpp: engine-internal views of weights and vocabulary
+}
+
+// Weight storage of one tensor type (`info`, the bench's bytes per token).
+struct WeightTypeSummary {
+  std::string type;        // "f16", "q4_k", ...
+  int64_t parameters = 0;
+  double bytes = 0;
+};
 
 class Model {
  public:
@@ -38,16 +48,25 @@ class Model {
   const std::string& path() const;
   const std::string& format() const;  // "llama2c", ...
   int64_t parameter_count() const;
+  // A learned sink token (sinklab "sink-token" models) that a Session feeds at
+  // stream position 0 before the first token.
+  bool has_sink_token() const;
+  // Learned per-head sink logits (gpt-oss style): an extra logit with no value
+  // in every attention softmax (config().attn_softmax_one is the fixed-zero one).
+  bool has_learned_sink_logits() const;
 
-  // Internal: the weight views for the forward pass.
-  const ModelWeights& weights() const;
-  // Internal: the vocabulary as GGUF tokenizer metadata (for convert/quantize), or null.
-  const struct VocabData* vocab_data() const;
+  // Parameters and bytes per storage type, over every weight tensor (a tied
+  // classifier counted once).
+  std::vector<WeightTypeSummary> weight_types() const;
+  // Bytes of weight matrices a decoded token reads: every layer's projections
+  // and the classifier (embedding rows and vectors are negligible).
+  double decode_weight_bytes() const;
 
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
 
  private:
+  friend struct api::ModelAccess;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
+#include "sinkstream/probe.hpp"
 #include "sinkstream/sampler.hpp"
 
 namespace sinkstream {
@@ -20,6 +21,19 @@ struct SessionOptions {
   int32_t batch = 64;         // prefill chunk: tokens evaluated together (>= 1)
   bool kv_f16 = false;        // store the KV cache as f16 (half the memory) instead of f32
   SamplerParams sampler;
+  // Analysis (the lab): an observer of every attention softmax and one of the
+  // residual stream after each layer (probe.hpp). Not owned: they must outlive
+  // the Session. A probe runs attention on the reference path.
+  const AttentionProbe* attention_probe = nullptr;
+  LayerHook* layer_hook = nullptr;
+};
+
+// The keys and values one layer's cache holds for the last token fed: the
+// keys it attended to, itself included, in the order the policy presents them.
+struct CachedKv {
+  int32_t kv_dim = 0;              // n_head_kv * head_dim
+  std::vector<int64_t> positions;  // [n] stream position each key was rotated at
+  std::vector<float> k, v;         // [n][kv_dim] f32 (converted from f16 caches); keys rotated
 };
 
 class Session {
@@ -41,6 +55,11 @@ class Session {
   // all_logits ([tokens.size()][n_vocab], resized). Same numbers as calling
   // eval() token by token.
   void eval_all(std::span<const int32_t> tokens, std::vector<float>* all_logits);
+
+  // Teacher forcing keeps every position's logits (eval_all above); this reads
+  // what the cache holds for layer `layer` after the last token (analysis:
+  // K/V norms). Throws kInvalidArg before any token, kUnsupported under recompute:W.
+  CachedKv cached_kv(int32_t layer) const;
 
   // Samples the next token from the last logits (repetition penalty over the history).
   int32_t sample();

@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 ActivationRecorder::ActivationRecorder(int32_t n_layer, int32_t n_embd, int64_t n_tokens)
     : n_layer_(n_layer), n_embd_(n_embd), n_tokens_(n_tokens),
@@ -59,4 +59,4 @@ std::vector<LayerActivations> ActivationRecorder::finish(int32_t top) const {
   return out;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

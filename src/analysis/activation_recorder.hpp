@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "analysis/sink_report.hpp"
-#include "model/layer_hook.hpp"
+#include "sinkstream/probe.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 class ActivationRecorder final : public LayerHook {
  public:
@@ -28,4 +28,4 @@ class ActivationRecorder final : public LayerHook {
   std::vector<std::vector<float>> x_;  // [n_layer][n_tokens * n_embd]
 };
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

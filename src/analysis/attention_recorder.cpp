@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 AttentionRecorder::AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_keys, int32_t first)
     : n_layer_(n_layer), n_head_(n_head), n_keys_(n_keys), first_(first),
@@ -18,27 +18,18 @@ AttentionRecorder::AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_
   for (Acc& a : acc_) a.key_sum.assign(static_cast<size_t>(n_keys), 0.0);
 }
 
-void AttentionRecorder::observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p,
-                                size_t n, double extra) const {
-  const int64_t* slot_pos = a.cache->slot_pos();
-  int64_t qpos = -1;
-  for (int32_t s = 0; s < qv.n_spans; ++s) {
-    for (int32_t t = 0; t < qv.spans[s].count; ++t) qpos = std::max(qpos, slot_pos[qv.spans[s].slot_begin + t]);
-  }
-  if (qpos < first_) return;
+void AttentionRecorder::observe(const AttentionSite& site, std::span<const float> p, double extra) const {
+  if (site.query_pos < first_) return;
   double entropy = extra > 0 ? -extra * std::log(extra) : 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] > 0) entropy -= static_cast<double>(p[i]) * std::log(static_cast<double>(p[i]));
+  for (const float pi : p) {
+    if (pi > 0) entropy -= static_cast<double>(pi) * std::log(static_cast<double>(pi));
   }
-  const size_t idx = static_cast<size_t>(a.layer) * static_cast<size_t>(n_head_) + static_cast<size_t>(h);
+  const size_t idx = static_cast<size_t>(site.layer) * static_cast<size_t>(n_head_) + static_cast<size_t>(site.head);
   std::lock_guard<std::mutex> lock(locks_[idx]);
   Acc& acc = acc_[idx];
-  size_t i = 0;
-  for (int32_t s = 0; s < qv.n_spans; ++s) {
-    for (int32_t t = 0; t < qv.spans[s].count; ++t, ++i) {
-      const int64_t kp = slot_pos[qv.spans[s].slot_begin + t];
-      if (kp >= 0 && kp < n_keys_) acc.key_sum[static_cast<size_t>(kp)] += p[i];
-    }
+  for (size_t i = 0; i < p.size(); ++i) {
+    const int64_t kp = site.key_pos[i];
+    if (kp >= 0 && kp < n_keys_) acc.key_sum[static_cast<size_t>(kp)] += p[i];
   }
   acc.entropy_sum += entropy;
   acc.extra_sum += extra;
@@ -75,4 +66,4 @@ std::vector<HeadAttention> AttentionRecorder::finish(bool with_sink_logit) const
   return out;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -3,9 +3,8 @@
 // position, their entropy and the sink logit's probability; finish() turns the
 // sums into HeadAttention rows (means over those queries).
 //
-// Positions: a key's position is its cache slot position and a query's is the
-// largest key position it sees (its own key). Both are stream positions under
-// the dense cache, which the analysis uses.
+// Positions: AttentionSite's key and query stream positions (the analysis runs
+// the dense cache, which keeps every key).
 #pragma once
 
 #include <cstdint>
@@ -14,17 +13,16 @@
 #include <vector>
 
 #include "analysis/sink_report.hpp"
-#include "backend/cpu/attention_probe.hpp"
+#include "sinkstream/probe.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
-class AttentionRecorder final : public cpu::AttentionProbe {
+class AttentionRecorder final : public AttentionProbe {
  public:
   // n_keys: stream length (key positions 0..n_keys-1); first: K >= 1.
   AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_keys, int32_t first);
 
-  void observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p, size_t n,
-               double extra) const override;
+  void observe(const AttentionSite& site, std::span<const float> p, double extra) const override;
 
   // Rows [n_layer * n_head]; with_sink_logit: fill sink_logit_mass.
   std::vector<HeadAttention> finish(bool with_sink_logit) const;
@@ -42,4 +40,4 @@ class AttentionRecorder final : public cpu::AttentionProbe {
   mutable std::vector<Acc> acc_;         // [n_layer * n_head], guarded by locks_
 };
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -8,21 +8,20 @@
 #include <cstdint>
 #include <vector>
 
-#include "backend/cpu/attention_probe.hpp"
+#include "sinkstream/probe.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
-class HeadMask final : public cpu::AttentionProbe {
+class HeadMask final : public AttentionProbe {
  public:
   // selected: [n_layer * n_head], true where the head is ablated.
   HeadMask(int32_t n_head, int32_t first, std::vector<bool> selected);
 
-  void mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, float* scores,
-            size_t n) const override;
+  void mask(const AttentionSite& site, std::span<float> scores) const override;
 
  private:
   int32_t n_head_, first_;
   std::vector<bool> selected_;
 };
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

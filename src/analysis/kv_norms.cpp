@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 namespace {
 
@@ -26,24 +26,32 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const KvCache& cache, int64_t n_tokens, int32_t first) {
-  if (cache.is_f16()) throw Error(ErrorKind::kInvalidArg, "K/V norms need an f32 cache");
-  if (cache.n_slots() < n_tokens) {
-    throw Error(ErrorKind::kInvalidArg, "K/V norms: the cache holds " + std::to_string(cache.n_slots()) +
-                                            " slots, fewer than the " + std::to_string(n_tokens) + " tokens");
-  }
+std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const Session& session, int64_t n_tokens, int32_t first) {
   const int32_t hd = c.head_dim;
   std::vector<HeadKvNorms> out;
   for (int32_t l = 0; l < c.n_layer; ++l) {
+    const CachedKv kv = session.cached_kv(l);
+    std::vector<int64_t> row(static_cast<size_t>(n_tokens), -1);  // [n_tokens] row of each position in kv
+    for (size_t i = 0; i < kv.positions.size(); ++i) {
+      const int64_t p = kv.positions[i];
+      if (p >= 0 && p < n_tokens) row[static_cast<size_t>(p)] = static_cast<int64_t>(i);
+    }
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      if (row[static_cast<size_t>(t)] < 0) {
+        throw Error(ErrorKind::kInvalidArg, "K/V norms: the cache no longer holds position " + std::to_string(t) +
+                                                " of the " + std::to_string(n_tokens) + " tokens (use the dense cache)");
+      }
+    }
     for (int32_t g = 0; g < c.n_head_kv; ++g) {
       HeadKvNorms r;
       r.layer = l;
       r.kv_head = g;
       std::vector<double> kn(static_cast<size_t>(n_tokens)), vn(static_cast<size_t>(n_tokens));
       for (int64_t t = 0; t < n_tokens; ++t) {
-        const int32_t slot = static_cast<int32_t>(t);
-        kn[static_cast<size_t>(t)] = norm(cache.k(l, slot) + static_cast<size_t>(g) * static_cast<size_t>(hd), hd);
-        vn[static_cast<size_t>(t)] = norm(cache.v(l, slot) + static_cast<size_t>(g) * static_cast<size_t>(hd), hd);
+        const size_t off = static_cast<size_t>(row[static_cast<size_t>(t)]) * static_cast<size_t>(kv.kv_dim) +
+                           static_cast<size_t>(g) * static_cast<size_t>(hd);
+        kn[static_cast<size_t>(t)] = norm(kv.k.data() + off, hd);
+        vn[static_cast<size_t>(t)] = norm(kv.v.data() + off, hd);
       }
       const int64_t k_first = std::min<int64_t>(first, n_tokens);
       r.key_first.assign(kn.begin(), kn.begin() + k_first);
@@ -56,4 +64,4 @@ std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const KvCache& cache, in
   return out;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

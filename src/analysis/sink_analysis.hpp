@@ -6,13 +6,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 
 #include "analysis/sink_report.hpp"
 #include "sinkstream/model.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 struct SinkOptions {
   int32_t first = 4;          // K: the first key positions measured / removed (>= 1)
@@ -27,6 +28,7 @@ struct SinkOptions {
 
 // tokens: the whole stream ([n], n > first), analysed with the dense cache at
 // positions 0..n-1. Throws sinkstream::Error for bad options or ids.
-SinkReport analyze_sinks(const Model& model, std::span<const int32_t> tokens, const SinkOptions& options);
+SinkReport analyze_sinks(const std::shared_ptr<const Model>& model, std::span<const int32_t> tokens,
+                         const SinkOptions& options);
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

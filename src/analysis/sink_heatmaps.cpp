@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 namespace {
 
@@ -56,4 +56,4 @@ std::vector<std::string> save_sink_heatmaps(const SinkReport& r, const std::stri
   return paths;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

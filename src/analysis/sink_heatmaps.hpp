@@ -8,7 +8,7 @@
 
 #include "analysis/sink_report.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 // Paths written for `prefix`: prefix + "first_mass.png", and prefix +
 // "ablation.png" when the report has an ablation. (prefix "out/stories-" ->
@@ -19,4 +19,4 @@ std::vector<std::string> heatmap_paths(const std::string& prefix, bool ablation)
 // file cannot be written.
 std::vector<std::string> save_sink_heatmaps(const SinkReport& r, const std::string& prefix);
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

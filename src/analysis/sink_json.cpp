@@ -6,7 +6,7 @@
 
 #include "analysis/sink_rate.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 namespace {
 
@@ -98,4 +98,4 @@ std::string sink_report_json(const SinkReport& r) {
   return j.dump(2) + "\n";
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

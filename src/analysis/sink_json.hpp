@@ -7,9 +7,9 @@
 
 #include "analysis/sink_report.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 // Pretty-printed JSON text (2-space indent, trailing newline).
 std::string sink_report_json(const SinkReport& r);
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -1,6 +1,6 @@
 #include "analysis/sink_rate.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 bool is_sink_head(const HeadAttention& h, double epsilon) {
   return !h.first_mass.empty() && h.first_mass[0] > epsilon;
@@ -20,4 +20,4 @@ SinkRate sink_rate(const std::vector<HeadAttention>& heads, int32_t n_layer, int
   return r;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

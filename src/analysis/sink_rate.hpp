@@ -7,7 +7,7 @@
 
 #include "analysis/sink_report.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 struct SinkRate {
   std::vector<double> per_layer;  // [n_layer]
@@ -20,4 +20,4 @@ SinkRate sink_rate(const std::vector<HeadAttention>& heads, int32_t n_layer, int
 // True when the head counts as a sink head: first_mass[0] > epsilon.
 bool is_sink_head(const HeadAttention& h, double epsilon);
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 struct KeyMass {
   int64_t position = 0;  // key position
@@ -84,4 +84,4 @@ struct SinkReport {
   std::optional<Ablation> ablation;           // with --ablate
 };
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

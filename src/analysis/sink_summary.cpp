@@ -8,7 +8,7 @@
 
 #include "analysis/sink_rate.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 namespace {
 
@@ -91,4 +91,4 @@ std::string sink_summary(const SinkReport& r, int top) {
   return s;
 }
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -7,9 +7,9 @@
 
 #include "analysis/sink_report.hpp"
 
-namespace sinkstream::sinks {
+namespace sinkstream::analysis {
 
 // top: how many heads each ranking lists.
 std::string sink_summary(const SinkReport& r, int top = 8);
 
-}  // namespace sinkstream::sinks
+}  // namespace sinkstream::analysis

@@ -1,8 +1,11 @@
 #include "sinkstream/model.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
+#include "api/model_access.hpp"
+#include "core/dtype.hpp"
 #include "io/gguf.hpp"
 #include "io/hf_folder.hpp"
 #include "model/formats/gguf_model.hpp"
@@ -37,8 +40,58 @@ bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
 bool Model::has_weights() const { return impl_->has_weights; }
 const std::string& Model::path() const { return impl_->path; }
 const std::string& Model::format() const { return impl_->format; }
-const ModelWeights& Model::weights() const { return impl_->weights; }
-const VocabData* Model::vocab_data() const { return impl_->vocab.get(); }
+namespace api {
+const ModelWeights& ModelAccess::weights(const Model& m) { return m.impl_->weights; }
+const VocabData* ModelAccess::vocab(const Model& m) { return m.impl_->vocab.get(); }
+}  // namespace api
+
+namespace {
+double tensor_bytes(const TensorView& t) {
+  return t.empty() ? 0.0 : static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
+}
+}  // namespace
+
+std::vector<WeightTypeSummary> Model::weight_types() const {
+  std::vector<WeightTypeSummary> out;
+  auto add = [&](const TensorView& t) {
+    if (t.empty()) return;
+    const std::string name = dtype_name(t.type);
+    auto it = std::find_if(out.begin(), out.end(), [&](const WeightTypeSummary& s) { return s.type == name; });
+    if (it == out.end()) it = out.insert(out.end(), WeightTypeSummary{name, 0, 0.0});
+    it->parameters += t.numel();
+    it->bytes += tensor_bytes(t);
+  };
+  const ModelWeights& w = impl_->weights;
+  for (const TensorView* t : {&w.tok_embd, &w.pos_embd, &w.sink_token_embd, &w.output_norm, &w.output_norm_b}) add(*t);
+  if (w.output.data != w.tok_embd.data) add(w.output);
+  for (const LayerWeights& L : w.layers) {
+    for (const TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
+                                &L.q_norm, &L.k_norm, &L.attn_sinks, &L.attn_gate, &L.ffn_norm, &L.ffn_norm_b,
+                                &L.ffn_gate, &L.ffn_up, &L.ffn_down, &L.ffn_up_b, &L.ffn_down_b}) {
+      add(*t);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const WeightTypeSummary& a, const WeightTypeSummary& b) { return a.type < b.type; });
+  return out;
+}
+
+double Model::decode_weight_bytes() const {
+  const ModelWeights& w = impl_->weights;
+  double b = tensor_bytes(w.output);
+  for (const LayerWeights& L : w.layers) {
+    for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) b += tensor_bytes(*t);
+  }
+  return b;
+}
+
+bool Model::has_sink_token() const { return !impl_->weights.sink_token_embd.empty(); }
+
+bool Model::has_learned_sink_logits() const {
+  for (const LayerWeights& L : impl_->weights.layers) {
+    if (!L.attn_sinks.empty()) return true;
+  }
+  return false;
+}
 
 const Tokenizer& Model::tokenizer() const {
   if (!impl_->tokenizer) {

@@ -4,6 +4,7 @@
 
 #include "api/session_impl.hpp"
 #include "cache/make_cache.hpp"
+#include "core/f16.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -34,6 +35,39 @@ void Session::eval_all(std::span<const int32_t> tokens, std::vector<float>* all_
   if (tokens.empty()) return;
   impl_->feed(tokens, all_logits->data(), true);
   std::memcpy(impl_->logits.data(), all_logits->data() + (tokens.size() - 1) * V, V * sizeof(float));
+}
+
+CachedKv Session::cached_kv(int32_t layer) const {
+  const KvCache& cache = *impl_->cache;
+  if (layer < 0 || layer >= cache.n_layer()) {
+    throw Error(ErrorKind::kRange, "layer " + std::to_string(layer) + " is outside [0, " +
+                                       std::to_string(cache.n_layer()) + ")");
+  }
+  if (impl_->pos == 0) throw Error(ErrorKind::kInvalidArg, "cached_kv: no token has been fed yet");
+  if (impl_->recompute()) {
+    throw Error(ErrorKind::kUnsupported, "cached_kv: recompute:W rebuilds its cache for every token");
+  }
+  std::vector<KvSpan> spans;
+  cache.spans(impl_->pos - 1, &spans);
+  CachedKv out;
+  out.kv_dim = cache.kv_dim();
+  const size_t D = static_cast<size_t>(out.kv_dim);
+  for (const KvSpan& s : spans) {
+    for (int32_t i = 0; i < s.count; ++i) {
+      const int32_t slot = s.slot_begin + i;
+      out.positions.push_back(cache.slot_pos()[slot]);
+      if (cache.is_f16()) {
+        const uint16_t* k = cache.k16(layer, slot);
+        const uint16_t* v = cache.v16(layer, slot);
+        for (size_t j = 0; j < D; ++j) out.k.push_back(f16_to_f32(k[j]));
+        for (size_t j = 0; j < D; ++j) out.v.push_back(f16_to_f32(v[j]));
+      } else {
+        out.k.insert(out.k.end(), cache.k(layer, slot), cache.k(layer, slot) + D);
+        out.v.insert(out.v.end(), cache.v(layer, slot), cache.v(layer, slot) + D);
+      }
+    }
+  }
+  return out;
 }
 
 int32_t Session::sample() { return impl_->sampler.sample(impl_->logits, impl_->history); }

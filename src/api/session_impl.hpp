@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "api/model_access.hpp"
+#include "api/probe_adapter.hpp"
 #include "cache/kv_cache.hpp"
 #include "core/thread_pool.hpp"
 #include "model/forward.hpp"
@@ -23,10 +25,15 @@ struct Session::Impl {
   std::vector<float> logits;     // [n_vocab] after the last token fed
   std::vector<int32_t> history;  // recent tokens (repetition penalty; recompute window), bounded
   int64_t pos = 0;
+  std::unique_ptr<api::ProbeAdapter> probe;  // options.attention_probe seen by the CPU attention, or null
 
   Impl(std::shared_ptr<const Model> m, const SessionOptions& o)
       : model(std::move(m)), options(o), pool(o.threads), scratch(model->config()), sampler(o.sampler),
-        logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {}
+        logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {
+    if (o.attention_probe != nullptr) probe = std::make_unique<api::ProbeAdapter>(*o.attention_probe);
+    scratch.probe = probe.get();
+    scratch.layer_hook = o.layer_hook;
+  }
 
   const ModelConfig& cfg() const { return model->config(); }
   bool recompute() const { return options.cache.kind == CachePolicy::Kind::kRecompute; }
@@ -47,7 +54,7 @@ struct Session::Impl {
     if (history.size() > 2 * keep) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
   }
 
-  bool has_sink_token() const { return !model->weights().sink_token_embd.empty(); }
+  bool has_sink_token() const { return model->has_sink_token(); }
 
   // Feeds tokens through the cache policy; out: [T][n_vocab] when all, else the last row.
   // Models with a learned sink token get it at stream position 0 before the first token.
@@ -93,7 +100,7 @@ struct Session::Impl {
       float* dst = nullptr;
       if (out != nullptr && all) dst = out + i * V;
       else if (out != nullptr && last) dst = out;
-      forward_chunk(cfg(), model->weights(), *cache, pool, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
+      forward_chunk(cfg(), api::ModelAccess::weights(*model), *cache, pool, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
                     dst, all);
       i += n;
     }

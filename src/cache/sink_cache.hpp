@@ -1,4 +1,4 @@
-// window:W and sink:S:W (window is sink with S = 0), DESIGN §2.
+// window:W and sink:S:W (window is sink with S = 0), docs/design.md §2.
 //
 // Slots [0, S) hold the first S tokens (sinks) for ever; slots [S, S + R) are a
 // ring of R = W + max_chunk - 1 slots holding the most recent tokens, so a chunk

@@ -1,5 +1,7 @@
 #include "core/dtype.hpp"
 
+#include <utility>
+
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -52,6 +54,20 @@ size_t dtype_row_bytes(DType t, int64_t n) {
                                         tr.name + " block size " + std::to_string(tr.block_elems));
   }
   return static_cast<size_t>(n / tr.block_elems) * tr.block_bytes;
+}
+
+bool dtype_from_name(const std::string& name, DType* out) {
+  const std::pair<const char*, DType> table[] = {
+      {"f32", DType::kF32},   {"f16", DType::kF16},   {"bf16", DType::kBF16}, {"q8_0", DType::kQ8_0},
+      {"q4_0", DType::kQ4_0}, {"q4_1", DType::kQ4_1}, {"q5_0", DType::kQ5_0}, {"q5_1", DType::kQ5_1},
+      {"q4_k", DType::kQ4_K}, {"q5_k", DType::kQ5_K}, {"q6_k", DType::kQ6_K}};
+  for (const auto& [n, t] : table) {
+    if (name == n) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sinkstream

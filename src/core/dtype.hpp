@@ -28,6 +28,10 @@ struct DTypeTraits {
   size_t block_bytes;   // bytes per block
 };
 
+// The type of a writable type's lower-case name ("f32", "q4_k", ...; the list
+// is sinkstream/convert.hpp's kWritableTypes); false for any other name.
+bool dtype_from_name(const std::string& name, DType* out);
+
 // Returns false for ids that are not one of the DType values above.
 bool dtype_from_id(uint32_t id, DType* out);
 const DTypeTraits& dtype_traits(DType t);

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 #include "eval/passkey.hpp"
 
 namespace sinkstream {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 #include "eval/ppl_table.hpp"
 
 namespace sinkstream {

@@ -3,11 +3,16 @@
 #include <cmath>
 #include <memory>
 
+#include "core/dtype.hpp"
 #include "core/f16.hpp"
+#include "io/gguf.hpp"
 #include "model/arch/registry.hpp"
 #include "model/formats/gguf_export.hpp"
 #include "model/weights.hpp"
+#include "sinkstream/convert.hpp"
 #include "sinkstream/error.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
+#include "tokenizer/vocab_data.hpp"
 
 namespace sinkstream {
 
@@ -140,9 +145,13 @@ ModelConfig synth_shape(const std::string& name) {
 
 void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o) {
   const ModelConfig c = synth_shape(shape);
+  DType type = DType::kF16;
+  if (!dtype_from_name(o.type, &type)) {
+    throw Error(ErrorKind::kInvalidArg, "unknown tensor type '" + o.type + "' (expected one of " + kWritableTypes + ")");
+  }
   VocabData vocab;
-  if (o.vocab != nullptr) {
-    vocab = *o.vocab;
+  if (!o.vocab.empty()) {
+    vocab = vocab_from_gguf(*gguf::File::open(o.vocab));
     if (static_cast<int64_t>(vocab.tokens.size()) > c.n_vocab) {
       throw Error(ErrorKind::kInvalidArg, "vocabulary " + vocab.source + " has " + std::to_string(vocab.tokens.size()) +
                                               " tokens, more than the " + std::to_string(c.n_vocab) + " rows of " +
@@ -196,9 +205,9 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
     }
   }
   model::formats::GgufExportOptions eo;
-  eo.type = o.type;
+  eo.type = type;
   eo.name = o.name.empty() ? "synth-" + shape : o.name;
-  eo.vocab = o.vocab != nullptr ? &vocab : nullptr;
+  eo.vocab = o.vocab.empty() ? nullptr : &vocab;
   model::formats::export_gguf(c, w, path, eo);
 }
 

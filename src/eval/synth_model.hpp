@@ -13,9 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dtype.hpp"
 #include "sinkstream/model_config.hpp"
-#include "tokenizer/vocab_data.hpp"
 
 namespace sinkstream {
 
@@ -25,9 +23,9 @@ std::vector<std::string> synth_shape_names();
 ModelConfig synth_shape(const std::string& name);
 
 struct SynthOptions {
-  DType type = DType::kF16;          // matrices (vectors stay f32)
+  std::string type = "f16";  // matrices, one of kWritableTypes (sinkstream/convert.hpp); vectors stay f32
   uint64_t seed = 1;
-  const VocabData* vocab = nullptr;  // copied into the file; padded with unused tokens up to n_vocab
+  std::string vocab;         // vocab-only GGUF whose tokenizer is copied in, padded with unused tokens up to n_vocab; "" = none
   std::string name;                  // general.name (default "synth-" + shape)
 };
 

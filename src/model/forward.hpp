@@ -10,7 +10,7 @@
 
 #include "backend/cpu/attention.hpp"
 #include "cache/kv_cache.hpp"
-#include "model/layer_hook.hpp"
+#include "sinkstream/probe.hpp"
 #include "core/thread_pool.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"

@@ -38,7 +38,7 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
     throw Error(ErrorKind::kInvalidArg, "llama3 rope scaling needs high_freq_factor > low_freq_factor");
   }
   for (int32_t i = 0; i < half; ++i) {
-    // Same expression as cpu::rope_angles, so unscaled tables give identical angles.
+    // theta^(-2i/n_rot) in double; the scalings below change it per pair.
     double f = std::pow(c.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(c.n_rot));
     if (r.kind == RopeScalingKind::kLinear) f /= r.factor;
     else if (r.kind == RopeScalingKind::kLlama3) f = llama3_frequency(f, r);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "api/model_access.hpp"
 #include "model/formats/gguf_export.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
@@ -62,7 +63,7 @@ void export_q8_0(const std::string& hf_dir, const std::string& out) {
   const auto hf = Model::load(hf_dir);
   GgufExportOptions o;
   o.type = DType::kQ8_0;
-  export_gguf(hf->config(), hf->weights(), out, o);
+  export_gguf(hf->config(), api::ModelAccess::weights(*hf), out, o);
 }
 
 class GgufFixture : public ::testing::TestWithParam<const char*> {};

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "api/model_access.hpp"
 #include "core/thread_pool.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
@@ -98,7 +99,7 @@ void check_against_naive(const char* name, const char* policy, const std::vector
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, m->weights(), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1),
+    forward_chunk(c, api::ModelAccess::weights(*m), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

@@ -1,5 +1,5 @@
 // `sinkstream ppl` and `sinkstream passkey` end to end on stories260K: per-token
-// NLLs of an --ids run against the naive re-rotating reference cache (DESIGN §3)
+// NLLs of an --ids run against the naive re-rotating reference cache (docs/design.md §3)
 // driven here through forward_chunk, the table and JSON against the CSV, plot
 // files, and every bad input of the issue (one clear line, exit 1).
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "api/model_access.hpp"
 #include "core/thread_pool.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/model.hpp"
@@ -45,7 +46,7 @@ std::vector<double> naive_nll(const Model& m, const std::string& policy, const s
   std::vector<float> logits(static_cast<size_t>(c.n_vocab));
   std::vector<double> out;
   for (size_t t = 0; t + 1 < ids.size(); ++t) {
-    forward_chunk(c, m.weights(), cache, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, api::ModelAccess::weights(m), cache, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   logits.data(), false);
     long double z = 0;
     for (const float l : logits) z += std::exp(static_cast<long double>(l));

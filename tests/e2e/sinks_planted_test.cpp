@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 
+#include "api/model_access.hpp"
 #include "model/formats/gguf_export.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model.hpp"
@@ -154,7 +155,7 @@ TEST(SinksPlanted, AblationDeltaEqualsTwoMaskedRuns) {
 TEST(SinksPlanted, LearnedSinkLogitMass) {
   Fixture f;
   const auto src = Model::load(f.model);
-  ModelWeights w = src->weights();
+  ModelWeights w = api::ModelAccess::weights(*src);
   ModelConfig c = src->config();
   const std::vector<float> logits{1.5f, -0.5f};  // [n_head], the same in both layers
   for (size_t l = 0; l < w.layers.size(); ++l) {
@@ -197,7 +198,7 @@ TEST(SinksPlanted, LearnedSinkLogitMass) {
 TEST(SinksPlanted, LearnedSinkTokenIsFedFirstLikeASession) {
   Fixture f;
   const auto src = Model::load(f.model);
-  ModelWeights w = src->weights();
+  ModelWeights w = api::ModelAccess::weights(*src);
   const ModelConfig c = src->config();
   std::vector<float> sink(static_cast<size_t>(c.n_embd));
   for (size_t i = 0; i < sink.size(); ++i) sink[i] = 0.5f * std::cos(static_cast<float>(i));
@@ -216,7 +217,7 @@ TEST(SinksPlanted, LearnedSinkTokenIsFedFirstLikeASession) {
   EXPECT_EQ(run.json["stream"]["n_positions"], static_cast<int>(kTokens) + 1);
   // The NLL of the stream is a Session's (which feeds the sink token itself).
   const auto model = Model::load(gguf);
-  ASSERT_TRUE(!model->weights().sink_token_embd.empty());
+  ASSERT_TRUE(!api::ModelAccess::weights(*model).sink_token_embd.empty());
   Session session(model, SessionOptions{});
   std::vector<float> logits;
   session.eval_all(f.tokens, &logits);

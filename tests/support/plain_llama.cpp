@@ -1,3 +1,4 @@
+#include "api/model_access.hpp"
 #include "support/plain_llama.hpp"
 
 #include <cmath>
@@ -49,7 +50,7 @@ std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_
 
 std::vector<float> plain_llama_run(const Model& model, std::span<const int32_t> tokens, const PlainProbe& probe) {
   const ModelConfig& c = model.config();
-  const ModelWeights& w = model.weights();
+  const ModelWeights& w = api::ModelAccess::weights(model);
   const size_t n = tokens.size(), D = static_cast<size_t>(c.n_embd), hd = static_cast<size_t>(c.head_dim);
   std::vector<Vec> x(n, Vec(D));
   for (size_t t = 0; t < n; ++t) {

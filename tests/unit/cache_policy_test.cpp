@@ -1,11 +1,12 @@
 // Cache policies against oracles we did not write into the fast path:
-// the naive re-rotating cache (DESIGN §3), the plain full-attention forward,
+// the naive re-rotating cache (docs/design.md §3), the plain full-attention forward,
 // and token-by-token decoding for batched prefill.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "api/model_access.hpp"
 #include "cache/discard_cache.hpp"
 #include "cache/sink_cache.hpp"
 #include "core/thread_pool.hpp"
@@ -169,7 +170,7 @@ TEST_P(NaiveOracle, FastCacheMatchesReRotatingReference) {
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, m->weights(), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, api::ModelAccess::weights(*m), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

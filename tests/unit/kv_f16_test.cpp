@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "api/model_access.hpp"
 #include "cache/kv_cache.hpp"
 #include "core/f16.hpp"
 #include "core/thread_pool.hpp"
@@ -101,7 +102,7 @@ TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, m->weights(), oracle, pool, scratch, std::span<const int32_t>(&ids[t], 1),
+    forward_chunk(c, api::ModelAccess::weights(*m), oracle, pool, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(ref[i] - lf[t * V + i]));
   }

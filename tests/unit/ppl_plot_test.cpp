@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "analysis/axes.hpp"
-#include "analysis/plot.hpp"
+#include "plot/axes.hpp"
+#include "plot/plot.hpp"
 #include "sinkstream/error.hpp"
 #include "support/paths.hpp"
 

@@ -10,10 +10,6 @@
 
 namespace sinkstream::cpu {
 
-void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias) {
-  matmul(w, x, y, 1, pool, bias);
-}
-
 namespace {
 
 // The scalar reference: each output element through row_dot_ref.
@@ -145,16 +141,6 @@ void embedding_row(const TensorView& table, int64_t id, float* out) {
                                        std::to_string(table.rows) + ")");
   }
   row_dequantize_ref(table.type, table.row_ptr(id), out, table.cols);
-}
-
-void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float* sin_out) {
-  const int32_t half = n_rot / 2;
-  for (int32_t i = 0; i < half; ++i) {
-    const double freq = std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
-    const double a = static_cast<double>(pos) * freq;
-    cos_out[i] = static_cast<float>(std::cos(a));
-    sin_out[i] = static_cast<float>(std::sin(a));
-  }
 }
 
 void rope_angles_freq(int64_t pos, const double* freq, int32_t half, float* cos_out, float* sin_out) {

@@ -11,11 +11,8 @@
 
 namespace sinkstream::cpu {
 
-// y[w.rows] = W (w.rows, w.cols) · x[w.cols]  (+ bias[w.rows] when bias is not empty).
-void matvec(const TensorView& w, const float* x, float* y, ThreadPool& pool, const TensorView* bias = nullptr);
-
-// Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias). Each output element is computed
-// exactly as matvec computes it, so a chunk gives bit-identical rows.
+// Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias[w.rows] when bias is not empty);
+// T = 1 is the matrix-vector product of decoding.
 // Runs on the dispatched SIMD kernels (kernels.hpp): F32/F16/BF16 rows exactly
 // as dots in f32 (summation order differs from the reference: relative error
 // ~1e-6 of sum|w x|); Q8_0/Q4_0/Q4_K/Q6_K against activations quantized to 8
@@ -45,13 +42,9 @@ void layernorm(float* out, const float* x, const float* w, const float* b, int64
 // Row `id` of an embedding table (n_vocab, n_embd) of any dtype -> out[n_embd] f32.
 void embedding_row(const TensorView& table, int64_t id, float* out);
 
-// RoPE angles for one position, computed in double (positions reach 10^7):
-// cos_out/sin_out [n_rot/2], angle_i = pos * theta^(-2i/n_rot).
-void rope_angles(int64_t pos, double theta, int32_t n_rot, float* cos_out, float* sin_out);
-
-// Same for a precomputed frequency table freq[half] (scaled RoPE):
-// angle_i = pos * freq[i] in double. With freq[i] = theta^(-2i/n_rot) it gives
-// exactly what rope_angles gives.
+// RoPE angles for one position from a frequency table freq[half] (theta^(-2i/n_rot),
+// scaled when the model scales RoPE): cos_out/sin_out [half], angle_i = pos * freq[i],
+// computed in double (positions reach 10^7).
 void rope_angles_freq(int64_t pos, const double* freq, int32_t half, float* cos_out, float* sin_out);
 
 // Rotates one head vector x[head_dim] in place on its first n_rot dims.

@@ -10,12 +10,20 @@
 #include <string>
 #include <string_view>
 
-#include "io/gguf.hpp"
-#include "io/gguf_writer.hpp"
-#include "io/hf_tensors.hpp"
-#include "io/json_fields.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
+
+// The file-format types the entries' functions take (src/io); the entry files include their headers.
+namespace sinkstream {
+class HfTensors;
+}  // namespace sinkstream
+namespace sinkstream::gguf {
+class File;
+class Writer;
+}  // namespace sinkstream::gguf
+namespace sinkstream::io {
+class JsonFields;
+}  // namespace sinkstream::io
 
 namespace sinkstream::model::arch {
 

@@ -18,6 +18,8 @@
 //   transformer.h.N.self_attention.dense.weight (D, D)
 //   transformer.h.N.mlp.dense_h_to_4h.weight (F, D), mlp.dense_4h_to_h.weight (D, F)
 //   (+ .bias of each linear layer when config "bias" is true)
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"

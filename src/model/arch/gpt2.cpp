@@ -14,6 +14,8 @@
 //   h.N.attn.c_proj.{weight (D, D), bias [D]}
 //   h.N.mlp.c_fc.{weight (D, F), bias [F]}, h.N.mlp.c_proj.{weight (F, D), bias [D]}
 // Conv1D weights are transposed into owned (out, in) f32 buffers.
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"

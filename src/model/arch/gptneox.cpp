@@ -16,6 +16,10 @@
 //   gpt_neox.layers.N.attention.query_key_value.{weight (3D, D), bias [3D]}: rows [n_head][3][head_dim]
 //   gpt_neox.layers.N.attention.dense.{weight (D, D), bias}
 //   gpt_neox.layers.N.mlp.dense_h_to_4h.{weight (F, D), bias}, mlp.dense_4h_to_h.{weight (D, F), bias}
+#include "io/gguf.hpp"
+#include "io/gguf_writer.hpp"
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"

@@ -17,6 +17,8 @@
 // HF keeps q/k rows in the order RoPE "halves" pairs them: no permutation.
 #include "model/arch/llama.hpp"
 
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"
 #include "sinkstream/error.hpp"

@@ -13,6 +13,10 @@
 //   transformer.blocks.N.norm_1.weight [D], norm_2.weight [D]
 //   transformer.blocks.N.attn.Wqkv.weight (3D, D) = [q; k; v], attn.out_proj.weight (D, D)
 //   transformer.blocks.N.ffn.up_proj.weight (F, D), ffn.down_proj.weight (D, F)
+#include "io/gguf.hpp"
+#include "io/gguf_writer.hpp"
+#include "io/hf_tensors.hpp"
+#include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"
 

@@ -1,6 +1,4 @@
-#include "bench_memory.hpp"
-#include "bench_stats.hpp"
-#include "eval/resources.hpp"
+#include "eval/memory_bandwidth.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,13 +7,18 @@
 #include <ctime>
 #include <vector>
 
-namespace sinkstream::cli {
+#include "core/thread_pool.hpp"
+#include "eval/median.hpp"
+#include "eval/resources.hpp"
+
+namespace sinkstream {
 
 namespace {
 using clock = std::chrono::steady_clock;
 }  // namespace
 
-Bandwidth read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
+Bandwidth read_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
+  ThreadPool pool(threads);
   constexpr size_t kChunk = 64 * 1024 / sizeof(uint64_t);  // words per 64 KiB chunk
   const size_t words = bytes / sizeof(uint64_t) / kChunk * kChunk;
   std::vector<uint64_t> buf(words);
@@ -49,7 +52,8 @@ Bandwidth read_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
   return {median(gbs), median(cpu_gbs)};
 }
 
-double triad_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
+double triad_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
+  ThreadPool pool(threads);
   const size_t n = bytes / 3 / sizeof(double);
   std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 2.0);
   std::vector<double> gbs;
@@ -65,4 +69,4 @@ double triad_bandwidth_gbs(ThreadPool& pool, size_t bytes, int reps) {
   return median(gbs);
 }
 
-}  // namespace sinkstream::cli
+}  // namespace sinkstream

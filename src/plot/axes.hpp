@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/canvas.hpp"
+#include "plot/canvas.hpp"
 
 namespace sinkstream::plot {
 

@@ -4,10 +4,10 @@
 #include <limits>
 #include <numbers>
 
-#include "analysis/axes.hpp"
-#include "analysis/canvas.hpp"
-#include "analysis/palette.hpp"
-#include "analysis/plot.hpp"
+#include "plot/axes.hpp"
+#include "plot/canvas.hpp"
+#include "plot/palette.hpp"
+#include "plot/plot.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::plot {

@@ -1,4 +1,4 @@
-#include "analysis/axes.hpp"
+#include "plot/axes.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-#include "analysis/canvas.hpp"
+#include "plot/canvas.hpp"
 
 namespace sinkstream::plot {
 

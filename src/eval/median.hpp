@@ -1,10 +1,10 @@
-// Small statistics shared by `sinkstream bench` and its bandwidth probes.
+// The median that `sinkstream bench` and its bandwidth probes report.
 #pragma once
 
 #include <algorithm>
 #include <vector>
 
-namespace sinkstream::cli {
+namespace sinkstream {
 
 // The median of v (the upper one for an even count); 0 for an empty v.
 inline double median(std::vector<double> v) {
@@ -12,4 +12,4 @@ inline double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-}  // namespace sinkstream::cli
+}  // namespace sinkstream

@@ -1,4 +1,4 @@
-#include "analysis/palette.hpp"
+#include "plot/palette.hpp"
 
 #include <algorithm>
 #include <array>

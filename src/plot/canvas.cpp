@@ -1,11 +1,11 @@
-#include "analysis/canvas.hpp"
+#include "plot/canvas.hpp"
 
 #include <cairo-svg.h>
 
 #include <algorithm>
 #include <cctype>
 
-#include "analysis/plot.hpp"
+#include "plot/plot.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::plot {

@@ -1,0 +1,8 @@
+#include "backend/cpu/kernels.hpp"
+#include "sinkstream/backend.hpp"
+
+namespace sinkstream {
+
+std::string simd_target() { return cpu::active_kernels().name; }
+
+}  // namespace sinkstream

@@ -1,0 +1,19 @@
+// Engine-internal access to what a Model holds beyond its public API: the
+// weight views the forward pass reads and the GGUF-style vocabulary that
+// convert/quantize write. Code outside the engine and the lab uses Model's
+// public methods only.
+#pragma once
+
+#include "model/weights.hpp"
+#include "sinkstream/model.hpp"
+#include "tokenizer/vocab_data.hpp"
+
+namespace sinkstream::api {
+
+struct ModelAccess {
+  static const ModelWeights& weights(const Model& m);
+  // The vocabulary as GGUF tokenizer metadata, or null when unknown.
+  static const VocabData* vocab(const Model& m);
+};
+
+}  // namespace sinkstream::api
