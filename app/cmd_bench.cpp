@@ -77,18 +77,6 @@ double kv_bytes(const ModelConfig& c, int64_t keys, bool f16) {
   return static_cast<double>(c.n_layer) * static_cast<double>(keys) * c.kv_dim() * 2.0 * (f16 ? 2.0 : 4.0);
 }
 
-// Keys a query at stream position pos attends to under the policy.
-int64_t live_keys(const CachePolicy& p, int64_t pos) {
-  switch (p.kind) {
-    case CachePolicy::Kind::kSink: return std::min<int64_t>(pos, p.sinks + p.window);
-    case CachePolicy::Kind::kWindow:
-    case CachePolicy::Kind::kRecompute: return std::min<int64_t>(pos, p.window);
-    case CachePolicy::Kind::kDiscard: return p.capacity > 0 ? std::min<int64_t>(pos, p.capacity) : pos;
-    case CachePolicy::Kind::kDense: break;
-  }
-  return pos;
-}
-
 struct Json {
   std::ostringstream s;
   bool first = true;
@@ -158,7 +146,7 @@ Runner add_bench(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill/decode speed, latency over long streams, memory and the roofline");
   cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c models (default: beside the model)");
-  cmd->add_option("-c,--cache", a->cache, "KV cache policy for prefill/decode/--long (see `generate --help`)")->capture_default_str();
+  cmd->add_option("-c,--cache", a->cache, "KV cache policy for prefill/decode/--long: " + CachePolicy::help())->capture_default_str();
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16")->capture_default_str()
       ->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
@@ -247,7 +235,7 @@ int run_bench(const BenchArgs& a) {
     }
     decode_tps = median(tps);
     decode_cpu_tps = median(cpu_tps);
-    keys = static_cast<double>(live_keys(so.cache, s.position()));
+    keys = static_cast<double>(so.cache.live_keys(s.position()));
     std::printf("decode   %5lld tokens after %lld: %9.2f tokens/s (%.2f ms/token, %.0f keys cached; CPU-time estimate %.2f tokens/s)\n",
                 static_cast<long long>(a.decode), static_cast<long long>(a.depth), decode_tps, 1e3 / decode_tps, keys,
                 decode_cpu_tps);

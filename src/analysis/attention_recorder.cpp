@@ -20,7 +20,7 @@ AttentionRecorder::AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_
 
 void AttentionRecorder::observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p,
                                 size_t n, double extra) const {
-  const int64_t* slot_pos = a.cache->slot_pos();
+  const int64_t* slot_pos = a.kv.slot_pos();
   int64_t qpos = -1;
   for (int32_t s = 0; s < qv.n_spans; ++s) {
     for (int32_t t = 0; t < qv.spans[s].count; ++t) qpos = std::max(qpos, slot_pos[qv.spans[s].slot_begin + t]);

@@ -12,7 +12,7 @@ void HeadMask::mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32
                     size_t n) const {
   const size_t idx = static_cast<size_t>(a.layer) * static_cast<size_t>(n_head_) + static_cast<size_t>(h);
   if (idx >= selected_.size() || !selected_[idx]) return;
-  const int64_t* slot_pos = a.cache->slot_pos();
+  const int64_t* slot_pos = a.kv.slot_pos();
   int64_t qpos = -1;
   for (int32_t s = 0; s < qv.n_spans; ++s) {
     for (int32_t t = 0; t < qv.spans[s].count; ++t) qpos = std::max(qpos, slot_pos[qv.spans[s].slot_begin + t]);

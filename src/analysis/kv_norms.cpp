@@ -26,7 +26,7 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const KvCache& cache, int64_t n_tokens, int32_t first) {
+std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const backend::KvView& cache, int64_t n_tokens, int32_t first) {
   if (cache.is_f16()) throw Error(ErrorKind::kInvalidArg, "K/V norms need an f32 cache");
   if (cache.n_slots() < n_tokens) {
     throw Error(ErrorKind::kInvalidArg, "K/V norms: the cache holds " + std::to_string(cache.n_slots()) +

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "analysis/sink_report.hpp"
-#include "cache/kv_cache.hpp"
+#include "backend/kv_view.hpp"
 #include "sinkstream/model_config.hpp"
 
 namespace sinkstream::sinks {
 
 // Rows [n_layer * n_head_kv]. Throws Error(kInvalidArg) for an f16 cache or a
 // cache with fewer than n_tokens slots.
-std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const KvCache& cache, int64_t n_tokens, int32_t first);
+std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const backend::KvView& cache, int64_t n_tokens, int32_t first);
 
 }  // namespace sinkstream::sinks

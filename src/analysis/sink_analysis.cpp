@@ -100,7 +100,7 @@ SinkReport analyze_sinks(const Model& model, std::span<const int32_t> tokens, co
   r.sink_rate_per_layer = rate.per_layer;
   r.sink_rate = rate.overall;
   r.activations = act.finish(o.top_activations);
-  r.kv_norms = kv_norms(c, fwd.cache(), fed, o.first);
+  r.kv_norms = kv_norms(c, fwd.cache().view(), fed, o.first);
   if (o.ablate) r.ablation = ablate(model, fwd, tokens, o, base_nll, &done, total);
   return r;
 }

@@ -1,6 +1,6 @@
 #include "analysis/stream_forward.hpp"
 
-#include "cache/dense_cache.hpp"
+#include "cache/dense_policy.hpp"
 #include "eval/stream_ppl.hpp"
 #include "sinkstream/error.hpp"
 
@@ -10,7 +10,7 @@ StreamForward::StreamForward(const Model& model, int32_t threads)
     : model_(model), pool_(threads), scratch_(model.config()) {
   if (!model.has_weights()) throw Error(ErrorKind::kInvalidArg, model.path() + ": model has no weights to run");
   const ModelConfig& c = model.config();
-  cache_ = std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), 64, false);
+  cache_ = std::make_unique<cache::KvCache>(std::make_unique<cache::DensePolicy>(64), c.n_layer, c.kv_dim(), false);
 }
 
 double StreamForward::run(std::span<const int32_t> tokens, const cpu::AttentionProbe* probe, LayerHook* hook) {

@@ -27,7 +27,7 @@ class StreamForward {
   // tokens: [n], n >= 2, ids in the vocabulary (Error(kRange) otherwise).
   double run(std::span<const int32_t> tokens, const cpu::AttentionProbe* probe, LayerHook* hook);
 
-  const KvCache& cache() const { return *cache_; }
+  const cache::KvCache& cache() const { return *cache_; }
   // True when the model has a learned sink token (fed at position 0).
   bool has_sink_token() const;
   // Items fed per run for a stream of n tokens.
@@ -36,7 +36,7 @@ class StreamForward {
  private:
   const Model& model_;
   ThreadPool pool_;
-  std::unique_ptr<KvCache> cache_;
+  std::unique_ptr<cache::KvCache> cache_;
   ForwardScratch scratch_;
   std::vector<float> logits_;  // [n][n_vocab]
 };

@@ -13,7 +13,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, model->path() + ": model has no weights to run");
   if (options.batch < 1) throw Error(ErrorKind::kInvalidArg, "batch size must be >= 1");
   impl_ = std::make_unique<Impl>(std::move(model), options);
-  impl_->cache = make_cache(impl_->cfg(), options.cache, options.batch, options.kv_f16);
+  impl_->cache = cache::make_cache(impl_->cfg(), options.cache, options.batch, options.kv_f16);
 }
 
 Session::~Session() = default;

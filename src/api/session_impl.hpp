@@ -17,7 +17,7 @@ struct Session::Impl {
   std::shared_ptr<const Model> model;
   SessionOptions options;
   ThreadPool pool;
-  std::unique_ptr<KvCache> cache;
+  std::unique_ptr<cache::KvCache> cache;
   ForwardScratch scratch;
   Sampler sampler;
   std::vector<float> logits;     // [n_vocab] after the last token fed
@@ -29,7 +29,8 @@ struct Session::Impl {
         logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {}
 
   const ModelConfig& cfg() const { return model->config(); }
-  bool recompute() const { return options.cache.kind == CachePolicy::Kind::kRecompute; }
+  // W > 0 when the policy re-runs the last W tokens for every token (recompute:W).
+  int32_t refeed_window() const { return cache->refeed_window(); }
 
   void check_tokens(std::span<const int32_t> tokens) const {
     for (const int32_t t : tokens) {
@@ -43,7 +44,7 @@ struct Session::Impl {
   void remember(int32_t token) {
     history.push_back(token);
     const size_t keep = static_cast<size_t>(std::max({64, options.sampler.repeat_last_n,
-                                                      recompute() ? options.cache.window : 0}));
+                                                      refeed_window()}));
     if (history.size() > 2 * keep) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
   }
 
@@ -53,33 +54,38 @@ struct Session::Impl {
   // Models with a learned sink token get it at stream position 0 before the first token.
   void feed(std::span<const int32_t> tokens, float* out, bool all) {
     check_tokens(tokens);
-    const size_t V = static_cast<size_t>(cfg().n_vocab);
-    if (has_sink_token() && pos == 0 && !recompute()) {
+    if (refeed_window() > 0) {
+      refeed(tokens, out, all);
+      return;
+    }
+    if (has_sink_token() && pos == 0) {
       const int32_t sink = kSinkTokenId;
       run_chunks(std::span<const int32_t>(&sink, 1), 0, nullptr, false);
       pos = 1;
     }
-    if (recompute()) {
-      // Sliding window with re-computation: every token re-runs the last W
-      // tokens from scratch at positions 0..W-1.
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        remember(tokens[i]);
-        // With a learned sink token the window is [sink] + the last W-1 tokens.
-        const size_t room = std::max<size_t>(1, static_cast<size_t>(options.cache.window) - (has_sink_token() ? 1 : 0));
-        const size_t W = std::min(history.size(), room);
-        std::vector<int32_t> win;
-        if (has_sink_token()) win.push_back(kSinkTokenId);
-        win.insert(win.end(), history.end() - static_cast<std::ptrdiff_t>(W), history.end());
-        cache->clear();
-        float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
-        run_chunks(win, 0, dst, false);
-        ++pos;
-      }
-      return;
-    }
     run_chunks(tokens, pos, out, all);
     for (const int32_t t : tokens) remember(t);
     pos += static_cast<int64_t>(tokens.size());
+  }
+
+  // Policies with a refeed window W (recompute:W): every token clears the cache
+  // and re-runs the last W tokens from scratch at positions 0..W-1.
+  void refeed(std::span<const int32_t> tokens, float* out, bool all) {
+    const size_t V = static_cast<size_t>(cfg().n_vocab);
+    const int32_t window = refeed_window();
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      remember(tokens[i]);
+      // With a learned sink token the window is [sink] + the last W-1 tokens.
+      const size_t room = std::max<size_t>(1, static_cast<size_t>(window) - (has_sink_token() ? 1 : 0));
+      const size_t W = std::min(history.size(), room);
+      std::vector<int32_t> win;
+      if (has_sink_token()) win.push_back(kSinkTokenId);
+      win.insert(win.end(), history.end() - static_cast<std::ptrdiff_t>(W), history.end());
+      cache->clear();
+      float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
+      run_chunks(win, 0, dst, false);
+      ++pos;
+    }
   }
 
   // Chunked forward of tokens starting at absolute position p0.

@@ -106,7 +106,7 @@ void norm_rows(const ModelConfig& c, const TensorView& weight, const TensorView&
   }
 }
 
-void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T) {
+void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T) {
   if (T > cache.chunk_limit()) {
     throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(T) + " tokens exceeds the cache's limit of " +
                                             std::to_string(cache.chunk_limit()));
@@ -119,7 +119,7 @@ void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int6
     cache.spans(pos0 + t, &s.spans[ti]);
     auto& qp = s.qpos[ti];
     qp.clear();
-    for (const KvSpan& sp : s.spans[ti]) {
+    for (const backend::KvSpan& sp : s.spans[ti]) {
       if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
     }
     s.qrot[ti].resize(qp.size() * QD);
@@ -132,7 +132,7 @@ void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int6
   }
 }
 
-void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                      ForwardScratch& s, const float* in, int64_t T) {
   const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
   {  // q, k, v in one pass over the input (one activation quantization, one pool sync)
@@ -145,10 +145,10 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   if (!L.k_norm.empty()) head_norm(c, L.k_norm, s.k.data(), T * c.n_head_kv);
 
   const bool rope = c.positions == PositionKind::kRope;
-  const KeyRotator rotate = rope ? KeyRotator([&](float* kk, int64_t pos) {
+  const cache::KeyRotator rotate = rope ? cache::KeyRotator([&](float* kk, int64_t pos) {
     rope_heads(c, s, kk, c.n_head_kv, pos);
   })
-                                 : KeyRotator();
+                                 : cache::KeyRotator();
   for (int64_t t = 0; t < T; ++t) {
     const size_t ti = static_cast<size_t>(t);
     cache.write(l, s.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
@@ -164,7 +164,7 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvC
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  aa.cache = &cache;
+  aa.kv = cache.view();
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
@@ -204,7 +204,7 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, Fo
   cpu::matmul(L.ffn_down, s.hb.data(), s.proj.data(), T, pool, &L.ffn_down_b);
 }
 
-void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                       ForwardScratch& s, int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
@@ -215,7 +215,7 @@ void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, Kv
   add_rows(s.x.data(), s.proj.data(), n);
 }
 
-void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                     ForwardScratch& s, int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
@@ -230,7 +230,7 @@ void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCa
   add_rows(s.x.data(), s.proj.data(), n);
 }
 
-void decoder_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool, ForwardScratch& s,
                      std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r) {
   const int64_t T = static_cast<int64_t>(tokens.size());
   if (T == 0) return;

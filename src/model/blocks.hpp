@@ -23,11 +23,11 @@ void norm_rows(const ModelConfig& c, const TensorView& weight, const TensorView&
                int64_t T);
 
 // Appends the chunk to the cache (fills s.place and the per-query views). Call once per chunk.
-void prepare_chunk(const ModelConfig& c, KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T);
+void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T);
 
 // s.att -> s.proj: attention of layer `l` for the T rows of `in` ([T][n_embd]):
 // q/k/v projections (+ biases), RoPE through the cache policy, attention, output projection.
-void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                      ForwardScratch& s, const float* in, int64_t T);
 
 // s.proj[T][n_embd] = FFN(in[T][n_embd]): SwiGLU (gate, up, down) or GELU (up, down).
@@ -36,12 +36,12 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, ThreadPool& pool, Fo
 
 // One pre-norm layer on s.x[T][n_embd]: x += Attn(N1(x)); x += FFN(N2(x))
 // (llama, MPT, GPT-2, GPT-NeoX without parallel residual).
-void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                       ForwardScratch& s, int64_t T);
 
 // One parallel layer on s.x[T][n_embd]: x += Attn(N1(x)) + FFN(N2(x)), where N2
 // is N1 itself when the layer has no ffn_norm (Falcon-7B) (GPT-NeoX/Pythia, Falcon).
-void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, KvCache& cache, ThreadPool& pool,
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, ThreadPool& pool,
                     ForwardScratch& s, int64_t T);
 
 // Hands s.x ([T][n_embd], tokens at pos0..) to s.layer_hook, if any, after layer l.
@@ -64,7 +64,7 @@ enum class Residual {
 // prepare_chunk, embed (+ learned positions when c.positions is kLearned), each
 // layer with residual layout `r` followed by after_layer, then output_logits
 // (all rows when all_logits, else the last; nothing when logits is null).
-void decoder_forward(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool, ForwardScratch& s,
                      std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r);
 
 }  // namespace sinkstream::blocks

@@ -6,7 +6,7 @@
 
 namespace sinkstream {
 
-void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits) {
   if (c.arch == "llama" || c.arch == "mistral" || c.arch == "qwen2" || c.arch == "qwen3") {

@@ -36,9 +36,9 @@ struct ForwardScratch {
   std::vector<float> rope_cos, rope_sin;  // [n_rot/2]
   std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
   std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
-  std::vector<KvPlacement> place;         // [T]
+  std::vector<backend::KvPlacement> place;         // [T]
   // Per query: its spans and the query rotated for each distinct span position.
-  std::vector<std::vector<KvSpan>> spans;          // [T][n_spans]
+  std::vector<std::vector<backend::KvSpan>> spans;          // [T][n_spans]
   std::vector<std::vector<int64_t>> qpos;          // [T][n_distinct]
   std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
   std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
@@ -57,7 +57,7 @@ inline constexpr int32_t kSinkTokenId = -2;
 // the cache). Writes logits: [T][n_vocab] when all_logits, else the last row
 // only ([n_vocab]); nothing when logits == nullptr. T must not exceed
 // cache.chunk_limit().
-void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits);
 

@@ -92,7 +92,8 @@ void check_against_naive(const char* name, const char* policy, const std::vector
   const auto stepwise = session_logits(m, policy, 1, ids);
   EXPECT_LE(max_abs_diff(fast.data(), stepwise.data(), fast.size()), 1e-4f) << name << " " << policy << " batch";
 
-  test::NaiveCache naive(c.n_layer, c.kv_dim(), CachePolicy::parse(policy));
+  const auto naive_cache = test::make_naive_cache(c, CachePolicy::parse(policy));
+  cache::KvCache& naive = *naive_cache;
   ThreadPool pool(2);
   ForwardScratch scratch(c);
   std::vector<float> ref(V);

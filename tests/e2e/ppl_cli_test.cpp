@@ -39,7 +39,8 @@ std::string ppl_cmd(const std::string& args) {
 // of the next token by the definition, in long double. [ids.size() - 1]
 std::vector<double> naive_nll(const Model& m, const std::string& policy, const std::vector<int32_t>& ids) {
   const ModelConfig& c = m.config();
-  NaiveCache cache(c.n_layer, c.kv_dim(), CachePolicy::parse(policy));
+  const auto naive_cache = make_naive_cache(c, CachePolicy::parse(policy));
+  cache::KvCache& cache = *naive_cache;
   ThreadPool pool(2);
   ForwardScratch scratch(c);
   std::vector<float> logits(static_cast<size_t>(c.n_vocab));

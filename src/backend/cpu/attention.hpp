@@ -1,4 +1,4 @@
-// Attention of a chunk of queries over a KV cache described by per-query spans
+// Attention of a chunk of queries over KV storage (backend::KvView) described by per-query spans
 // (reference path; the flash-decoding kernel of the CPU performance issue is
 // tested against it).
 #pragma once
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "backend/cpu/kernels.hpp"
-#include "cache/kv_cache.hpp"
+#include "backend/kv_view.hpp"
 #include "core/thread_pool.hpp"
 
 namespace sinkstream::cpu {
@@ -17,7 +17,7 @@ class AttentionProbe;  // attention_probe.hpp
 // What one query attends to: spans of cache slots, each scored with the query
 // rotated at that span's q_rot_pos (q[s] -> [n_head * head_dim]).
 struct QueryView {
-  const KvSpan* spans = nullptr;
+  const backend::KvSpan* spans = nullptr;
   int32_t n_spans = 0;
   const float* const* q = nullptr;  // [n_spans] pointers
 };
@@ -26,7 +26,7 @@ struct AttentionArgs {
   int32_t layer = 0;
   int32_t n_head = 0, n_head_kv = 0, head_dim = 0;
   float scale = 1.0f;                   // usually 1/sqrt(head_dim)
-  const KvCache* cache = nullptr;
+  backend::KvView kv;                   // the cache rows and slot positions to attend over
   const float* alibi_slopes = nullptr;  // [n_head] or null: score -= slope * (q_rot_pos - key_pos)
   const float* sink_logits = nullptr;   // [n_head] or null: one extra logit with no value
   bool zero_sink_logit = false;         // softmax-off-by-one: an extra logit fixed at 0

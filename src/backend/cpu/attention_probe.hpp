@@ -4,7 +4,7 @@
 // pointer test per (query, head).
 //
 // Keys arrive in span order: the slots of qv.spans[0], then qv.spans[1], ...;
-// key i's cache slot and position come from key_slot() / a.cache->slot_pos().
+// key i's cache slot and position come from key_slot() / a.kv.slot_pos().
 // Methods are called from worker threads, concurrently for different
 // (query, head) pairs of one layer: implementations synchronize their own state.
 #pragma once
