@@ -44,8 +44,8 @@ void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
   for (auto& x : q) x = u(rng);
   std::vector<const float*> qp;
   for (size_t s = 0; s < spans.size(); ++s) qp.push_back(q.data() + s * static_cast<size_t>(n_head * hd));
-  std::vector<sinkstream::cpu::QueryView> views = {{spans.data(), static_cast<int32_t>(spans.size()), qp.data()}};
-  sinkstream::cpu::AttentionArgs a;
+  std::vector<sinkstream::backend::QueryView> views = {{spans.data(), static_cast<int32_t>(spans.size()), qp.data()}};
+  sinkstream::backend::AttentionArgs a;
   a.n_head = n_head;
   a.n_head_kv = n_kv;
   a.head_dim = hd;

@@ -18,7 +18,7 @@ AttentionRecorder::AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_
   for (Acc& a : acc_) a.key_sum.assign(static_cast<size_t>(n_keys), 0.0);
 }
 
-void AttentionRecorder::observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p,
+void AttentionRecorder::observe(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, const float* p,
                                 size_t n, double extra) const {
   const int64_t* slot_pos = a.kv.slot_pos();
   int64_t qpos = -1;

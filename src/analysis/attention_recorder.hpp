@@ -14,16 +14,16 @@
 #include <vector>
 
 #include "analysis/sink_report.hpp"
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 
 namespace sinkstream::sinks {
 
-class AttentionRecorder final : public cpu::AttentionProbe {
+class AttentionRecorder final : public backend::AttentionProbe {
  public:
   // n_keys: stream length (key positions 0..n_keys-1); first: K >= 1.
   AttentionRecorder(int32_t n_layer, int32_t n_head, int64_t n_keys, int32_t first);
 
-  void observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p, size_t n,
+  void observe(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, const float* p, size_t n,
                double extra) const override;
 
   // Rows [n_layer * n_head]; with_sink_logit: fill sink_logit_mass.

@@ -8,7 +8,7 @@ namespace sinkstream::sinks {
 HeadMask::HeadMask(int32_t n_head, int32_t first, std::vector<bool> selected)
     : n_head_(n_head), first_(first), selected_(std::move(selected)) {}
 
-void HeadMask::mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, float* scores,
+void HeadMask::mask(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, float* scores,
                     size_t n) const {
   const size_t idx = static_cast<size_t>(a.layer) * static_cast<size_t>(n_head_) + static_cast<size_t>(h);
   if (idx >= selected_.size() || !selected_[idx]) return;

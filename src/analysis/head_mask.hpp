@@ -8,16 +8,16 @@
 #include <cstdint>
 #include <vector>
 
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 
 namespace sinkstream::sinks {
 
-class HeadMask final : public cpu::AttentionProbe {
+class HeadMask final : public backend::AttentionProbe {
  public:
   // selected: [n_layer * n_head], true where the head is ablated.
   HeadMask(int32_t n_head, int32_t first, std::vector<bool> selected);
 
-  void mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, float* scores,
+  void mask(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, float* scores,
             size_t n) const override;
 
  private:

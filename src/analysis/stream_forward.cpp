@@ -1,5 +1,6 @@
 #include "analysis/stream_forward.hpp"
 
+#include "backend/make_backend.hpp"
 #include "cache/dense_policy.hpp"
 #include "eval/stream_ppl.hpp"
 #include "sinkstream/error.hpp"
@@ -7,13 +8,13 @@
 namespace sinkstream::sinks {
 
 StreamForward::StreamForward(const Model& model, int32_t threads)
-    : model_(model), pool_(threads), scratch_(model.config()) {
+    : model_(model), backend_(backend::make_backend(backend::BackendOptions{threads})), scratch_(model.config()) {
   if (!model.has_weights()) throw Error(ErrorKind::kInvalidArg, model.path() + ": model has no weights to run");
   const ModelConfig& c = model.config();
   cache_ = std::make_unique<cache::KvCache>(std::make_unique<cache::DensePolicy>(64), c.n_layer, c.kv_dim(), false);
 }
 
-double StreamForward::run(std::span<const int32_t> tokens, const cpu::AttentionProbe* probe, LayerHook* hook) {
+double StreamForward::run(std::span<const int32_t> tokens, const backend::AttentionProbe* probe, LayerHook* hook) {
   const ModelConfig& c = model_.config();
   if (tokens.size() < 2) throw Error(ErrorKind::kInvalidArg, "the stream needs at least 2 tokens");
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -33,7 +34,7 @@ double StreamForward::run(std::span<const int32_t> tokens, const cpu::AttentionP
   scratch_.probe = probe;
   scratch_.layer_hook = hook;
   try {
-    forward_chunk(c, model_.weights(), *cache_, pool_, scratch_, fed, 0, logits_.data(), true);
+    forward_chunk(c, model_.weights(), *cache_, *backend_, scratch_, fed, 0, logits_.data(), true);
   } catch (...) {
     scratch_.probe = nullptr;
     scratch_.layer_hook = nullptr;

@@ -11,9 +11,9 @@
 #include <span>
 #include <vector>
 
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 #include "cache/kv_cache.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/model.hpp"
 
@@ -25,7 +25,7 @@ class StreamForward {
   StreamForward(const Model& model, int32_t threads);
 
   // tokens: [n], n >= 2, ids in the vocabulary (Error(kRange) otherwise).
-  double run(std::span<const int32_t> tokens, const cpu::AttentionProbe* probe, LayerHook* hook);
+  double run(std::span<const int32_t> tokens, const backend::AttentionProbe* probe, LayerHook* hook);
 
   const cache::KvCache& cache() const { return *cache_; }
   // True when the model has a learned sink token (fed at position 0).
@@ -35,7 +35,7 @@ class StreamForward {
 
  private:
   const Model& model_;
-  ThreadPool pool_;
+  std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<cache::KvCache> cache_;
   ForwardScratch scratch_;
   std::vector<float> logits_;  // [n][n_vocab]

@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "cache/kv_cache.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/backend.hpp"
+#include "backend/make_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
@@ -16,7 +17,7 @@ namespace sinkstream {
 struct Session::Impl {
   std::shared_ptr<const Model> model;
   SessionOptions options;
-  ThreadPool pool;
+  std::unique_ptr<backend::Backend> backend;  // runs every op of the forward pass
   std::unique_ptr<cache::KvCache> cache;
   ForwardScratch scratch;
   Sampler sampler;
@@ -25,7 +26,8 @@ struct Session::Impl {
   int64_t pos = 0;
 
   Impl(std::shared_ptr<const Model> m, const SessionOptions& o)
-      : model(std::move(m)), options(o), pool(o.threads), scratch(model->config()), sampler(o.sampler),
+      : model(std::move(m)), options(o), backend(backend::make_backend(backend::BackendOptions{o.threads})),
+        scratch(model->config()), sampler(o.sampler),
         logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {}
 
   const ModelConfig& cfg() const { return model->config(); }
@@ -99,7 +101,7 @@ struct Session::Impl {
       float* dst = nullptr;
       if (out != nullptr && all) dst = out + i * V;
       else if (out != nullptr && last) dst = out;
-      forward_chunk(cfg(), model->weights(), *cache, pool, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
+      forward_chunk(cfg(), model->weights(), *cache, *backend, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
                     dst, all);
       i += n;
     }

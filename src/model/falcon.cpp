@@ -11,10 +11,10 @@
 
 namespace sinkstream {
 
-void falcon_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+void falcon_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be, ForwardScratch& s,
                     std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits) {
   // The layer has no ffn_norm: parallel_layer feeds the FFN the attention's LN output.
-  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits, blocks::Residual::kParallel);
+  blocks::decoder_forward(c, w, cache, be, s, tokens, pos0, logits, all_logits, blocks::Residual::kParallel);
 }
 
 }  // namespace sinkstream

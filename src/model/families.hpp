@@ -7,7 +7,7 @@
 namespace sinkstream {
 
 #define SINKSTREAM_FAMILY(name)                                                                         \
-  void name##_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool,   \
+  void name##_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be,   \
                       ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits, \
                       bool all_logits)
 

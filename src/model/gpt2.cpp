@@ -10,10 +10,10 @@
 
 namespace sinkstream {
 
-void gpt2_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+void gpt2_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be, ForwardScratch& s,
                   std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits) {
   // Learned positions are added by decoder_forward (c.positions == kLearned).
-  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits, blocks::Residual::kSequential);
+  blocks::decoder_forward(c, w, cache, be, s, tokens, pos0, logits, all_logits, blocks::Residual::kSequential);
 }
 
 }  // namespace sinkstream

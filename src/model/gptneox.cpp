@@ -12,9 +12,9 @@
 
 namespace sinkstream {
 
-void gptneox_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, ThreadPool& pool, ForwardScratch& s,
+void gptneox_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be, ForwardScratch& s,
                      std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits) {
-  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits,
+  blocks::decoder_forward(c, w, cache, be, s, tokens, pos0, logits, all_logits,
                           c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential);
 }
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/model.hpp"
 #include "support/naive_cache.hpp"
@@ -41,12 +41,12 @@ std::vector<double> naive_nll(const Model& m, const std::string& policy, const s
   const ModelConfig& c = m.config();
   const auto naive_cache = make_naive_cache(c, CachePolicy::parse(policy));
   cache::KvCache& cache = *naive_cache;
-  ThreadPool pool(2);
+  cpu::CpuBackend be(2);
   ForwardScratch scratch(c);
   std::vector<float> logits(static_cast<size_t>(c.n_vocab));
   std::vector<double> out;
   for (size_t t = 0; t + 1 < ids.size(); ++t) {
-    forward_chunk(c, m.weights(), cache, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, m.weights(), cache, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   logits.data(), false);
     long double z = 0;
     for (const float l : logits) z += std::exp(static_cast<long double>(l));

@@ -36,8 +36,8 @@ struct Fixture {
   std::vector<backend::KvSpan> spans;
   float q[2] = {2, 1};
   std::vector<const float*> q_ptrs;
-  cpu::QueryView view;
-  cpu::AttentionArgs args;
+  backend::QueryView view;
+  backend::AttentionArgs args;
 };
 
 TEST(AttentionOp, PlainSoftmax) {

@@ -164,7 +164,7 @@ void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, i
   std::vector<std::vector<backend::KvSpan>> spans(T);
   std::vector<std::vector<float>> qs(T);
   std::vector<std::vector<const float*>> qp(T);
-  std::vector<cpu::QueryView> views(T);
+  std::vector<backend::QueryView> views(T);
   for (int64_t t = 0; t < T; ++t) {
     const size_t ti = static_cast<size_t>(t);
     cache.spans(n_tok - T + t, &spans[ti]);
@@ -180,7 +180,7 @@ void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, i
     slopes[static_cast<size_t>(h)] = std::ldexp(1.0f, -(h % 8) - 1);
     sinks[static_cast<size_t>(h)] = static_cast<float>(h % 5) - 2.0f;
   }
-  cpu::AttentionArgs a;
+  backend::AttentionArgs a;
   a.n_head = n_head;
   a.n_head_kv = n_head_kv;
   a.head_dim = hd;

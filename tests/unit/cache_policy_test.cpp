@@ -10,7 +10,7 @@
 #include "cache/discard_policy.hpp"
 #include "cache/kv_cache.hpp"
 #include "cache/sink_policy.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
@@ -171,12 +171,12 @@ TEST_P(NaiveOracle, FastCacheMatchesReRotatingReference) {
 
   const auto naive_cache = make_naive_cache(c, p);
   cache::KvCache& naive = *naive_cache;
-  ThreadPool pool(2);
+  cpu::CpuBackend be(2);
   ForwardScratch scratch(c);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, m->weights(), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, m->weights(), naive, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

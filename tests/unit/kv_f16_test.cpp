@@ -6,7 +6,7 @@
 
 #include "cache/kv_cache.hpp"
 #include "core/f16.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/session.hpp"
 #include "support/paths.hpp"
@@ -93,13 +93,13 @@ TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
 
   const ModelConfig& c = m->config();
   cache::KvCache oracle(std::make_unique<RoundedDense>(), c.n_layer, c.kv_dim());
-  ThreadPool pool(1);
+  cpu::CpuBackend be(1);
   ForwardScratch scratch(c);
   const size_t V = static_cast<size_t>(c.n_vocab);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, m->weights(), oracle, pool, scratch, std::span<const int32_t>(&ids[t], 1),
+    forward_chunk(c, m->weights(), oracle, be, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(ref[i] - lf[t * V + i]));
   }

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 #include "core/f16.hpp"
 
 namespace sinkstream::cpu {
@@ -72,7 +73,7 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
   }
 }
 
-void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
+void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
   // An attention-probability probe (src/analysis) needs attention_head's
   // probabilities: when AttentionArgs carries one, take attention_ref here.
   const Kernels& k = active_kernels();
@@ -80,7 +81,7 @@ void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, fl
   else attention_flash(k, a, queries, out, pool);
 }
 
-void attention_ref(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
+void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
   int64_t max_keys = 0;
   for (const QueryView& qv : queries) {
     int64_t n = 0;

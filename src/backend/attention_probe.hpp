@@ -1,4 +1,5 @@
-// An optional observer of the reference attention, for analysis (`sinkstream
+// An optional observer of the reference attention (every backend must honour it
+// or refuse: the CPU backend takes its reference path when one is attached), for analysis (`sinkstream
 // sinks`): it sees each (layer, query, head) softmax and may remove keys before
 // it. Normal runs pass none (AttentionArgs::probe == nullptr) and pay one
 // pointer test per (query, head).
@@ -12,9 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "backend/cpu/attention.hpp"
+#include "backend/attention_args.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend {
 
 class AttentionProbe {
  public:
@@ -45,4 +46,4 @@ inline int32_t key_slot(const QueryView& qv, size_t i) {
   return -1;
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend
