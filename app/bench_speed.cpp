@@ -2,7 +2,6 @@
 // estimates, medians of --reps repetitions after one warm-up.
 #include <cstdio>
 
-#include "bench_live_keys.hpp"
 #include "bench_run.hpp"
 #include "eval/median.hpp"
 #include "eval/resources.hpp"
@@ -44,7 +43,7 @@ DecodeFigures bench_decode(const BenchArgs& a, const BenchRun& run, BenchJson& o
     if (r > 0) tps.push_back(1.0 / median(lat));
     if (r > 0) cpu_tps.push_back(static_cast<double>(a.decode) / cpu);
   }
-  const DecodeFigures d{median(tps), median(cpu_tps), live_keys(run.options.cache, s.position())};
+  const DecodeFigures d{median(tps), median(cpu_tps), run.options.cache.live_keys(s.position())};
   std::printf("decode   %5lld tokens after %lld: %9.2f tokens/s (%.2f ms/token, %lld keys cached; CPU-time estimate %.2f tokens/s)\n",
               static_cast<long long>(a.decode), static_cast<long long>(a.depth), d.tokens_per_s, 1e3 / d.tokens_per_s,
               static_cast<long long>(d.keys), d.tokens_per_cpu_s);

@@ -58,8 +58,8 @@ void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
   a->seed_option = cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--cache", a->cache,
-                  "KV cache policy: dense | window:W | sink:S:W | recompute:W | discard:KEEP:N "
-                  "(default: sink:4:W with W = trained context - 4, so generation never stops for lack of room)");
+                  "KV cache policy: " + CachePolicy::help() +
+                      " (default: sink:4:W with W = trained context - 4, so generation never stops for lack of room)");
   cmd->add_option("-b,--batch", a->batch, "Prompt tokens evaluated together in one chunk")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16 (half the memory)")
       ->capture_default_str()->check(CLI::IsMember({"f32", "f16"}));

@@ -13,6 +13,7 @@
 #include "eval/policy_list.hpp"
 #include "input.hpp"
 #include "progress.hpp"
+#include "sinkstream/cache_policy.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
 
@@ -41,8 +42,7 @@ Runner add_passkey(CLI::App& app) {
   cmd->add_option("-z,--tokenizer", a->tokenizer,
                   "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
   cmd->add_option("-c,--cache", a->cache,
-                  "Comma-separated cache policies, each asked the same prompts: dense | window:W | sink:S:W | "
-                  "recompute:W | discard:KEEP:N")
+                  "Comma-separated cache policies, each asked the same prompts; a policy is " + CachePolicy::help())
       ->required();
   cmd->add_option("--depths", a->depths,
                   "Comma-separated depths of the key in the filler, from 0 (start) to 1 (just before the question)")

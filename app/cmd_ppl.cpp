@@ -21,6 +21,7 @@
 #include "eval/token_ids.hpp"
 #include "input.hpp"
 #include "progress.hpp"
+#include "sinkstream/cache_policy.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
 
@@ -73,8 +74,8 @@ void add_ppl_options(CLI::App* cmd, PplArgs* a) {
                               "JSON array (no BOS is added)");
   text->excludes(ids);
   cmd->add_option("-c,--cache", a->cache,
-                  "Comma-separated cache policies, each evaluated over the same stream: dense | window:W | "
-                  "sink:S:W | recompute:W | discard:KEEP:N, e.g. dense,window:128,sink:4:124")
+                  "Comma-separated cache policies, each evaluated over the same stream, e.g. dense,window:128,sink:4:124; "
+                  "a policy is " + CachePolicy::help())
       ->required();
   cmd->add_option("--tokens", a->tokens, "Evaluate only the first N tokens of the stream (0 = all)")
       ->capture_default_str()

@@ -13,7 +13,8 @@
 
 #include "backend/cpu/attention.hpp"
 #include "backend/cpu/kernels.hpp"
-#include "cache/sink_cache.hpp"
+#include "cache/kv_cache.hpp"
+#include "cache/sink_policy.hpp"
 
 namespace {
 
@@ -28,28 +29,28 @@ void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
   const sinkstream::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(2))];
   const int threads = static_cast<int>(st.range(3));
   const int32_t n_head = 32, hd = 64;
-  sinkstream::SinkCache cache(n_layer, n_kv * hd, 4, keys - 4, 1, f16);
+  sinkstream::cache::KvCache cache(std::make_unique<sinkstream::cache::SinkPolicy>(4, keys - 4, 1), n_layer, n_kv * hd, f16);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::vector<float> kv(static_cast<size_t>(n_kv * hd));
   for (int32_t p = 0; p < keys; ++p) {
     for (auto& x : kv) x = u(rng);
-    const sinkstream::KvPlacement pl = cache.append(p);
+    const sinkstream::backend::KvPlacement pl = cache.append(p);
     for (int32_t l = 0; l < n_layer; ++l) cache.write(l, pl, kv.data(), kv.data(), {});
   }
-  std::vector<sinkstream::KvSpan> spans;
+  std::vector<sinkstream::backend::KvSpan> spans;
   cache.spans(keys - 1, &spans);
   std::vector<float> q(static_cast<size_t>(n_head * hd) * spans.size());
   for (auto& x : q) x = u(rng);
   std::vector<const float*> qp;
   for (size_t s = 0; s < spans.size(); ++s) qp.push_back(q.data() + s * static_cast<size_t>(n_head * hd));
-  std::vector<sinkstream::cpu::QueryView> views = {{spans.data(), static_cast<int32_t>(spans.size()), qp.data()}};
-  sinkstream::cpu::AttentionArgs a;
+  std::vector<sinkstream::backend::QueryView> views = {{spans.data(), static_cast<int32_t>(spans.size()), qp.data()}};
+  sinkstream::backend::AttentionArgs a;
   a.n_head = n_head;
   a.n_head_kv = n_kv;
   a.head_dim = hd;
   a.scale = 0.125f;
-  a.cache = &cache;
+  a.kv = cache.view();
   sinkstream::ThreadPool pool(threads);
   std::vector<float> out(static_cast<size_t>(n_head * hd));
   for (auto _ : st) {

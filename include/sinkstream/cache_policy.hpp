@@ -1,24 +1,31 @@
-// KV cache policies (docs/design.md §2). Grammar, used by every command and the API:
-//   dense | window:W | sink:S:W | recompute:W | discard:KEEP:N
+// KV cache policies (DESIGN §2). Grammar, used by every command and the API:
+//   NAME[:INT[:INT...]], e.g. dense | window:W | sink:S:W | recompute:W | discard:KEEP:N
+// The policies and their parameters come from the registry in src/cache
+// (policy_registry.hpp): this header does not change when a policy is added.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sinkstream {
 
 struct CachePolicy {
-  enum class Kind { kDense, kWindow, kSink, kRecompute, kDiscard };
-  Kind kind = Kind::kDense;
-  int32_t sinks = 0;    // sink:S:W -> S; discard:KEEP:N -> KEEP
-  int32_t window = 0;   // window:W, sink:S:W, recompute:W -> W (counts the current token)
-  int32_t discard = 0;  // discard:KEEP:N -> N
-  int32_t capacity = 0; // discard: total cache size (set by the session from the context length)
+  std::string name = "dense";  // a registered policy
+  std::vector<int32_t> args;   // its integer parameters in grammar order (sink:S:W -> {S, W})
 
   // Throws sinkstream::Error (kInvalidArg) naming the bad part of `spec`.
   static CachePolicy parse(std::string_view spec);
   std::string to_string() const;
+
+  // The registered grammars: "dense | window:W | sink:S:W | ...".
+  static std::string grammar();
+  // One line for --cache help texts: each grammar with what a query sees.
+  static std::string help();
+
+  // Keys the query after `pos` tokens attends to under this policy.
+  int64_t live_keys(int64_t pos) const;
 };
 
 }  // namespace sinkstream

@@ -9,8 +9,8 @@ namespace {
 
 // key_pos [n]: the stream position of each key in span order; returns the
 // query's position (the largest key position: its own key).
-int64_t key_positions(const cpu::AttentionArgs& a, const cpu::QueryView& qv, size_t n, std::vector<int64_t>* key_pos) {
-  const int64_t* slot_pos = a.cache->slot_pos();
+int64_t key_positions(const backend::AttentionArgs& a, const backend::QueryView& qv, size_t n, std::vector<int64_t>* key_pos) {
+  const int64_t* slot_pos = a.kv.slot_pos();
   key_pos->clear();
   key_pos->reserve(n);
   int64_t qpos = -1;
@@ -26,7 +26,7 @@ int64_t key_positions(const cpu::AttentionArgs& a, const cpu::QueryView& qv, siz
 
 }  // namespace
 
-void ProbeAdapter::mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, float* scores,
+void ProbeAdapter::mask(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, float* scores,
                         size_t n) const {
   std::vector<int64_t> pos;  // [n]
   AttentionSite site;
@@ -37,7 +37,7 @@ void ProbeAdapter::mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, i
   probe_.mask(site, std::span<float>(scores, n));
 }
 
-void ProbeAdapter::observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p, size_t n,
+void ProbeAdapter::observe(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, const float* p, size_t n,
                            double extra) const {
   std::vector<int64_t> pos;  // [n]
   AttentionSite site;

@@ -3,18 +3,18 @@
 // cache slots into the stream positions of its keys.
 #pragma once
 
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 #include "sinkstream/probe.hpp"
 
 namespace sinkstream::api {
 
-class ProbeAdapter final : public cpu::AttentionProbe {
+class ProbeAdapter final : public backend::AttentionProbe {
  public:
   explicit ProbeAdapter(const sinkstream::AttentionProbe& probe) : probe_(probe) {}
 
-  void mask(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, float* scores,
+  void mask(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, float* scores,
             size_t n) const override;
-  void observe(const cpu::AttentionArgs& a, const cpu::QueryView& qv, int32_t h, const float* p, size_t n,
+  void observe(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, const float* p, size_t n,
                double extra) const override;
 
  private:

@@ -14,7 +14,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, model->path() + ": model has no weights to run");
   if (options.batch < 1) throw Error(ErrorKind::kInvalidArg, "batch size must be >= 1");
   impl_ = std::make_unique<Impl>(std::move(model), options);
-  impl_->cache = make_cache(impl_->cfg(), options.cache, options.batch, options.kv_f16);
+  impl_->cache = cache::make_cache(impl_->cfg(), options.cache, options.batch, options.kv_f16);
 }
 
 Session::~Session() = default;
@@ -38,21 +38,22 @@ void Session::eval_all(std::span<const int32_t> tokens, std::vector<float>* all_
 }
 
 CachedKv Session::cached_kv(int32_t layer) const {
-  const KvCache& cache = *impl_->cache;
+  const cache::KvCache& kv_cache = *impl_->cache;
+  const backend::KvView cache = kv_cache.view();
   if (layer < 0 || layer >= cache.n_layer()) {
     throw Error(ErrorKind::kRange, "layer " + std::to_string(layer) + " is outside [0, " +
                                        std::to_string(cache.n_layer()) + ")");
   }
   if (impl_->pos == 0) throw Error(ErrorKind::kInvalidArg, "cached_kv: no token has been fed yet");
-  if (impl_->recompute()) {
+  if (kv_cache.refeed_window() > 0) {
     throw Error(ErrorKind::kUnsupported, "cached_kv: recompute:W rebuilds its cache for every token");
   }
-  std::vector<KvSpan> spans;
-  cache.spans(impl_->pos - 1, &spans);
+  std::vector<backend::KvSpan> spans;
+  kv_cache.spans(impl_->pos - 1, &spans);
   CachedKv out;
   out.kv_dim = cache.kv_dim();
   const size_t D = static_cast<size_t>(out.kv_dim);
-  for (const KvSpan& s : spans) {
+  for (const backend::KvSpan& s : spans) {
     for (int32_t i = 0; i < s.count; ++i) {
       const int32_t slot = s.slot_begin + i;
       out.positions.push_back(cache.slot_pos()[slot]);

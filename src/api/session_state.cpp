@@ -4,14 +4,14 @@
 //   "SINKSTAT"  8 bytes magic
 //   u32 version (1), u32 reserved (0), u64 payload bytes, u32 CRC-32 of the payload
 //   payload: model fingerprint, policy string, batch, position, history,
-//            sampler params + RNG state, last logits, cache (KvCache::save)
+//            sampler params + RNG state, last logits, cache (cache::KvCache::save)
 #include <zlib.h>
 
 #include <cstring>
 #include <fstream>
 
 #include "api/session_impl.hpp"
-#include "io/byte_stream.hpp"
+#include "core/byte_stream.hpp"
 #include "io/mapped_file.hpp"
 #include "sinkstream/error.hpp"
 

@@ -1,8 +1,10 @@
+// CachePolicy's grammar, driven by the policy registry.
 #include "sinkstream/cache_policy.hpp"
 
 #include <charconv>
 #include <vector>
 
+#include "cache/policy_registry.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -35,9 +37,25 @@ int32_t parse_int(std::string_view spec, std::string_view part, const char* what
   return v;
 }
 
+// "dense, window:W, sink:S:W, recompute:W or discard:KEEP:N"
+std::string expected_list() {
+  const auto entries = cache::policy_entries();
+  std::string s;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) s += i + 1 == entries.size() ? " or " : ", ";
+    s += entries[i]->grammar;
+  }
+  return s;
+}
+
 [[noreturn]] void bad(std::string_view spec, const std::string& why) {
-  throw Error(ErrorKind::kInvalidArg, "cache policy '" + std::string(spec) + "': " + why +
-                                          " (expected dense, window:W, sink:S:W, recompute:W or discard:KEEP:N)");
+  throw Error(ErrorKind::kInvalidArg, "cache policy '" + std::string(spec) + "': " + why + " (expected " +
+                                          expected_list() + ")");
+}
+
+std::string arguments(int32_t n) {
+  static const char* const kWords[] = {"no arguments", "one argument", "two arguments", "three arguments"};
+  return n < 4 ? kWords[n] : std::to_string(n) + " arguments";
 }
 
 }  // namespace
@@ -45,43 +63,53 @@ int32_t parse_int(std::string_view spec, std::string_view part, const char* what
 CachePolicy CachePolicy::parse(std::string_view spec) {
   const auto parts = split(spec, ':');
   const std::string_view name = parts[0];
+  const cache::PolicyEntry* e = cache::find_policy_entry(name);
+  if (e == nullptr) bad(spec, "unknown policy '" + std::string(name) + "'");
+  if (static_cast<int32_t>(parts.size()) != e->n_params + 1) bad(spec, std::string(e->name) + " takes " + arguments(e->n_params));
   CachePolicy p;
-  if (name == "dense") {
-    if (parts.size() != 1) bad(spec, "dense takes no arguments");
-    p.kind = Kind::kDense;
-  } else if (name == "window") {
-    if (parts.size() != 2) bad(spec, "window takes one argument");
-    p.kind = Kind::kWindow;
-    p.window = parse_int(spec, parts[1], "window size W", 1);
-  } else if (name == "sink") {
-    if (parts.size() != 3) bad(spec, "sink takes two arguments");
-    p.kind = Kind::kSink;
-    p.sinks = parse_int(spec, parts[1], "sink count S", 0);
-    p.window = parse_int(spec, parts[2], "window size W", 1);
-  } else if (name == "recompute") {
-    if (parts.size() != 2) bad(spec, "recompute takes one argument");
-    p.kind = Kind::kRecompute;
-    p.window = parse_int(spec, parts[1], "window size W", 1);
-  } else if (name == "discard") {
-    if (parts.size() != 3) bad(spec, "discard takes two arguments");
-    p.kind = Kind::kDiscard;
-    p.sinks = parse_int(spec, parts[1], "KEEP", 0);
-    p.discard = parse_int(spec, parts[2], "N", 1);
-  } else {
-    bad(spec, "unknown policy '" + std::string(name) + "'");
+  p.name = e->name;
+  for (int32_t i = 0; i < e->n_params; ++i) {
+    const cache::PolicyParam& param = e->params[static_cast<size_t>(i)];
+    p.args.push_back(parse_int(spec, parts[static_cast<size_t>(i) + 1], param.what, param.min));
   }
   return p;
 }
 
 std::string CachePolicy::to_string() const {
-  switch (kind) {
-    case Kind::kDense: return "dense";
-    case Kind::kWindow: return "window:" + std::to_string(window);
-    case Kind::kSink: return "sink:" + std::to_string(sinks) + ":" + std::to_string(window);
-    case Kind::kRecompute: return "recompute:" + std::to_string(window);
-    case Kind::kDiscard: return "discard:" + std::to_string(sinks) + ":" + std::to_string(discard);
+  std::string s = name;
+  for (const int32_t a : args) {
+    s += ':';
+    s += std::to_string(a);
   }
-  return "?";
+  return s;
+}
+
+std::string CachePolicy::grammar() {
+  std::string s;
+  for (const cache::PolicyEntry* e : cache::policy_entries()) {
+    if (!s.empty()) s += " | ";
+    s += e->grammar;
+  }
+  return s;
+}
+
+std::string CachePolicy::help() {
+  std::string s;
+  for (const cache::PolicyEntry* e : cache::policy_entries()) {
+    if (!s.empty()) s += "; ";
+    s += e->grammar;
+    s += " = ";
+    s += e->help;
+  }
+  return s;
+}
+
+int64_t CachePolicy::live_keys(int64_t pos) const {
+  const cache::PolicyEntry* e = cache::find_policy_entry(name);
+  if (e == nullptr || static_cast<int32_t>(args.size()) != e->n_params) {
+    throw Error(ErrorKind::kInvalidArg, "cache policy '" + to_string() + "' is not a registered policy");
+  }
+  return e->live_keys(args, pos);
 }
 
 }  // namespace sinkstream

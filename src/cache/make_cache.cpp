@@ -1,51 +1,55 @@
 #include "cache/make_cache.hpp"
 
-#include <algorithm>
+#include <string>
+#include <vector>
 
-#include "cache/dense_cache.hpp"
-#include "cache/discard_cache.hpp"
-#include "cache/sink_cache.hpp"
+#include "cache/policy_registry.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::cache {
 
 namespace {
-// Dense caches start at the trained context (64..4096 slots) and double as needed.
-int32_t dense_initial_slots(const ModelConfig& c) { return std::max(64, std::min(c.n_ctx_train, 4096)); }
+
+// The registry entry of p, its arity checked (a CachePolicy built by hand may not have been parsed).
+const PolicyEntry& entry_of(const CachePolicy& p) {
+  const PolicyEntry* e = find_policy_entry(p.name);
+  if (e == nullptr) throw Error(ErrorKind::kInvalidArg, "unknown cache policy '" + p.name + "'");
+  if (static_cast<int32_t>(p.args.size()) != e->n_params) {
+    throw Error(ErrorKind::kInvalidArg, "cache policy " + p.to_string() + ": " + e->name + " takes " +
+                                            std::to_string(e->n_params) + " arguments (" + e->grammar + ")");
+  }
+  return *e;
+}
+
+// "dense or recompute:W": the policies that keep stream distances.
+std::string unshifted_policies() {
+  std::string s;
+  std::vector<const char*> names;
+  for (const PolicyEntry* e : policy_entries()) {
+    if (!e->shifts_positions) names.push_back(e->grammar);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) s += i + 1 == names.size() ? " or " : ", ";
+    s += names[i];
+  }
+  return s;
+}
+
 }  // namespace
 
 int64_t cache_slots(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, int64_t n_tokens) {
-  switch (p.kind) {
-    case CachePolicy::Kind::kDense: return DenseCache::slot_count(dense_initial_slots(c), n_tokens);
-    case CachePolicy::Kind::kRecompute: return DenseCache::slot_count(p.window, 0);
-    case CachePolicy::Kind::kWindow: return SinkCache::slot_count(0, p.window, max_chunk);
-    case CachePolicy::Kind::kSink: return SinkCache::slot_count(p.sinks, p.window, max_chunk);
-    case CachePolicy::Kind::kDiscard: return DiscardCache::slot_count(p.sinks, p.discard);
-  }
-  throw Error(ErrorKind::kInvalidArg, "unknown cache policy");
+  return entry_of(p).slots(p.args, PolicySetting{c.n_ctx_train, max_chunk}, n_tokens);
 }
 
 std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16) {
-  const bool evicting = p.kind == CachePolicy::Kind::kWindow || p.kind == CachePolicy::Kind::kSink ||
-                        p.kind == CachePolicy::Kind::kDiscard;
-  if (evicting && c.positions == PositionKind::kLearned) {
+  const PolicyEntry& e = entry_of(p);
+  if (e.shifts_positions && c.positions == PositionKind::kLearned) {
     throw Error(ErrorKind::kUnsupported, "cache policy " + p.to_string() + ": architecture '" + c.arch +
-                                             "' uses learned absolute positions, which cannot be shifted; "
-                                             "use dense or recompute:W");
+                                             "' uses learned absolute positions, which cannot be shifted; use " +
+                                             unshifted_policies());
   }
-  switch (p.kind) {
-    case CachePolicy::Kind::kDense:
-      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), dense_initial_slots(c), kv_f16);
-    case CachePolicy::Kind::kRecompute:
-      return std::make_unique<DenseCache>(c.n_layer, c.kv_dim(), p.window, kv_f16);
-    case CachePolicy::Kind::kWindow:
-      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), 0, p.window, max_chunk, kv_f16);
-    case CachePolicy::Kind::kSink:
-      return std::make_unique<SinkCache>(c.n_layer, c.kv_dim(), p.sinks, p.window, max_chunk, kv_f16);
-    case CachePolicy::Kind::kDiscard:
-      return std::make_unique<DiscardCache>(c.n_layer, c.kv_dim(), p.sinks, p.discard, kv_f16);
-  }
-  throw Error(ErrorKind::kInvalidArg, "unknown cache policy");
+  return std::make_unique<KvCache>(e.make(p.args, PolicySetting{c.n_ctx_train, max_chunk}), c.n_layer, c.kv_dim(),
+                                   kv_f16);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::cache

@@ -20,7 +20,7 @@ std::string gib(double bytes) {
 }  // namespace
 
 double cache_bytes_needed(const ModelConfig& c, const CachePolicy& p, int64_t n_tokens, int32_t batch, bool kv_f16) {
-  const double slots = static_cast<double>(cache_slots(c, p, std::max(1, batch), n_tokens));
+  const double slots = static_cast<double>(cache::cache_slots(c, p, std::max(1, batch), n_tokens));
   const double per_value = kv_f16 ? 2.0 : 4.0;
   return 2.0 * static_cast<double>(c.n_layer) * static_cast<double>(c.kv_dim()) * slots * per_value;
 }

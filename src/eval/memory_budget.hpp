@@ -14,7 +14,7 @@ namespace sinkstream {
 
 // Bytes of K and V storage the cache of `policy` holds at its largest over a
 // stream of n_tokens tokens fed in chunks of `batch` (kv_f16: 2 bytes per value,
-// else 4). Slot counts follow the cache layouts of src/cache: dense starts
+// else 4). Slot counts come from the policy registry (src/cache): dense starts
 // at the trained context (64..4096 slots) and doubles to hold the whole
 // stream, recompute:W holds W, window:W / sink:S:W hold S + W + batch - 1 (the
 // band mask's extra room), discard:KEEP:N holds KEEP + 2N. A double, because absurd policies overflow any integer.

@@ -8,7 +8,7 @@
 
 namespace sinkstream {
 
-void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits) {
   const model::arch::ArchSpec* a = model::arch::find_gguf_arch(c.arch);
@@ -17,7 +17,7 @@ void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, 
                                              model::arch::known_gguf_names() + ")");
   }
   const bool parallel = a->layout.parallel_residual && c.parallel_residual;
-  blocks::decoder_forward(c, w, cache, pool, s, tokens, pos0, logits, all_logits,
+  blocks::decoder_forward(c, w, cache, be, s, tokens, pos0, logits, all_logits,
                           parallel ? blocks::Residual::kParallel : blocks::Residual::kSequential);
 }
 

@@ -8,10 +8,10 @@
 #include <span>
 #include <vector>
 
-#include "backend/cpu/attention.hpp"
+#include "backend/attention_args.hpp"
+#include "backend/backend.hpp"
 #include "cache/kv_cache.hpp"
 #include "sinkstream/probe.hpp"
-#include "core/thread_pool.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
 
@@ -33,19 +33,21 @@ struct ForwardScratch {
   std::vector<float> proj;     // [T][n_embd] output projections
   std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
   std::vector<float> gate;     // [T][n_head] head-wise output gate pre-activations
-  std::vector<float> rope_cos, rope_sin;  // [n_rot/2]
   std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
   std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
-  std::vector<KvPlacement> place;         // [T]
+  std::vector<backend::KvPlacement> place;         // [T]
   // Per query: its spans and the query rotated for each distinct span position.
-  std::vector<std::vector<KvSpan>> spans;          // [T][n_spans]
+  std::vector<std::vector<backend::KvSpan>> spans;          // [T][n_spans]
   std::vector<std::vector<int64_t>> qpos;          // [T][n_distinct]
   std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
   std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
-  std::vector<cpu::QueryView> views;               // [T]
+  std::vector<backend::QueryView> views;               // [T]
+  std::vector<float*> rope_rows;                   // [T * max distinct positions] rows handed to Backend::rope
+  std::vector<int64_t> rope_pos;                   // [same] their positions
+  std::vector<int64_t> ids;                        // [T] embedding rows to look up
   // Analysis only (null in normal runs): sees / masks every attention softmax,
   // and sees the residual stream after every layer. Not owned.
-  const cpu::AttentionProbe* probe = nullptr;
+  const backend::AttentionProbe* probe = nullptr;
   LayerHook* layer_hook = nullptr;
 };
 
@@ -57,7 +59,8 @@ inline constexpr int32_t kSinkTokenId = -2;
 // the cache). Writes logits: [T][n_vocab] when all_logits, else the last row
 // only ([n_vocab]); nothing when logits == nullptr. T must not exceed
 // cache.chunk_limit().
-void forward_chunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool,
+// Every op runs on `backend` (backend/backend.hpp).
+void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& backend,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits);
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/model_access.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
@@ -93,13 +93,14 @@ void check_against_naive(const char* name, const char* policy, const std::vector
   const auto stepwise = session_logits(m, policy, 1, ids);
   EXPECT_LE(max_abs_diff(fast.data(), stepwise.data(), fast.size()), 1e-4f) << name << " " << policy << " batch";
 
-  test::NaiveCache naive(c.n_layer, c.kv_dim(), CachePolicy::parse(policy));
-  ThreadPool pool(2);
+  const auto naive_cache = test::make_naive_cache(c, CachePolicy::parse(policy));
+  cache::KvCache& naive = *naive_cache;
+  cpu::CpuBackend be(2);
   ForwardScratch scratch(c);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1),
+    forward_chunk(c, api::ModelAccess::weights(*m), naive, be, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

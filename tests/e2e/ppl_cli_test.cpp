@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "api/model_access.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/model.hpp"
 #include "support/naive_cache.hpp"
@@ -40,13 +40,14 @@ std::string ppl_cmd(const std::string& args) {
 // of the next token by the definition, in long double. [ids.size() - 1]
 std::vector<double> naive_nll(const Model& m, const std::string& policy, const std::vector<int32_t>& ids) {
   const ModelConfig& c = m.config();
-  NaiveCache cache(c.n_layer, c.kv_dim(), CachePolicy::parse(policy));
-  ThreadPool pool(2);
+  const auto naive_cache = make_naive_cache(c, CachePolicy::parse(policy));
+  cache::KvCache& cache = *naive_cache;
+  cpu::CpuBackend be(2);
   ForwardScratch scratch(c);
   std::vector<float> logits(static_cast<size_t>(c.n_vocab));
   std::vector<double> out;
   for (size_t t = 0; t + 1 < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(m), cache, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, api::ModelAccess::weights(m), cache, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   logits.data(), false);
     long double z = 0;
     for (const float l : logits) z += std::exp(static_cast<long double>(l));

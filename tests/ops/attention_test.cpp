@@ -5,7 +5,8 @@
 #include <cmath>
 
 #include "backend/cpu/attention.hpp"
-#include "cache/dense_cache.hpp"
+#include "cache/dense_policy.hpp"
+#include "cache/kv_cache.hpp"
 
 namespace sinkstream {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 // One head, head_dim 2, two keys: k0 = (1, 0), k1 = (0, 1); values v0 = (1, 0), v1 = (0, 2).
 // Query q = (2, 1), scale 1: scores 2 and 1.
 struct Fixture {
-  explicit Fixture(bool f16 = false) : cache(1, 2, 4, f16) {
+  explicit Fixture(bool f16 = false) : cache(std::make_unique<cache::DensePolicy>(4), 1, 2, f16) {
     const float k0[2] = {1, 0}, v0[2] = {1, 0}, k1[2] = {0, 1}, v1[2] = {0, 2};
     cache.write(0, cache.append(0), k0, v0, {});
     cache.write(0, cache.append(1), k1, v1, {});
@@ -24,19 +25,19 @@ struct Fixture {
     args.n_head_kv = 1;
     args.head_dim = 2;
     args.scale = 1.0f;
-    args.cache = &cache;
+    args.kv = cache.view();
   }
   std::vector<float> run() {
     float scores[8], out[2];
     cpu::attention_head(args, view, 0, scores, out);
     return {out[0], out[1]};
   }
-  DenseCache cache;
-  std::vector<KvSpan> spans;
+  cache::KvCache cache;
+  std::vector<backend::KvSpan> spans;
   float q[2] = {2, 1};
   std::vector<const float*> q_ptrs;
-  cpu::QueryView view;
-  cpu::AttentionArgs args;
+  backend::QueryView view;
+  backend::AttentionArgs args;
 };
 
 TEST(AttentionOp, PlainSoftmax) {

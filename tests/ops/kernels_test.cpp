@@ -14,7 +14,8 @@
 #include "backend/cpu/attention.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/ops.hpp"
-#include "cache/sink_cache.hpp"
+#include "cache/kv_cache.hpp"
+#include "cache/sink_policy.hpp"
 #include "core/dtype.hpp"
 #include "core/f16.hpp"
 #include "core/quantize.hpp"
@@ -143,7 +144,8 @@ struct AttnShape {
 void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, int32_t key_chunk) {
   const int32_t n_head = sh.n_head, n_head_kv = sh.n_head_kv, hd = sh.hd, kv_dim = n_head_kv * hd, n_layer = 1;
   const int64_t n_tok = sh.n_tok, T = sh.T;
-  SinkCache cache(n_layer, kv_dim, sh.sinks, sh.window, std::max<int32_t>(8, static_cast<int32_t>(T) + 1), f16);
+  cache::KvCache cache(std::make_unique<cache::SinkPolicy>(sh.sinks, sh.window, std::max<int32_t>(8, static_cast<int32_t>(T) + 1)),
+                       n_layer, kv_dim, f16);
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   std::vector<float> kk(static_cast<size_t>(kv_dim)), vv(kk.size());
@@ -152,17 +154,17 @@ void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, i
     for (auto& x : vv) x = u(rng);
     cache.write(0, cache.append(p), kk.data(), vv.data(), {});
   }
-  std::vector<KvPlacement> place;
+  std::vector<backend::KvPlacement> place;
   for (int64_t p = n_tok - T; p < n_tok; ++p) place.push_back(cache.append(p));
   for (const auto& pl : place) {
     for (auto& x : kk) x = u(rng);
     for (auto& x : vv) x = u(rng);
     cache.write(0, pl, kk.data(), vv.data(), {});
   }
-  std::vector<std::vector<KvSpan>> spans(T);
+  std::vector<std::vector<backend::KvSpan>> spans(T);
   std::vector<std::vector<float>> qs(T);
   std::vector<std::vector<const float*>> qp(T);
-  std::vector<cpu::QueryView> views(T);
+  std::vector<backend::QueryView> views(T);
   for (int64_t t = 0; t < T; ++t) {
     const size_t ti = static_cast<size_t>(t);
     cache.spans(n_tok - T + t, &spans[ti]);
@@ -178,12 +180,12 @@ void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, i
     slopes[static_cast<size_t>(h)] = std::ldexp(1.0f, -(h % 8) - 1);
     sinks[static_cast<size_t>(h)] = static_cast<float>(h % 5) - 2.0f;
   }
-  cpu::AttentionArgs a;
+  backend::AttentionArgs a;
   a.n_head = n_head;
   a.n_head_kv = n_head_kv;
   a.head_dim = hd;
   a.scale = sh.scale;
-  a.cache = &cache;
+  a.kv = cache.view();
   if (alibi) a.alibi_slopes = slopes.data();
   if (sink_mode == 1) a.sink_logits = sinks.data();
   if (sink_mode == 2) a.zero_sink_logit = true;

@@ -1,34 +1,43 @@
 // The deliberately naive StreamingLLM reference of the cache issue: keys are
 // cached BEFORE RoPE, the whole cache is re-rotated at in-cache positions
 // 0..n-1 at every step, and eviction erases entries from the front of vectors
-// (the torch.cat style). Plugs into the same forward pass through KvCache, one
-// token at a time (chunk_limit 1).
+// (the torch.cat style). Plugs into the same forward pass as a cache policy
+// (cache::KvCache(std::make_unique<NaivePolicy>(...), ...)), one token at a
+// time (chunk_limit 1).
 #pragma once
 
 #include <vector>
 
+#include <memory>
+
 #include "cache/kv_cache.hpp"
+#include "cache/policy.hpp"
 #include "sinkstream/cache_policy.hpp"
+#include "sinkstream/model_config.hpp"
 
 namespace sinkstream::test {
 
-class NaiveCache final : public KvCache {
+class NaivePolicy final : public cache::Policy {
  public:
-  NaiveCache(int32_t n_layer, int32_t kv_dim, const CachePolicy& policy);
-  KvPlacement append(int64_t pos) override;
-  void write(int32_t layer, const KvPlacement& p, const float* k, const float* v, const KeyRotator& rotate) override;
-  void spans(int64_t pos, std::vector<KvSpan>* out) const override;
+  // policy: window:W, sink:S:W or discard:KEEP:N (anything else never evicts).
+  NaivePolicy(int32_t n_layer, const CachePolicy& policy);
+  int32_t initial_slots() const override { return 16; }
+  cache::KvPlacement append(int64_t pos, cache::KvStorage& kv) override;
+  void write(cache::KvStorage& kv, int32_t layer, const cache::KvPlacement& p, const float* k, const float* v,
+             const cache::KeyRotator& rotate) override;
+  void spans(int64_t pos, std::vector<cache::KvSpan>* out) const override;
   void clear() override;
   int64_t chunk_limit() const override { return 1; }
-
- protected:
   void save_indices(ByteWriter&) const override;
-  void load_indices(ByteReader&) override;
+  void load_indices(ByteReader&, const cache::KvStorage&) override;
 
  private:
   CachePolicy policy_;
   std::vector<int64_t> held_;                         // absolute positions of retained tokens, oldest first
   std::vector<std::vector<std::vector<float>>> raw_k_, raw_v_;  // [layer][i][kv_dim], unrotated
 };
+
+// A KvCache of the model's shape over a NaivePolicy.
+std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const CachePolicy& policy);
 
 }  // namespace sinkstream::test

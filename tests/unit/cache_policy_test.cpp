@@ -7,9 +7,11 @@
 #include <cmath>
 
 #include "api/model_access.hpp"
-#include "cache/discard_cache.hpp"
-#include "cache/sink_cache.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
+#include "backend/kv_storage.hpp"
+#include "cache/discard_policy.hpp"
+#include "cache/kv_cache.hpp"
+#include "cache/sink_policy.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
@@ -55,9 +57,10 @@ std::vector<float> session_logits(std::shared_ptr<const Model> m, const std::str
 // --- pure span logic, expectations worked out by hand -----------------------
 
 TEST(SinkCacheSpans, SinksAndWindowWithInCachePositions) {
-  SinkCache c(1, 4, /*S=*/2, /*W=*/3, /*chunk=*/1);
-  for (int64_t p = 0; p <= 10; ++p) c.append(p);
-  std::vector<KvSpan> s;
+  cache::SinkPolicy c(/*S=*/2, /*W=*/3, /*chunk=*/1);
+  backend::KvStorage kv(1, 4, c.initial_slots(), false);
+  for (int64_t p = 0; p <= 10; ++p) c.append(p, kv);
+  std::vector<backend::KvSpan> s;
   c.spans(10, &s);
   // Sinks 0,1 scored with the query at in-cache position S+W-1 = 4; window keys 8,9,10 at 10.
   ASSERT_GE(s.size(), 2u);
@@ -68,19 +71,20 @@ TEST(SinkCacheSpans, SinksAndWindowWithInCachePositions) {
   for (size_t i = 1; i < s.size(); ++i) {
     EXPECT_EQ(s[i].q_rot_pos, 10);
     for (int32_t j = 0; j < s[i].count; ++j) {
-      const int64_t p = c.slot_pos()[s[i].slot_begin + j];
+      const int64_t p = kv.slot_pos()[s[i].slot_begin + j];
       EXPECT_TRUE(p >= 8 && p <= 10) << p;
       ++keys;
     }
   }
   EXPECT_EQ(keys, 3);
-  EXPECT_EQ(c.n_slots(), 2 + 3);  // S + W + chunk - 1: memory allocated once
+  EXPECT_EQ(kv.n_slots(), 2 + 3);  // S + W + chunk - 1: memory allocated once
 }
 
 TEST(SinkCacheSpans, BeforeTheWindowFillsPositionsAreAbsolute) {
-  SinkCache c(1, 4, 4, 60, 1);
-  for (int64_t p = 0; p <= 5; ++p) c.append(p);
-  std::vector<KvSpan> s;
+  cache::SinkPolicy c(4, 60, 1);
+  backend::KvStorage kv(1, 4, c.initial_slots(), false);
+  for (int64_t p = 0; p <= 5; ++p) c.append(p, kv);
+  std::vector<backend::KvSpan> s;
   c.spans(5, &s);
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].q_rot_pos, 5);
@@ -88,9 +92,10 @@ TEST(SinkCacheSpans, BeforeTheWindowFillsPositionsAreAbsolute) {
 }
 
 TEST(DiscardCacheSpans, DropsNAfterKeepWhenFull) {
-  DiscardCache c(1, 4, /*keep=*/1, /*N=*/2);  // capacity 5
-  for (int64_t p = 0; p <= 5; ++p) c.append(p);  // appending 5 drops 1,2
-  std::vector<KvSpan> s;
+  cache::DiscardPolicy c(/*keep=*/1, /*N=*/2);  // capacity 5
+  backend::KvStorage kv(1, 4, c.initial_slots(), false);
+  for (int64_t p = 0; p <= 5; ++p) c.append(p, kv);  // appending 5 drops 1,2
+  std::vector<backend::KvSpan> s;
   c.spans(5, &s);
   EXPECT_EQ(c.shifted(), 2);
   ASSERT_GE(s.size(), 2u);
@@ -103,8 +108,9 @@ TEST(DiscardCacheSpans, DropsNAfterKeepWhenFull) {
 
 TEST(CachePolicyParse, GrammarAndErrors) {
   EXPECT_EQ(CachePolicy::parse("sink:4:124").to_string(), "sink:4:124");
-  EXPECT_EQ(CachePolicy::parse("dense").kind, CachePolicy::Kind::kDense);
-  EXPECT_EQ(CachePolicy::parse("discard:4:62").discard, 62);
+  EXPECT_EQ(CachePolicy::parse("dense").name, "dense");
+  EXPECT_EQ(CachePolicy::parse("dense").args.size(), 0u);
+  EXPECT_EQ(CachePolicy::parse("discard:4:62").args, (std::vector<int32_t>{4, 62}));
   for (const char* bad : {"", "sink", "sink:4", "sink:-1:4", "window:0", "window:x", "lru:5", "dense:3", "sink:4:12:1"}) {
     EXPECT_THROW(CachePolicy::parse(bad), Error) << bad;
   }
@@ -115,16 +121,16 @@ TEST(CachePolicyParse, GrammarAndErrors) {
 TEST(CacheSlots, OversizedPoliciesAreRefusedNotWrapped) {
   // 2e9 + 2e9 slots overflows int32: the caches must refuse with a range
   // error instead of allocating a wrapped-around size.
-  EXPECT_EQ(SinkCache::slot_count(2000000000, 2000000000, 64), int64_t{4000000063});
-  EXPECT_EQ(DiscardCache::slot_count(4, 2000000000), int64_t{4000000004});
+  EXPECT_EQ(cache::SinkPolicy::slot_count(2000000000, 2000000000, 64), int64_t{4000000063});
+  EXPECT_EQ(cache::DiscardPolicy::slot_count(4, 2000000000), int64_t{4000000004});
   try {
-    SinkCache c(1, 8, 2000000000, 2000000000, 64);
+    cache::SinkPolicy c(2000000000, 2000000000, 64);
     ADD_FAILURE() << "sink cache with 4e9 slots was built";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kRange);
     EXPECT_NE(std::string(e.what()).find("sink cache"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(DiscardCache(1, 8, 4, 2000000000), Error);
+  EXPECT_THROW(cache::DiscardPolicy(4, 2000000000), Error);
 }
 
 TEST(CacheOracle, DenseEqualsPlainForward) {
@@ -164,13 +170,14 @@ TEST_P(NaiveOracle, FastCacheMatchesReRotatingReference) {
 
   const auto fast = session_logits(m, GetParam(), 64, ids);
 
-  NaiveCache naive(c.n_layer, c.kv_dim(), p);
-  ThreadPool pool(2);
+  const auto naive_cache = make_naive_cache(c, p);
+  cache::KvCache& naive = *naive_cache;
+  cpu::CpuBackend be(2);
   ForwardScratch scratch(c);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), naive, pool, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    forward_chunk(c, api::ModelAccess::weights(*m), naive, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

@@ -7,7 +7,7 @@
 #include "api/model_access.hpp"
 #include "cache/kv_cache.hpp"
 #include "core/f16.hpp"
-#include "core/thread_pool.hpp"
+#include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/session.hpp"
 #include "support/paths.hpp"
@@ -53,31 +53,29 @@ TEST(KvF16, CloseToF32AndSameGreedyTokens) {
 // Oracle: a dense f32 cache whose stored keys/values are rounded to f16 after
 // rotation must give the same logits as the f16 cache (which stores exactly
 // those values and converts them back on read).
-class RoundedDense final : public KvCache {
+class RoundedDense final : public cache::Policy {
  public:
-  RoundedDense(int32_t n_layer, int32_t kv_dim) : KvCache(n_layer, kv_dim, 4096) {}
-  KvPlacement append(int64_t pos) override {
-    set_slot_pos(static_cast<int32_t>(pos), pos);
+  int32_t initial_slots() const override { return 4096; }
+  cache::KvPlacement append(int64_t pos, cache::KvStorage& kv) override {
+    kv.set_slot_pos(static_cast<int32_t>(pos), pos);
     return {static_cast<int32_t>(pos), pos};
   }
-  void write(int32_t layer, const KvPlacement& p, const float* k_in, const float* v_in,
-             const KeyRotator& rotate) override {
-    KvCache::write(layer, p, k_in, v_in, rotate);
-    for (int32_t i = 0; i < kv_dim(); ++i) {
-      k(layer, p.slot)[i] = f16_to_f32(f32_to_f16(k(layer, p.slot)[i]));
-      v(layer, p.slot)[i] = f16_to_f32(f32_to_f16(v(layer, p.slot)[i]));
+  void write(cache::KvStorage& kv, int32_t layer, const cache::KvPlacement& p, const float* k_in, const float* v_in,
+             const cache::KeyRotator& rotate) override {
+    cache::Policy::write(kv, layer, p, k_in, v_in, rotate);
+    for (int32_t i = 0; i < kv.kv_dim(); ++i) {
+      kv.k(layer, p.slot)[i] = f16_to_f32(f32_to_f16(kv.k(layer, p.slot)[i]));
+      kv.v(layer, p.slot)[i] = f16_to_f32(f32_to_f16(kv.v(layer, p.slot)[i]));
     }
   }
   int64_t chunk_limit() const override { return 1; }
-  void spans(int64_t pos, std::vector<KvSpan>* out) const override {
+  void spans(int64_t pos, std::vector<cache::KvSpan>* out) const override {
     out->clear();
     out->push_back({0, static_cast<int32_t>(pos + 1), pos});
   }
   void clear() override {}
-
- protected:
   void save_indices(ByteWriter&) const override {}
-  void load_indices(ByteReader&) override {}
+  void load_indices(ByteReader&, const cache::KvStorage&) override {}
 };
 
 TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
@@ -95,14 +93,14 @@ TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
   fast.eval_all(ids, &lf);
 
   const ModelConfig& c = m->config();
-  RoundedDense oracle(c.n_layer, c.kv_dim());
-  ThreadPool pool(1);
+  cache::KvCache oracle(std::make_unique<RoundedDense>(), c.n_layer, c.kv_dim());
+  cpu::CpuBackend be(1);
   ForwardScratch scratch(c);
   const size_t V = static_cast<size_t>(c.n_vocab);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), oracle, pool, scratch, std::span<const int32_t>(&ids[t], 1),
+    forward_chunk(c, api::ModelAccess::weights(*m), oracle, be, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(ref[i] - lf[t * V + i]));
   }

@@ -84,10 +84,10 @@ TEST(TokenIds, ErrorsNameTheIdAndIndex) {
 TEST(PolicyList, ParsesInOrderAndRejectsBadEntries) {
   const auto ps = parse_policy_list("dense,window:128,sink:4:124,recompute:128,discard:4:62");
   ASSERT_EQ(ps.size(), 5u);
-  EXPECT_EQ(ps[0].kind, CachePolicy::Kind::kDense);
-  EXPECT_EQ(ps[2].sinks, 4);
-  EXPECT_EQ(ps[2].window, 124);
-  EXPECT_EQ(ps[4].discard, 62);
+  EXPECT_EQ(ps[0].name, "dense");
+  EXPECT_EQ(ps[2].name, "sink");
+  EXPECT_EQ(ps[2].args, (std::vector<int32_t>{4, 124}));
+  EXPECT_EQ(ps[4].args, (std::vector<int32_t>{4, 62}));
   EXPECT_NE(error_of([] { parse_policy_list("dense,lru:4"); }).find("unknown policy 'lru'"), std::string::npos);
   EXPECT_NE(error_of([] { parse_policy_list("dense,,window:4"); }).find("empty entry"), std::string::npos);
   EXPECT_NE(error_of([] { parse_policy_list("window:4,window:4"); }).find("twice"), std::string::npos);

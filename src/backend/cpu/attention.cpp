@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
-#include "backend/cpu/attention_probe.hpp"
+#include "backend/attention_probe.hpp"
 #include "core/f16.hpp"
 
 namespace sinkstream::cpu {
@@ -12,21 +13,21 @@ namespace sinkstream::cpu {
 void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, float* scores, float* o) {
   const int32_t group = a.n_head / a.n_head_kv;
   const size_t kv_off = static_cast<size_t>(h / group) * static_cast<size_t>(a.head_dim);
-  const int64_t* key_pos = a.cache->slot_pos();
-  const bool f16 = a.cache->is_f16();
+  const int64_t* key_pos = a.kv.slot_pos();
+  const bool f16 = a.kv.is_f16();
   size_t j = 0;
   float mx = -std::numeric_limits<float>::infinity();
   for (int32_t si = 0; si < qv.n_spans; ++si) {
-    const KvSpan& s = qv.spans[si];
+    const backend::KvSpan& s = qv.spans[si];
     const float* q = qv.q[si] + static_cast<size_t>(h) * static_cast<size_t>(a.head_dim);
     for (int32_t t = 0; t < s.count; ++t) {
       const int32_t slot = s.slot_begin + t;
       float dot = 0.0f;
       if (f16) {
-        const uint16_t* k = a.cache->k16(a.layer, slot) + kv_off;
+        const uint16_t* k = a.kv.k16(a.layer, slot) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * f16_to_f32(k[d]);
       } else {
-        const float* k = a.cache->k(a.layer, slot) + kv_off;
+        const float* k = a.kv.k(a.layer, slot) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * k[d];
       }
       float sc = dot * a.scale;
@@ -58,21 +59,21 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
   std::fill(o, o + a.head_dim, 0.0f);
   j = 0;
   for (int32_t si = 0; si < qv.n_spans; ++si) {
-    const KvSpan& s = qv.spans[si];
+    const backend::KvSpan& s = qv.spans[si];
     for (int32_t t = 0; t < s.count; ++t) {
       const float p = scores[j++] * inv;
       if (f16) {
-        const uint16_t* v = a.cache->v16(a.layer, s.slot_begin + t) + kv_off;
+        const uint16_t* v = a.kv.v16(a.layer, s.slot_begin + t) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * f16_to_f32(v[d]);
       } else {
-        const float* v = a.cache->v(a.layer, s.slot_begin + t) + kv_off;
+        const float* v = a.kv.v(a.layer, s.slot_begin + t) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * v[d];
       }
     }
   }
 }
 
-void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
+void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
   // An attention-probability probe (src/analysis) needs attention_head's
   // probabilities: when AttentionArgs carries one, take attention_ref here.
   const Kernels& k = active_kernels();
@@ -80,7 +81,7 @@ void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, fl
   else attention_flash(k, a, queries, out, pool);
 }
 
-void attention_ref(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool) {
+void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
   int64_t max_keys = 0;
   for (const QueryView& qv : queries) {
     int64_t n = 0;

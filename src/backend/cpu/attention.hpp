@@ -1,45 +1,27 @@
-// Attention of a chunk of queries over a KV cache described by per-query spans
+// Attention of a chunk of queries over KV storage (backend::KvView) described by per-query spans
 // (reference path; the flash-decoding kernel of the CPU performance issue is
 // tested against it).
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <span>
 
 #include "backend/cpu/kernels.hpp"
-#include "cache/kv_cache.hpp"
+#include "backend/attention_args.hpp"
 #include "core/thread_pool.hpp"
 
 namespace sinkstream::cpu {
 
-class AttentionProbe;  // attention_probe.hpp
-
-// What one query attends to: spans of cache slots, each scored with the query
-// rotated at that span's q_rot_pos (q[s] -> [n_head * head_dim]).
-struct QueryView {
-  const KvSpan* spans = nullptr;
-  int32_t n_spans = 0;
-  const float* const* q = nullptr;  // [n_spans] pointers
-};
-
-struct AttentionArgs {
-  int32_t layer = 0;
-  int32_t n_head = 0, n_head_kv = 0, head_dim = 0;
-  float scale = 1.0f;                   // usually 1/sqrt(head_dim)
-  const KvCache* cache = nullptr;
-  const float* alibi_slopes = nullptr;  // [n_head] or null: score -= slope * (q_rot_pos - key_pos)
-  const float* sink_logits = nullptr;   // [n_head] or null: one extra logit with no value
-  bool zero_sink_logit = false;         // softmax-off-by-one: an extra logit fixed at 0
-  const AttentionProbe* probe = nullptr;  // analysis only: sees / masks each softmax (reference path)
-};
+using backend::AttentionArgs;
+using backend::QueryView;
 
 // queries: [T]; out: [T][n_head * head_dim]. Runs attention_flash on the
 // dispatched kernels, or attention_ref when SINKSTREAM_SIMD=ref (and whenever
 // an analysis probe that needs the probabilities is attached to the args).
-void attention(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool);
+void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool);
 
 // The reference: attention_head per (query, head), parallel over (query, head).
-void attention_ref(const AttentionArgs& a, const std::vector<QueryView>& queries, float* out, ThreadPool& pool);
+void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool);
 
 // Keys per work item of attention_flash. Fixed (not derived from the thread
 // count or the chunk size T) so that results do not depend on either.
@@ -52,7 +34,7 @@ inline constexpr int32_t kFlashKeyChunk = 256;
 // merged in chunk order with the learned / zero sink logit. ALiBi, dual RoPE
 // (per-span query pointers) and f16 KV as in attention_head. Matches the
 // reference to f32 rounding (relative ~1e-5 of the output scale).
-void attention_flash(const Kernels& k, const AttentionArgs& a, const std::vector<QueryView>& queries, float* out,
+void attention_flash(const Kernels& k, const AttentionArgs& a, std::span<const QueryView> queries, float* out,
                      ThreadPool& pool, int32_t key_chunk = kFlashKeyChunk);
 
 // One head of one query: the softmax-weighted value sum -> out [head_dim].

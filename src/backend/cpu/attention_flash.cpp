@@ -19,7 +19,7 @@ struct FlashItem {
 
 }  // namespace
 
-void attention_flash(const Kernels& k, const AttentionArgs& a, const std::vector<QueryView>& queries, float* out,
+void attention_flash(const Kernels& k, const AttentionArgs& a, std::span<const QueryView> queries, float* out,
                      ThreadPool& pool, int32_t key_chunk) {
   const int32_t G = a.n_head / a.n_head_kv, hd = a.head_dim;
   const size_t stride = static_cast<size_t>(hd) + 2;

@@ -200,7 +200,7 @@ template <class Fn>
 HWY_INLINE void ForEachSegment(const QueryView& qv, int32_t k0, int32_t k1, const Fn& fn) {
   int32_t off = 0;
   for (int32_t si = 0; si < qv.n_spans && off < k1; ++si) {
-    const KvSpan& s = qv.spans[si];
+    const backend::KvSpan& s = qv.spans[si];
     const int32_t b = std::max(k0, off), e = std::min(k1, off + s.count);
     if (b < e) fn(si, s.slot_begin + (b - off), b - k0, e - b);
     off += s.count;
@@ -222,7 +222,7 @@ struct Item {
   FlashScratch L;
   float* scratch;
   float* part;     // [G][hd + 2]
-  const KvCache& cache;
+  const backend::KvView& cache;
   size_t kv_off;   // g * hd: the kv head's offset in a cache row
   bool f16;
   size_t row_bytes;  // one K / V row of the kv head
@@ -236,7 +236,7 @@ struct Item {
        float* scratch_, float* part_)
       : a(a_), qv(qv_), g(g_), k0(k0_), k1(k1_), G(a_.n_head / a_.n_head_kv),
         hd(static_cast<size_t>(a_.head_dim)), hdv((hd + kN - 1) / kN * kN),
-        L(flash_scratch(G, a_.head_dim, key_chunk)), scratch(scratch_), part(part_), cache(*a_.cache),
+        L(flash_scratch(G, a_.head_dim, key_chunk)), scratch(scratch_), part(part_), cache(a_.kv),
         kv_off(static_cast<size_t>(g_) * hd), f16(cache.is_f16()), row_bytes(hd * (f16 ? 2 : 4)),
         prefetch_bytes(g_ == 0 ? static_cast<size_t>(cache.kv_dim()) * (f16 ? 2 : 4) : row_bytes) {}
 
@@ -545,7 +545,7 @@ void ScoresGroups(const Item& it, float* S) {
         if (i < vg) hn::StoreU(hn::Mul(acc[i], vscale), df, S + (group0 + static_cast<size_t>(gb + i)) * kN);
       }
     }
-    const KvSpan& span = it.qv.spans[si];
+    const backend::KvSpan& span = it.qv.spans[si];
     if (a.alibi_slopes != nullptr) {  // score -= slope[h] * (q_rot_pos - key_pos)
       for (int32_t j = 0; j < cnt; ++j) {
         const float dist = static_cast<float>(span.q_rot_pos - key_pos[slot0 + j]);

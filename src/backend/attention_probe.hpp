@@ -1,10 +1,11 @@
-// An optional observer of the reference attention, for analysis (`sinkstream
+// An optional observer of the reference attention (every backend must honour it
+// or refuse: the CPU backend takes its reference path when one is attached), for analysis (`sinkstream
 // sinks`): it sees each (layer, query, head) softmax and may remove keys before
 // it. Normal runs pass none (AttentionArgs::probe == nullptr) and pay one
 // pointer test per (query, head).
 //
 // Keys arrive in span order: the slots of qv.spans[0], then qv.spans[1], ...;
-// key i's cache slot and position come from key_slot() / a.cache->slot_pos().
+// key i's cache slot and position come from key_slot() / a.kv.slot_pos().
 // Methods are called from worker threads, concurrently for different
 // (query, head) pairs of one layer: implementations synchronize their own state.
 #pragma once
@@ -12,9 +13,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "backend/cpu/attention.hpp"
+#include "backend/attention_args.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend {
 
 class AttentionProbe {
  public:
@@ -45,4 +46,4 @@ inline int32_t key_slot(const QueryView& qv, size_t i) {
   return -1;
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend

@@ -12,34 +12,35 @@
 // for the sinks, which reproduces StreamingLLM's re-rotated cache exactly.
 #pragma once
 
-#include "cache/kv_cache.hpp"
+#include "cache/policy.hpp"
 
-namespace sinkstream {
+namespace sinkstream::cache {
 
-class SinkCache final : public KvCache {
+class SinkPolicy final : public Policy {
  public:
   // Slots: the sinks, then a ring of window + max_chunk - 1.
   static int64_t slot_count(int32_t sinks, int32_t window, int32_t max_chunk) {
     return int64_t{sinks} + window + max_chunk - 1;
   }
-  SinkCache(int32_t n_layer, int32_t kv_dim, int32_t sinks, int32_t window, int32_t max_chunk, bool f16 = false);
-  KvPlacement append(int64_t pos) override;
+  // Throws kInvalidArg on S < 0, W < 1 or max_chunk < 1, kRange when the slots overflow int32.
+  SinkPolicy(int32_t sinks, int32_t window, int32_t max_chunk);
+
+  int32_t initial_slots() const override { return slots_; }
+  KvPlacement append(int64_t pos, KvStorage& kv) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }
   int64_t chunk_limit() const override { return max_chunk_; }
+  void save_indices(ByteWriter& w) const override;
+  void load_indices(ByteReader& r, const KvStorage& kv) override;
 
   int32_t sinks() const { return sinks_; }
   int32_t window() const { return window_; }
   int64_t tokens_seen() const { return n_; }
 
- protected:
-  void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r) override;
-
  private:
   int32_t ring_slot(int64_t pos) const;
-  int32_t sinks_, window_, max_chunk_, ring_;
+  int32_t sinks_, window_, max_chunk_, ring_, slots_;
   int64_t n_ = 0;  // tokens appended so far
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::cache

@@ -10,26 +10,27 @@
 // query is rotated at t - shifted for the prefix span.
 #pragma once
 
-#include "cache/kv_cache.hpp"
+#include "cache/policy.hpp"
 
-namespace sinkstream {
+namespace sinkstream::cache {
 
-class DiscardCache final : public KvCache {
+class DiscardPolicy final : public Policy {
  public:
   // Slots: KEEP kept tokens, then a ring of 2 * N.
   static int64_t slot_count(int32_t keep, int32_t discard) { return int64_t{keep} + 2 * int64_t{discard}; }
-  DiscardCache(int32_t n_layer, int32_t kv_dim, int32_t keep, int32_t discard, bool f16 = false);
-  KvPlacement append(int64_t pos) override;
+  // Throws kRange when the slots overflow int32, kInvalidArg on KEEP < 0 or N < 1.
+  DiscardPolicy(int32_t keep, int32_t discard);
+
+  int32_t initial_slots() const override { return capacity(); }
+  KvPlacement append(int64_t pos, KvStorage& kv) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override;
   int64_t chunk_limit() const override;
+  void save_indices(ByteWriter& w) const override;
+  void load_indices(ByteReader& r, const KvStorage& kv) override;
 
   int32_t capacity() const { return keep_ + 2 * discard_; }
   int64_t shifted() const { return shifted_; }
-
- protected:
-  void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r) override;
 
  private:
   int32_t keep_, discard_, ring_;
@@ -38,4 +39,4 @@ class DiscardCache final : public KvCache {
   int64_t shifted_ = 0;  // total positions discarded so far
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::cache

@@ -5,27 +5,30 @@
 
 #include <cstdint>
 
-#include "cache/kv_cache.hpp"
+#include "cache/policy.hpp"
 
-namespace sinkstream {
+namespace sinkstream::cache {
 
-class DenseCache final : public KvCache {
+class DensePolicy : public Policy {
  public:
-  DenseCache(int32_t n_layer, int32_t kv_dim, int32_t initial_slots, bool f16 = false);
+  explicit DensePolicy(int32_t initial_slots);
   // Slots held after n_tokens appends: initial_slots, doubled (as append does) until they fit.
   static int64_t slot_count(int32_t initial_slots, int64_t n_tokens);
-  KvPlacement append(int64_t pos) override;
+  // Where a model's dense cache starts: its trained context, clamped to 64..4096 slots.
+  static int32_t initial_slots_for(int32_t n_ctx_train);
+
+  int32_t initial_slots() const override { return initial_slots_; }
+  KvPlacement append(int64_t pos, KvStorage& kv) override;
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }
   int64_t chunk_limit() const override { return INT64_MAX; }
   int64_t size() const { return n_; }
-
- protected:
   void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r) override;
+  void load_indices(ByteReader& r, const KvStorage& kv) override;
 
  private:
+  int32_t initial_slots_;
   int64_t n_ = 0;  // tokens held
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::cache
