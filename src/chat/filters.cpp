@@ -70,7 +70,19 @@ Value trim(Evaluator&, const Value& v, CallArgs& a) {
 Value upper(Evaluator&, const Value& v, CallArgs&) { return like(v, py_upper(to_str(v))); }
 Value lower(Evaluator&, const Value& v, CallArgs&) { return like(v, py_lower(to_str(v))); }
 Value capitalize(Evaluator&, const Value& v, CallArgs&) { return like(v, py_capitalize(to_str(v))); }
-Value title(Evaluator&, const Value& v, CallArgs&) { return like(v, py_title(to_str(v))); }
+// jinja2's title filter (not str.title): words begin after runs of '-', whitespace, '(', '{', '[', '<';
+// each word's first character is upper-cased and the rest lower-cased.
+Value title(Evaluator&, const Value& v, CallArgs&) {
+  const std::string s = to_str(v);
+  std::string out;
+  bool word_start = true;
+  for (char c : s) {
+    const bool sep = c == '-' || ascii_space(c) || c == '(' || c == '{' || c == '[' || c == '<';
+    out += sep ? c : (word_start ? ascii_upper(c) : ascii_lower(c));
+    word_start = sep;
+  }
+  return like(v, std::move(out));
+}
 Value string(Evaluator&, const Value& v, CallArgs&) { return like(v, to_str(v)); }
 Value safe(Evaluator&, const Value& v, CallArgs&) { return Value::markup(to_str(v)); }
 

@@ -121,7 +121,7 @@ class Parser {
         fail(std::string("unexpected ") + describe(cur()));
       }
     }
-    if (ends.size() != 0) fail(std::string("unexpected end of template, expected '") + std::string(*ends.begin()) + "'");
+    if (ends.size() != 0) fail(std::string("unexpected end of template, expected '") + std::string(*(ends.end() - 1)) + "'");
     return body;
   }
 
