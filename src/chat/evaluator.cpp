@@ -27,6 +27,7 @@ std::string Evaluator::render(const Body& body, const Value& context) {
       if (k.is_string()) root->set(k.s, v);
     }
   }
+  BuildBudget budget;
   std::string out;
   out_ = &out;
   exec(body, root);

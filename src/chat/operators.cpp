@@ -46,12 +46,18 @@ Value add(const Value& l, const Value& r) {
   }
   if (l.is_number() && r.is_number()) return Value::real(real_of(l) + real_of(r));
   if (l.is_string() && r.is_string()) {
+    if (l.s.size() + r.s.size() > kMaxOutputBytes) {
+      render_error(std::string("a string grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+    }
     if (l.safe || r.safe) {  // Markup + str escapes the plain operand (either side)
       return Value::markup((l.safe ? l.s : html_escape(l.s)) + (r.safe ? r.s : html_escape(r.s)));
     }
     return Value::string(l.s + r.s);
   }
   if (l.is_sequence() && l.kind == r.kind) {
+    if (l.list->size() + r.list->size() > kMaxListItems) {
+      render_error(std::string("a list grew past ") + std::to_string(kMaxListItems) + " items");
+    }
     List out = *l.list;
     out.insert(out.end(), r.list->begin(), r.list->end());
     Value v = Value::make_list(std::move(out));

@@ -9,8 +9,30 @@
 
 namespace sinkstream::chat {
 
+namespace {
+thread_local BuildBudget* t_budget = nullptr;
+}  // namespace
+
+BuildBudget::BuildBudget() : outer_(t_budget) { t_budget = this; }
+BuildBudget::~BuildBudget() { t_budget = outer_; }
+
+void BuildBudget::add_bytes(size_t n) {
+  bytes_ += n;
+  if (bytes_ > kMaxStringBytesBuilt) {
+    render_error(std::string("the template built more than ") + std::to_string(kMaxStringBytesBuilt) + " bytes of strings");
+  }
+}
+
+void BuildBudget::add_items(size_t n) {
+  items_ += n;
+  if (items_ > kMaxListItemsBuilt) {
+    render_error(std::string("the template built more than ") + std::to_string(kMaxListItemsBuilt) + " list items");
+  }
+}
+
 Value Value::string(std::string x) {
   if (x.size() > kMaxOutputBytes) render_error(std::string("a string grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+  if (t_budget != nullptr) t_budget->add_bytes(x.size());
   Value v = of(Kind::kString);
   v.s = std::move(x);
   return v;
@@ -18,6 +40,7 @@ Value Value::string(std::string x) {
 
 Value Value::make_list(List items) {
   if (items.size() > kMaxListItems) render_error(std::string("a list grew past ") + std::to_string(kMaxListItems) + " items");
+  if (t_budget != nullptr) t_budget->add_items(items.size());
   Value v = of(Kind::kList);
   v.list = std::make_shared<List>(std::move(items));
   return v;

@@ -65,6 +65,13 @@ TEST(ChatTemplateLimits, StringGrowth) {
   EXPECT_NE(error_of("{{ [1] * 100000000 }}").find("too large"), std::string::npos);
 }
 
+TEST(ChatTemplateLimits, QuadraticBuildingStops) {
+  const std::string lists = "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + [i] %}{% endfor %}";
+  EXPECT_NE(error_of(lists).find("list items"), std::string::npos);
+  const std::string strings = "{% for i in range(100000) %}{% set x = 'y' * 10000000 %}{% endfor %}";
+  EXPECT_NE(error_of(strings).find("bytes of strings"), std::string::npos);
+}
+
 TEST(ChatTemplateLimits, RangeSize) {
   EXPECT_NE(error_of("{{ range(1000000) }}").find("Range too big"), std::string::npos);
 }
