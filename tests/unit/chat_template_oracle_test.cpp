@@ -117,7 +117,7 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shared, ChatTemplateOracle, ::testing::ValuesIn(template_names()), param_name);
+INSTANTIATE_TEST_SUITE_P(ChatTemplateShared, ChatTemplateOracle, ::testing::ValuesIn(template_names()), param_name);
 
 }  // namespace
 }  // namespace sinkstream
