@@ -101,6 +101,23 @@ TEST(ChatTemplateCommand, PrintsTheRenderingExactly) {
   EXPECT_EQ(test::first_difference(expected[0].text, r.out), "");
 }
 
+TEST(ChatTemplateCommand, UsesTheModelsTemplateAndTokens) {
+  test::TempDir dir;
+  write_gguf(dir.file("m.gguf"), true);
+  test::write_file(dir.file("conv.json"), R"([{"role": "user", "content": "héllo"}])");
+  const std::string base = test::binary() + " template -m " + dir.file("m.gguf") + " --messages " + dir.file("conv.json");
+  const test::CommandResult r = test::run_command(base);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "<s>h\xC3\xA9llo");  // bos_token from the GGUF vocabulary; no newline added
+  const test::CommandResult named = test::run_command(base + " --template-name tool_use");
+  EXPECT_EQ(named.out, "TOOLS");
+  write_gguf(dir.file("bare.gguf"), false);
+  const test::CommandResult none = test::run_command(test::binary() + " template -m " + dir.file("bare.gguf") +
+                                                     " --messages " + dir.file("conv.json"));
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.err.find("--chat-template FILE"), std::string::npos) << none.err;
+}
+
 TEST(ChatTemplateCommand, RejectionIsOneLineExitOne) {
   test::TempDir dir;
   const std::string tmpl_path = test::shared_dir() + "/chat-templates/google-gemma-2-2b-it.jinja";
