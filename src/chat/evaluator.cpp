@@ -3,6 +3,7 @@
 #include "chat/builtins.hpp"
 #include "chat/limits.hpp"
 #include "chat/template_error.hpp"
+#include "chat/utf8_text.hpp"
 
 namespace sinkstream::chat {
 
@@ -116,7 +117,8 @@ void bind_targets(Scope& scope, const std::vector<std::string>& names, const Val
   if (v.is_sequence()) {
     parts = *v.list;
   } else if (v.is_string()) {
-    for (char c : v.s) parts.push_back(Value::string(std::string(1, c)));
+    const std::vector<size_t> off = code_point_offsets(v.s);
+    for (size_t k = 0; k + 1 < off.size(); ++k) parts.push_back(Value::string(v.s.substr(off[k], off[k + 1] - off[k])));
   } else {
     require_defined(v);
     render_error(std::string("cannot unpack non-iterable ") + type_name(v) + " object");

@@ -17,7 +17,6 @@ namespace sinkstream::chat {
 namespace {
 
 const Value kNone = Value::none();
-const Value kUndef;
 
 std::optional<std::string> opt_str(const CallArgs& a, size_t pos, std::string_view name) {
   const Value* v = a.get(pos, name);

@@ -172,7 +172,7 @@ class Lexer {
       if (pos_ >= src_.size()) syntax_error(line_, block ? "unexpected end of template: missing '%}'" : "unexpected end of template: missing '}}'");
       if (brackets.empty()) {
         const char c = src_[pos_];
-        const bool signed_end = (c == '-' || c == '+') && pos_ + 2 < src_.size() + 0 && src_[pos_ + 1] == close &&
+        const bool signed_end = (c == '-' || c == '+') && pos_ + 2 < src_.size() && src_[pos_ + 1] == close &&
                                 src_[pos_ + 2] == '}';
         if (signed_end || (c == close && pos_ + 1 < src_.size() && src_[pos_ + 1] == '}')) {
           pos_ += signed_end ? 3 : 2;

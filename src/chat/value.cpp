@@ -164,11 +164,7 @@ bool equals(const Value& a, const Value& b) {
     if (a.kind == Kind::kFloat || b.kind == Kind::kFloat) return as_double(a) == as_double(b);
     return as_int(a) == as_int(b);
   }
-  if (a.kind != b.kind) {
-    const bool seq = a.is_sequence() && b.is_sequence();
-    if (!seq) return false;
-    return false;  // a list never equals a tuple in Python
-  }
+  if (a.kind != b.kind) return false;  // numbers aside; a list never equals a tuple in Python
   switch (a.kind) {
     case Kind::kUndefined:
     case Kind::kNone: return true;
