@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "chat/chat_template.hpp"
-#include "chat/template_source.hpp"
 #include "commands.hpp"
 #include "model_args.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::cli {

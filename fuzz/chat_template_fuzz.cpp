@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "chat/chat_template.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "sinkstream/error.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "chat/chat_template.hpp"
+#include "sinkstream/chat_template.hpp"
 
 #include "chat/ast.hpp"
 #include "chat/evaluator.hpp"

@@ -1,4 +1,4 @@
-#include "chat/template_source.hpp"
+#include "sinkstream/chat_template.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -2,7 +2,7 @@
 // one-line sinkstream::Error naming the cap, never a crash or a hang.
 #include <gtest/gtest.h>
 
-#include "chat/chat_template.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "chat/limits.hpp"
 #include "sinkstream/error.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "chat/chat_template.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "sinkstream/error.hpp"
 #include "support/jinja_oracle.hpp"
 #include "support/paths.hpp"

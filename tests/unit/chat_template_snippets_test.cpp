@@ -3,7 +3,7 @@
 // tests/fixtures/chat/snippets.json rendered by both our renderer and jinja2.
 #include <gtest/gtest.h>
 
-#include "chat/chat_template.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "sinkstream/error.hpp"
 #include "support/jinja_oracle.hpp"
 

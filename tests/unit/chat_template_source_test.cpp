@@ -2,7 +2,7 @@
 // `sinkstream template` command, whose output is checked against the jinja2 oracle.
 #include <gtest/gtest.h>
 
-#include "chat/template_source.hpp"
+#include "sinkstream/chat_template.hpp"
 #include "io/gguf_writer.hpp"
 #include "sinkstream/error.hpp"
 #include "support/jinja_oracle.hpp"
