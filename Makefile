@@ -48,12 +48,14 @@ bench: bootstrap build
 fuzz: bootstrap
 	cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSINKSTREAM_FUZZ=ON -DSINKSTREAM_TESTS=OFF -DSINKSTREAM_BENCH=OFF
-	cmake --build build/fuzz -j $(JOBS) --target gguf_fuzz safetensors_fuzz
-	@for f in gguf safetensors; do \
+	cmake --build build/fuzz -j $(JOBS) --target gguf_fuzz safetensors_fuzz chat_template_fuzz
+	@for f in gguf safetensors chat_template; do \
+	  extra=""; \
+	  if [ $$f = chat_template ] && [ -d $(SHARED)/chat-templates ]; then extra=$(SHARED)/chat-templates; fi; \
 	  mkdir -p build/fuzz/corpus/$$f build/fuzz/artifacts/$$f && \
 	  echo "fuzz: $${f}_fuzz for $(FUZZ_SECONDS) s" && \
 	  build/fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
-	    -artifact_prefix=build/fuzz/artifacts/$$f/ build/fuzz/corpus/$$f fuzz/corpus/$$f || exit 1; \
+	    -artifact_prefix=build/fuzz/artifacts/$$f/ build/fuzz/corpus/$$f fuzz/corpus/$$f $$extra || exit 1; \
 	done
 
 clean:

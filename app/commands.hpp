@@ -32,5 +32,6 @@ Runner add_ppl(CLI::App& app);
 Runner add_passkey(CLI::App& app);
 Runner add_synth(CLI::App& app);
 Runner add_sinks(CLI::App& app);
+Runner add_template(CLI::App& app);
 
 }  // namespace sinkstream::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   runners["passkey"] = sinkstream::cli::add_passkey(app);
   runners["synth"] = sinkstream::cli::add_synth(app);
   runners["sinks"] = sinkstream::cli::add_sinks(app);
+  runners["template"] = sinkstream::cli::add_template(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

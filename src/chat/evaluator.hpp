@@ -1,0 +1,62 @@
+// Renders a parsed template: executes statements, evaluates expressions with
+// Python / jinja2 semantics, and enforces the caps of limits.hpp. One Evaluator
+// renders once; filters, tests and methods call back into it.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "chat/ast.hpp"
+#include "chat/scope.hpp"
+#include "chat/value.hpp"
+
+namespace sinkstream::chat {
+
+class Evaluator {
+ public:
+  explicit Evaluator(const std::tm& now) : now_(now) {}
+
+  // Renders `body` with `context` (a dict) over the global functions.
+  std::string render(const Body& body, const Value& context);
+
+  Value eval(const Expr& e, const ScopePtr& scope);
+  Value call(const Value& callee, CallArgs& args);
+  Value filter(const std::string& name, const Value& subject, CallArgs& args);
+  bool test(const std::string& name, const Value& subject, CallArgs& args);
+  // jinja2's getattr (attribute first, then item) and getitem (item first, then attribute).
+  Value get_attr(const Value& obj, const std::string& name);
+  Value get_item(const Value& obj, const Value& key);
+  // The items a for loop (or list()) visits; fails for non-iterables.
+  std::vector<Value> iterate(const Value& v);
+  // Counts loop-like work against kMaxLoopIterations.
+  void count_iterations(uint64_t n);
+  const std::tm& now() const { return now_; }
+
+ private:
+  enum class Flow { kNormal, kBreak, kContinue };
+
+  Flow exec(const Body& body, const ScopePtr& scope);
+  Flow exec_stmt(const Stmt& s, const ScopePtr& scope);
+  Flow exec_if(const Stmt& s, const ScopePtr& scope);
+  void exec_for(const Stmt& s, const ScopePtr& scope);
+  void exec_set(const Stmt& s, const ScopePtr& scope);
+  void exec_call_block(const Stmt& s, const ScopePtr& scope);
+  Value make_macro(const Stmt& s, const ScopePtr& scope, const std::string& name);
+  std::string capture(const Body& body, const ScopePtr& scope);
+  void write(const std::string& text);
+
+  Value eval_binary(const Expr& e, const ScopePtr& scope);
+  Value eval_call(const Expr& e, const ScopePtr& scope);
+  Value eval_filter(const Expr& e, const ScopePtr& scope, const Value* block_subject);
+  CallArgs eval_args(const Expr& e, const ScopePtr& scope, size_t first);
+
+  std::tm now_;
+  std::string* out_ = nullptr;
+  uint64_t iterations_ = 0;
+  int call_depth_ = 0;
+  friend struct CallDepth;
+};
+
+}  // namespace sinkstream::chat

@@ -1,0 +1,22 @@
+// Caps that keep an untrusted chat template from exhausting the process. Every cap
+// is checked where the work happens and reported as a one-line sinkstream::Error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sinkstream::chat {
+
+inline constexpr size_t kMaxTemplateBytes = 1 << 20;          // template source
+inline constexpr int kMaxParseDepth = 100;                    // nested blocks + nested expressions
+inline constexpr int kMaxCallDepth = 64;                      // macro / caller recursion
+inline constexpr uint64_t kMaxLoopIterations = 1'000'000;     // all for-loop iterations of one render
+inline constexpr size_t kMaxOutputBytes = 16u << 20;          // rendered text, and any one string value
+inline constexpr size_t kMaxListItems = 200'000;              // any one list built by the template
+// Work budgets of one render, so that quadratic growth (ns.s = ns.s + x in a loop) ends
+// in an error rather than minutes of copying.
+inline constexpr uint64_t kMaxStringBytesBuilt = 1ull << 30;  // all strings a render creates
+inline constexpr uint64_t kMaxListItemsBuilt = 20'000'000;    // all list items a render creates
+inline constexpr int64_t kMaxRange = 100'000;                 // range() length (jinja's sandbox limit)
+
+}  // namespace sinkstream::chat

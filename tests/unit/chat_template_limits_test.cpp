@@ -1,0 +1,110 @@
+// Caps and errors of the chat-template renderer on hostile templates: each is a
+// one-line sinkstream::Error naming the cap, never a crash or a hang.
+#include <gtest/gtest.h>
+
+#include "sinkstream/chat_template.hpp"
+#include "chat/limits.hpp"
+#include "sinkstream/error.hpp"
+
+namespace sinkstream {
+namespace {
+
+using nlohmann::ordered_json;
+
+// The message of the Error that rendering `tmpl` throws ("" when it renders).
+std::string error_of(const std::string& tmpl, const ordered_json& ctx = ordered_json::object()) {
+  try {
+    (void)chat::render(tmpl, ctx);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "multi-line error: " << msg;
+    return msg;
+  }
+  return "";
+}
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int k = 0; k < n; ++k) out += s;
+  return out;
+}
+
+TEST(ChatTemplateLimits, BlockNestingDepth) {
+  const int n = chat::kMaxParseDepth + 5;
+  const std::string tmpl = repeat("{% if true %}", n) + "x" + repeat("{% endif %}", n);
+  EXPECT_NE(error_of(tmpl).find("nested deeper than"), std::string::npos);
+  const int ok = chat::kMaxParseDepth / 4;
+  EXPECT_EQ(error_of(repeat("{% if true %}", ok) + "x" + repeat("{% endif %}", ok)), "");
+}
+
+TEST(ChatTemplateLimits, ExpressionNestingDepth) {
+  EXPECT_NE(error_of("{{ " + repeat("(", 5000) + "1" + repeat(")", 5000) + " }}").find("nested"), std::string::npos);
+  EXPECT_NE(error_of("{{ " + repeat("not ", 5000) + "1 }}").find("nested deeper than"), std::string::npos);
+  EXPECT_NE(error_of("{{ " + repeat("-", 5000) + "1 }}").find("nested deeper than"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, MacroRecursion) {
+  const std::string msg = error_of("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+  EXPECT_NE(msg.find("macro calls nested deeper than " + std::to_string(chat::kMaxCallDepth)), std::string::npos) << msg;
+}
+
+TEST(ChatTemplateLimits, LoopIterations) {
+  const std::string msg = error_of("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}");
+  EXPECT_NE(msg.find("more than " + std::to_string(chat::kMaxLoopIterations) + " loop iterations"), std::string::npos) << msg;
+}
+
+TEST(ChatTemplateLimits, OutputSize) {
+  const std::string msg = error_of("{% for a in range(100000) %}{{ 'x' * 1000 }}{% endfor %}");
+  EXPECT_NE(msg.find("output grew past"), std::string::npos) << msg;
+}
+
+TEST(ChatTemplateLimits, StringGrowth) {
+  EXPECT_NE(error_of("{{ 'x' * 1000000000 }}").find("too large"), std::string::npos);
+  const std::string doubling = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}";
+  EXPECT_NE(error_of(doubling).find("a string grew past"), std::string::npos);
+  EXPECT_NE(error_of("{{ [1] * 100000000 }}").find("too large"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, QuadraticBuildingStops) {
+  const std::string lists = "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + [i] %}{% endfor %}";
+  EXPECT_NE(error_of(lists).find("list items"), std::string::npos);
+  const std::string strings = "{% for i in range(100000) %}{% set x = 'y' * 10000000 %}{% endfor %}";
+  EXPECT_NE(error_of(strings).find("bytes of strings"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, RangeSize) {
+  EXPECT_NE(error_of("{{ range(1000000) }}").find("Range too big"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, TemplateSize) {
+  EXPECT_NE(error_of(std::string(chat::kMaxTemplateBytes + 1, 'x')).find("over the limit"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, SyntaxErrorsNameTheLine) {
+  EXPECT_NE(error_of("a\nb\n{{ 1 +  }}").find("line 3"), std::string::npos);
+  EXPECT_NE(error_of("{% if x %}never closed").find("expected 'endif'"), std::string::npos);
+  EXPECT_NE(error_of("{{ 'unterminated }}").find("unterminated string"), std::string::npos);
+  EXPECT_NE(error_of("{% include 'x.jinja' %}").find("unsupported tag 'include'"), std::string::npos);
+  EXPECT_NE(error_of("{{ x").find("missing '}}'"), std::string::npos);
+  EXPECT_NE(error_of("{# open").find("unterminated comment"), std::string::npos);
+}
+
+TEST(ChatTemplateLimits, MultiLineMessagesBecomeOneLine) {
+  const std::string msg = error_of("{{ raise_exception('first\nsecond') }}");
+  EXPECT_NE(msg.find("first second"), std::string::npos) << msg;
+}
+
+TEST(ChatTemplateLimits, ContextMustBeAnObject) {
+  EXPECT_THROW((void)chat::render("x", ordered_json::array()), Error);
+}
+
+TEST(ChatTemplateLimits, MacroOutlivingItsScopeIsAnError) {
+  // A macro defined in a loop body and stored in a namespace outlives the iteration's scope.
+  const std::string msg = error_of(
+      "{% set ns = namespace(f=none) %}{% for i in [1] %}{% macro m() %}{{ i }}{% endmacro %}{% set ns.f = m %}"
+      "{% endfor %}{{ ns.f() }}");
+  EXPECT_NE(msg.find("scope"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace sinkstream
