@@ -116,11 +116,15 @@ Runner add_ppl(CLI::App& app) {
     std::vector<int32_t> stream = load_stream(*a, *model, &source);
     if (a->tokens > 0 && static_cast<int64_t>(stream.size()) > a->tokens) stream.resize(static_cast<size_t>(a->tokens));
     const int64_t predicted = static_cast<int64_t>(stream.size()) - 1;
-    if (predicted < a->bucket) {
+    if (predicted < 1) {
       throw Error(ErrorKind::kInvalidArg, source + ": the stream has " + std::to_string(stream.size()) +
-                                              " tokens, so " + std::to_string(std::max<int64_t>(0, predicted)) +
-                                              " predicted tokens: shorter than one bucket (--bucket " +
-                                              std::to_string(a->bucket) + ")");
+                                              " token(s), so nothing to predict (need at least 2)");
+    }
+    if (predicted < a->bucket) {  // one bucket of the whole stream
+      std::fprintf(stderr, "sinkstream: note: %s has %lld predicted tokens, fewer than --bucket %lld; using --bucket %lld\n",
+                   source.c_str(), static_cast<long long>(predicted), static_cast<long long>(a->bucket),
+                   static_cast<long long>(predicted));
+      a->bucket = predicted;
     }
 
     StreamPplOptions so;

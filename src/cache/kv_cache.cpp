@@ -75,10 +75,17 @@ void KvCache::load(ByteReader& r) {
     r.fail("cache shape (" + std::to_string(n_layer) + " layers, kv_dim " + std::to_string(kv_dim) +
            ") does not match this model (" + std::to_string(n_layer_) + ", " + std::to_string(kv_dim_) + ")");
   }
-  if (n_slots < n_slots_ && n_slots != n_slots_) r.fail("cache slot count " + std::to_string(n_slots) + " is too small");
-  if (n_slots > n_slots_) resize_slots(n_slots);
+  if (n_slots < n_slots_) r.fail("cache slot count " + std::to_string(n_slots) + " is too small");
   const bool f16 = r.get<uint8_t>("cache kv type") != 0;
   if (f16 != f16_) r.fail(std::string("saved with ") + (f16 ? "f16" : "f32") + " KV, this session uses " + (f16_ ? "f16" : "f32"));
+  // K and V of every slot, and its position, must be in the file before the cache grows to hold them
+  // (the CRC proves nothing: anyone can recompute it). n_layer, kv_dim < 2^31: no overflow.
+  const uint64_t slot_bytes = 2 * static_cast<uint64_t>(n_layer) * static_cast<uint64_t>(kv_dim) * (f16_ ? 2 : 4) + 8;
+  if (static_cast<uint64_t>(n_slots) > r.left() / slot_bytes) {
+    r.fail("cache slot count " + std::to_string(n_slots) + " needs " + std::to_string(slot_bytes) +
+           " bytes per slot; the file holds " + std::to_string(r.left()));
+  }
+  if (n_slots > n_slots_) resize_slots(n_slots);
   if (f16_) {
     auto k = r.get_vec<uint16_t>("cache keys");
     auto v = r.get_vec<uint16_t>("cache values");

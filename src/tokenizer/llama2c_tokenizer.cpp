@@ -35,6 +35,11 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int32_t vocab_size) 
   if (max_token_length_ <= 0 || max_token_length_ > (1 << 16)) {
     fail("max_token_length " + std::to_string(max_token_length_) + " is outside [1, 65536]");
   }
+  // Every entry takes at least 8 bytes (score, length): check before reserving by vocab_size.
+  if (static_cast<uint64_t>(vocab_size) > (f.size() - off) / 8) {
+    fail("vocab size " + std::to_string(vocab_size) + " needs at least " + std::to_string(int64_t{vocab_size} * 8 + 4) +
+         " bytes; the file has " + std::to_string(f.size()) + " bytes");
+  }
   pieces_.reserve(static_cast<size_t>(vocab_size));
   scores_.reserve(static_cast<size_t>(vocab_size));
   for (int32_t i = 0; i < vocab_size; ++i) {
