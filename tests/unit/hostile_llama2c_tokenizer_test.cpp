@@ -1,6 +1,9 @@
-// A tokenizer.bin read for a vocabulary the file cannot hold: refused by its
-// size before the piece table is reserved (each entry is at least 8 bytes:
-// score and length), with a message naming the vocabulary size.
+// A tokenizer.bin read for a vocabulary the file cannot hold (2^24 ids, the
+// checkpoint header's cap, from a 13-byte file): the piece table is reserved
+// for at most file size / 8 entries, and the error names the entry that
+// overruns the file. (Regression guard: the allocation itself, 512 MiB before
+// the fix, is not observable here; fuzz/llama2c_tokenizer_fuzz runs under a
+// 512 MB malloc limit.)
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -14,7 +17,7 @@
 namespace sinkstream::test {
 namespace {
 
-TEST(HostileLlama2cTokenizer, VocabLargerThanTheFileIsRefusedBySize) {
+TEST(HostileLlama2cTokenizer, VocabLargerThanTheFileNamesTheOverrunningEntry) {
   TempDir dir;
   std::string bytes(4 + 8 + 1, '\0');  // max_token_length 1, one entry: score 0, length 1, "a"
   const int32_t one = 1;
@@ -28,8 +31,7 @@ TEST(HostileLlama2cTokenizer, VocabLargerThanTheFileIsRefusedBySize) {
   } catch (const Error& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("tok.bin"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("16777216"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("13 bytes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("truncated at byte 13 reading score of token 1"), std::string::npos) << msg;
   }
 }
 
