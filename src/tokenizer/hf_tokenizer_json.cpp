@@ -122,6 +122,16 @@ void read_normalizer(const json& n, const std::string& source, bool& prepend, bo
   }
 }
 
+// A token id in [0, kMaxTokenId]: a JSON integer (nlohmann's get<int64_t>() of
+// a float out of int64 range is undefined behaviour, and 1.5 would read as 1).
+int64_t token_id(const json& v, const std::string& source, const std::string& field) {
+  const bool is_int = v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t{1} << 62);
+  if (!is_int) bad(source, field, "id " + v.dump() + " is not an integer in [0, " + std::to_string(kMaxTokenId) + "]");
+  const int64_t id = v.get<int64_t>();
+  if (id < 0 || id > kMaxTokenId) bad(source, field, "id " + std::to_string(id) + " is outside [0, " + std::to_string(kMaxTokenId) + "]");
+  return id;
+}
+
 // A special-token field of tokenizer_config.json: "text" or {"content": "text"}.
 std::string token_field(const json& cfg, const char* key) {
   if (!cfg.contains(key)) return {};
@@ -155,19 +165,13 @@ VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_v
     std::unordered_map<int64_t, TokenType> added_type;
     int64_t max_id = -1;
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      const int64_t id = it.value().get<int64_t>();
-      if (id < 0 || id > kMaxTokenId) {
-        bad(source, "model.vocab[\"" + it.key() + "\"]", "id " + std::to_string(id) + " is outside [0, " + std::to_string(kMaxTokenId) + "]");
-      }
+      const int64_t id = token_id(it.value(), source, "model.vocab[\"" + it.key() + "\"]");
       by_id[id] = it.key();
       max_id = std::max(max_id, id);
     }
     if (j.contains("added_tokens")) {
       for (const json& a : j.at("added_tokens")) {
-        const int64_t id = a.at("id").get<int64_t>();
-        if (id < 0 || id > kMaxTokenId) {
-          bad(source, "added_tokens", "id " + std::to_string(id) + " is outside [0, " + std::to_string(kMaxTokenId) + "]");
-        }
+        const int64_t id = token_id(a.at("id"), source, "added_tokens");
         by_id[id] = a.at("content").get<std::string>();
         added_type[id] = a.value("special", false) ? TokenType::kControl : TokenType::kUserDefined;
         max_id = std::max(max_id, id);

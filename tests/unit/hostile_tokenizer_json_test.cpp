@@ -72,6 +72,17 @@ TEST(HostileTokenizerJson, HugeAddedTokenIdIsRefused) {
   EXPECT_NE(msg.find("100000000"), std::string::npos) << msg;
 }
 
+TEST(HostileTokenizerJson, NonIntegerIdsAreRefused) {
+  // Found by tokenizer_json_fuzz: a float id (4.8e20) reached get<int64_t>(), which is
+  // undefined behaviour out of range; in range, 1.5 was read as 1.
+  for (const char* id : {"1.5", "4.8e20", "-0.5", "\"7\"", "18446744073709551615"}) {
+    const std::string j =
+        bpe_with(std::string(R"({"a": 0, "b": )") + id + "}", R"("pre_tokenizer": )" + std::string(kByteLevel));
+    const std::string msg = error_of(j);
+    EXPECT_NE(msg.find("model.vocab[\"b\"]"), std::string::npos) << id << ": " << msg;
+  }
+}
+
 TEST(HostileTokenizerJson, SmallHolesInTheIdSpaceAreKept) {
   // Ids 0, 1 and 5: holes 2..4 are within the cap and read as unused tokens.
   const VocabData v = vocab_from_hf_json_text(
