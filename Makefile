@@ -77,13 +77,13 @@ fuzz: fuzz-build fuzz-check-shared
 	  build/fuzz/$(f)_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/artifacts/$(f)/ $(call fuzz_dirs,$(f)) \
 	    2>build/fuzz/$(f).log || { tail -n 40 build/fuzz/$(f).log; exit 1; }; \
-	  grep -E '^#[0-9]+ +DONE' build/fuzz/$(f).log | tail -n 1;)
+	  grep -a -E '^#[0-9]+[[:space:]]+DONE' build/fuzz/$(f).log | tail -n 1;)
 
 # Each target to FUZZ_RUNS_LONG executions (hours on a small machine; `make -j N
 # fuzz-long` runs N targets at once). The last lines of each log (executions,
 # cov, ft, stats) are what docs/reliability.md reports.
 fuzz-long: $(addprefix fuzz-long-,$(FUZZERS))
-	@for f in $(FUZZERS); do echo "$$f: $$(grep -E '^#[0-9]+' build/fuzz/long/$$f.log | tail -n 1)"; done
+	@for f in $(FUZZERS); do echo "$$f: $$(grep -a -E '^#[0-9]+' build/fuzz/long/$$f.log | tail -n 1)"; done
 
 fuzz-long-%: fuzz-build fuzz-check-shared
 	@mkdir -p build/fuzz/long build/fuzz/corpus/$* build/fuzz/artifacts/$*
