@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "default_cache.hpp"
 #include "model_args.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
@@ -79,7 +80,7 @@ SessionOptions session_options(const GenerateArgs& a, const Model& model, uint64
   so.kv_f16 = a.kv_type == "f16";
   if (!a.cache.empty()) so.cache = CachePolicy::parse(a.cache);
   else if (!a.state_in.empty()) so.cache = Session::state_policy(a.state_in);
-  else so.cache = CachePolicy::parse("sink:4:" + std::to_string(std::max(1, model.config().n_ctx_train - 4)));
+  else so.cache = default_generate_cache(model);
   so.sampler.temperature = a.temp;
   so.sampler.top_k = a.top_k;
   so.sampler.top_p = a.top_p;

@@ -112,16 +112,21 @@ std::vector<CachePolicy> check_ppl_request(const PplArgs& a) {
   return policies;
 }
 
-// The stream, cut to --tokens; refused when it is shorter than one bucket.
-std::vector<int32_t> load_checked_stream(const PplArgs& a, const Model& model, std::string* source) {
+// The stream, cut to --tokens (at least 2 tokens). A stream shorter than one
+// bucket becomes one bucket: *bucket shrinks, with a note on stderr.
+std::vector<int32_t> load_checked_stream(const PplArgs& a, const Model& model, std::string* source, int64_t* bucket) {
   std::vector<int32_t> stream = load_stream(a, model, source);
   if (a.tokens > 0 && static_cast<int64_t>(stream.size()) > a.tokens) stream.resize(static_cast<size_t>(a.tokens));
   const int64_t predicted = static_cast<int64_t>(stream.size()) - 1;
-  if (predicted < a.bucket) {
+  if (predicted < 1) {
     throw Error(ErrorKind::kInvalidArg, *source + ": the stream has " + std::to_string(stream.size()) +
-                                            " tokens, so " + std::to_string(std::max<int64_t>(0, predicted)) +
-                                            " predicted tokens: shorter than one bucket (--bucket " +
-                                            std::to_string(a.bucket) + ")");
+                                            " token(s), so nothing to predict (need at least 2)");
+  }
+  if (predicted < *bucket) {
+    std::fprintf(stderr, "sinkstream: note: %s has %lld predicted tokens, fewer than --bucket %lld; using --bucket %lld\n",
+                 source->c_str(), static_cast<long long>(predicted), static_cast<long long>(*bucket),
+                 static_cast<long long>(predicted));
+    *bucket = predicted;
   }
   return stream;
 }
@@ -165,13 +170,14 @@ void write_ppl_outputs(const PplArgs& a, const std::vector<PolicyNll>& runs, con
   }
 }
 
-int run_ppl(const PplArgs& a) {
+int run_ppl(const PplArgs& args) {
+  PplArgs a = args;  // --bucket may shrink to a short stream
   const std::vector<CachePolicy> policies = check_ppl_request(a);
   LoadOptions lo;
   lo.tokenizer_path = a.tokenizer;
   const auto model = Model::load(a.model, lo);
   std::string source;
-  const std::vector<int32_t> stream = load_checked_stream(a, *model, &source);
+  const std::vector<int32_t> stream = load_checked_stream(a, *model, &source, &a.bucket);
   const int64_t n = static_cast<int64_t>(stream.size());
   StreamPplOptions so = stream_options(a, *model, policies, n);
   ProgressReporter progress("sinkstream ppl", "tokens");

@@ -31,7 +31,7 @@ void exercise_getters(const gguf::File& f) {
 
 void decode_tensors(const gguf::File& f) {
   for (const gguf::TensorInfo& t : f.tensors()) {
-    if (t.cols() > 4096) continue;
+    // Every shape: the parser proved a row fits in the file, so cols is bounded by its size.
     std::vector<float> row(static_cast<size_t>(t.cols()));  // [cols] first row, dequantized
     row_dequantize_ref(t.type, t.data, row.data(), t.cols());
     (void)row_dot_ref(t.type, t.data, row.data(), t.cols());

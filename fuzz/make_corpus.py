@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the small seed corpus under fuzz/corpus/ (GGUF v2/v3 and safetensors files).
+"""Writes the small seed corpus under fuzz/corpus/: GGUF v2/v3 and safetensors
+files, tokenizer.json and config.json files (the configs are the HF fixtures'
+own, tests/fixtures/hf/*/config.json), a tiny llama2.c checkpoint and
+tokenizer.bin, and cache-policy specs. (state_fuzz seeds itself: see state_fuzz.cpp.)
 
 Run from the repository root: python3 fuzz/make_corpus.py
 """
@@ -43,8 +46,75 @@ def safetensors(header, data):
 
 
 def write(sub, name, data):
+    os.makedirs(os.path.join(HERE, "corpus", sub), exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
     with open(os.path.join(HERE, "corpus", sub, name), "wb") as f:
         f.write(data)
+
+
+def tokenizer_jsons():
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    vocab = {c: i for i, c in enumerate("Helo wrd,123caf!")}
+    vocab.update({"He": 16, "ll": 17, "lo": 18})
+    bpe = {"version": "1.0", "added_tokens": [{"id": 19, "content": "<|end|>", "special": True}],
+           "normalizer": None, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+               {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated", "invert": False},
+               {"type": "Digits", "individual_digits": True}, byte_level]},
+           "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|end|>", "type_id": 0}},
+                                                                      {"Sequence": {"id": "A", "type_id": 0}}]},
+           "model": {"type": "BPE", "vocab": vocab, "merges": ["H e", ["l", "l"], "l o"]}}
+    write("tokenizer_json", "bpe_byte_level.json", json.dumps(bpe))
+    spm_vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "\u2581": 3, "H": 4, "e": 5, "l": 6, "o": 7, "\u2581H": 8, "<0x41>": 9}
+    spm = {"normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                                                              {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+           "pre_tokenizer": None,
+           "model": {"type": "BPE", "vocab": spm_vocab, "merges": ["\u2581 H"], "byte_fallback": True, "unk_token": "<unk>"}}
+    write("tokenizer_json", "bpe_spm.json", json.dumps(spm))
+    wp = {"normalizer": {"type": "BertNormalizer", "lowercase": True, "strip_accents": None},
+          "pre_tokenizer": {"type": "BertPreTokenizer"},
+          "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "[CLS]"}},
+                                                                     {"Sequence": {"id": "A"}}, {"SpecialToken": {"id": "[SEP]"}}]},
+          "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                    "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "hello": 3, "world": 4, "##s": 5, ",": 6, "!": 7}}}
+    write("tokenizer_json", "wordpiece.json", json.dumps(wp))
+
+
+def hf_configs():
+    fixtures = os.path.join(HERE, "..", "tests", "fixtures", "hf")
+    for name in sorted(os.listdir(fixtures)):
+        cfg = os.path.join(fixtures, name, "config.json")
+        if os.path.isfile(cfg):
+            with open(cfg, "rb") as f:
+                write("hf_config", name + ".json", f.read())
+
+
+def llama2c():
+    dim, hidden, layers, heads, kv_heads, vocab, seq = 8, 16, 1, 2, 1, 4, 4
+    head = dim // heads
+    kv = head * kv_heads
+    floats = (vocab * dim + layers * dim + layers * dim * dim + 2 * layers * kv * dim + layers * dim * dim +
+              layers * dim + 3 * layers * hidden * dim + dim + seq * head)
+    header = struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab, seq)
+    write("llama2c", "tiny_shared.bin", header + struct.pack("<%df" % floats, *[(i % 7 - 3) / 8 for i in range(floats)]))
+    header = struct.pack("<7i", dim, hidden, layers, heads, kv_heads, -vocab, seq)
+    floats += vocab * dim
+    write("llama2c", "tiny_classifier.bin", header + struct.pack("<%df" % floats, *[(i % 5 - 2) / 4 for i in range(floats)]))
+    # tokenizer.bin: <unk> <s> </s>, the 256 byte tokens, then merges; 512 entries (even-sized file).
+    pieces = [b"<unk>", b"\n<s>\n", b"\n</s>\n"] + [("<0x%02X>" % b).encode() for b in range(256)]
+    words = [b" ", b"e", b"t", b"a", b"o", b" t", b"th", b"he", b" the", b"Once", b" upon", b" a", b" time"]
+    pieces += words + [("w%d" % i).encode() for i in range(512 - len(pieces) - len(words))]
+    out = struct.pack("<i", max(len(p) for p in pieces))
+    for i, p in enumerate(pieces):
+        out += struct.pack("<fi", -float(i), len(p)) + p
+    if len(out) % 2:
+        out += b"\0"
+    write("llama2c_tokenizer", "tok512.bin", out)
+
+
+def policies():
+    for i, spec in enumerate(["dense", "window:64", "sink:4:60", "recompute:32", "discard:4:30"]):
+        write("policy", "p%d" % i, spec)
 
 
 def main():
@@ -97,6 +167,11 @@ def main():
     write("safetensors", "empty_tensor.safetensors", safetensors({
         "e": {"dtype": "F16", "shape": [0, 4], "data_offsets": [0, 0]},
     }, b""))
+
+    tokenizer_jsons()
+    hf_configs()
+    llama2c()
+    policies()
 
 
 if __name__ == "__main__":

@@ -5,14 +5,20 @@
 //   u32 version (1), u32 reserved (0), u64 payload bytes, u32 CRC-32 of the payload
 //   payload: model fingerprint, policy string, batch, position, history,
 //            sampler params + RNG state, last logits, cache (cache::KvCache::save)
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <filesystem>
 
+#include "api/model_access.hpp"
 #include "api/session_impl.hpp"
 #include "core/byte_stream.hpp"
 #include "io/mapped_file.hpp"
+#include "model/weights.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -23,11 +29,37 @@ constexpr char kMagic[8] = {'S', 'I', 'N', 'K', 'S', 'T', 'A', 'T'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 4;
 
+uint32_t crc_of(const char* data, size_t n);
+
+// CRC-32 of sample rows of the weights (first and last row of the token
+// embedding and the output, first row of every layer's wq and ffn_down): two
+// models of the same shapes but other weights get other fingerprints.
+uint32_t weights_sample_crc(const Model& m) {
+  uint32_t crc = 0;
+  auto add_row = [&](const TensorView& t, int64_t r) {
+    if (t.empty() || t.rows <= 0 || t.cols <= 0) return;
+    const size_t bytes = dtype_row_bytes(t.type, t.cols);
+    const uint32_t c = crc_of(reinterpret_cast<const char*>(t.row_ptr(r)), bytes);
+    crc = crc * 31u + c;
+  };
+  if (!m.has_weights()) return 0;
+  const ModelWeights& w = api::ModelAccess::weights(m);
+  add_row(w.tok_embd, 0);
+  add_row(w.tok_embd, w.tok_embd.rows - 1);
+  add_row(w.output, 0);
+  add_row(w.output, w.output.rows - 1);
+  for (const LayerWeights& l : w.layers) {
+    add_row(l.wq, 0);
+    add_row(l.ffn_down, 0);
+  }
+  return crc;
+}
+
 std::string fingerprint(const Model& m) {
   const ModelConfig& c = m.config();
   return c.arch + "/" + std::to_string(c.n_embd) + "/" + std::to_string(c.n_ff) + "/" + std::to_string(c.n_layer) +
          "/" + std::to_string(c.n_head) + "/" + std::to_string(c.n_head_kv) + "/" + std::to_string(c.n_vocab) + "/" +
-         std::to_string(m.parameter_count());
+         std::to_string(m.parameter_count()) + "/weights:" + std::to_string(weights_sample_crc(m));
 }
 
 uint32_t crc_of(const char* data, size_t n) {
@@ -69,6 +101,47 @@ ByteReader open_payload(const MappedFile& f) {
   return ByteReader(d + kHeaderBytes, static_cast<size_t>(payload), path);
 }
 
+// Writes header + payload to `path` atomically: a temporary file in the same
+// directory, fsync, rename over `path`, fsync of the directory. A crash leaves
+// either the old file or the new one, never a torn one.
+void write_atomically(const std::string& path, const std::string& header, const std::string& payload) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(ErrorKind::kIo, tmp + ": cannot open for writing: " + std::strerror(errno));
+  auto fail = [&](const char* what) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::kIo, tmp + ": " + what + ": " + why);
+  };
+  for (const std::string* part : {&header, &payload}) {
+    size_t done = 0;
+    while (done < part->size()) {
+      const ssize_t n = ::write(fd, part->data() + done, part->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("write failed");
+      done += static_cast<size_t>(n);
+    }
+  }
+  if (::fsync(fd) != 0) fail("fsync failed");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::kIo, tmp + ": close failed: " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::kIo, path + ": cannot rename " + tmp + " over it: " + why);
+  }
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {  // the rename itself is durable once the directory is synced
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
 }  // namespace
 
 void Session::save_state(const std::string& path) const {
@@ -98,22 +171,23 @@ void Session::save_state(const std::string& path) const {
   h.put<uint32_t>(0);
   h.put<uint64_t>(payload.size());
   h.put<uint32_t>(crc_of(payload.data(), payload.size()));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ErrorKind::kIo, tmp + ": cannot open for writing");
-    out.write(h.bytes().data(), static_cast<std::streamsize>(h.bytes().size()));
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    if (!out) throw Error(ErrorKind::kIo, tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(ErrorKind::kIo, path + ": cannot rename " + tmp);
+  write_atomically(path, h.bytes(), payload);
 }
 
 CachePolicy Session::state_policy(const std::string& path) {
   const MappedFile f(path);
   ByteReader r = open_payload(f);
   r.get_str("model fingerprint");
-  return CachePolicy::parse(r.get_str("cache policy"));
+  const CachePolicy p = CachePolicy::parse(r.get_str("cache policy"));
+  // The caller sizes a cache by this policy before load_state reads the cache:
+  // every slot it asks for must be in the file (8 bytes of slot position at least).
+  int64_t slots = 0;  // the policy's size parameters (sink:S:W -> S + W)
+  for (const int32_t a : p.args) slots += a;
+  if (static_cast<uint64_t>(slots) > r.left() / 8) {
+    r.fail("cache policy " + p.to_string() + " asks for " + std::to_string(slots) + " slots; the file holds " +
+           std::to_string(r.left()) + " more bytes");
+  }
+  return p;
 }
 
 void Session::load_state(const std::string& path) {

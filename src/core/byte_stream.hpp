@@ -54,7 +54,7 @@ class ByteReader {
     const uint64_t n = get<uint64_t>(field);
     if (n > left_ / sizeof(T)) fail(std::string(field) + ": length " + std::to_string(n) + " overruns the data");
     std::vector<T> v(static_cast<size_t>(n));
-    std::memcpy(v.data(), p_, v.size() * sizeof(T));
+    if (n != 0) std::memcpy(v.data(), p_, v.size() * sizeof(T));  // data() may be null when empty
     advance(v.size() * sizeof(T));
     return v;
   }

@@ -1,5 +1,6 @@
 #include "core/dtype.hpp"
 
+#include <limits>
 #include <utility>
 
 #include "sinkstream/error.hpp"
@@ -53,7 +54,12 @@ size_t dtype_row_bytes(DType t, int64_t n) {
     throw Error(ErrorKind::kFormat, std::string("row of ") + std::to_string(n) + " elements is not a multiple of the " +
                                         tr.name + " block size " + std::to_string(tr.block_elems));
   }
-  return static_cast<size_t>(n / tr.block_elems) * tr.block_bytes;
+  const auto blocks = static_cast<uint64_t>(n / tr.block_elems);
+  if (blocks > std::numeric_limits<size_t>::max() / tr.block_bytes) {
+    throw Error(ErrorKind::kFormat, std::string("row of ") + std::to_string(n) + " " + tr.name +
+                                        " elements is more bytes than size_t holds");
+  }
+  return static_cast<size_t>(blocks) * tr.block_bytes;
 }
 
 bool dtype_from_name(const std::string& name, DType* out) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <string>
+
+#include "sinkstream/error.hpp"
 
 namespace sinkstream {
 
@@ -29,8 +32,16 @@ int spin_from_env() {
 }
 }  // namespace
 
+int ThreadPool::max_threads() {
+  return std::max(256, 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
 ThreadPool::ThreadPool(int n_threads, int spin_us) : spin_us_(spin_us < 0 ? spin_from_env() : spin_us) {
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads > max_threads()) {
+    throw Error(ErrorKind::kInvalidArg, "threads = " + std::to_string(n_threads) + " is above the cap " +
+                                            std::to_string(max_threads()) + " (4 x hardware threads, at least 256)");
+  }
   n_threads_ = n_threads;
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });

@@ -18,6 +18,12 @@ using json = nlohmann::json;
 
 const std::string kMeta = "\xE2\x96\x81";  // U+2581
 
+// Caps on what the file may ask for. Real tokenizers nest "Sequence" steps one
+// or two deep; ids are dense (a few holes at most).
+constexpr int kMaxSequenceDepth = 32;
+constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;  // 16.7M ids
+constexpr int64_t kMaxIdHoles = 1024;                    // beyond one unused id per token
+
 [[noreturn]] void unsupported(const std::string& source, const std::string& field, const std::string& what) {
   throw Error(ErrorKind::kUnsupported, source + ": " + field + ": " + what);
 }
@@ -54,12 +60,16 @@ struct PreTokenizerInfo {
   std::vector<std::string> regexes;
 };
 
-void read_pre_step(const json& p, const std::string& source, const std::string& field, PreTokenizerInfo& info) {
+void read_pre_step(const json& p, const std::string& source, const std::string& field, PreTokenizerInfo& info,
+                   int depth = 0) {
   if (p.is_null()) return;
   const std::string type = p.value("type", "");
   if (type == "Sequence") {
+    if (depth >= kMaxSequenceDepth) bad(source, "pre_tokenizer", "Sequence nested deeper than " + std::to_string(kMaxSequenceDepth));
     const json& list = p.at("pretokenizers");
-    for (size_t i = 0; i < list.size(); ++i) read_pre_step(list[i], source, field + "[" + std::to_string(i) + "]", info);
+    for (size_t i = 0; i < list.size(); ++i) {
+      read_pre_step(list[i], source, field + "[" + std::to_string(i) + "]", info, depth + 1);
+    }
   } else if (type == "ByteLevel") {
     info.byte_level = true;
     if (p.value("add_prefix_space", false)) unsupported(source, field, "ByteLevel add_prefix_space = true");
@@ -91,11 +101,15 @@ void read_pre_step(const json& p, const std::string& source, const std::string& 
 }
 
 // SentencePiece-converted normalizers: Prepend("▁") and Replace(" ", "▁").
-void read_normalizer(const json& n, bool& prepend, bool& escapes_spaces, bool& lowercase, bool& strip_accents) {
+void read_normalizer(const json& n, const std::string& source, bool& prepend, bool& escapes_spaces, bool& lowercase,
+                     bool& strip_accents, int depth = 0) {
   if (n.is_null()) return;
   const std::string type = n.value("type", "");
   if (type == "Sequence") {
-    for (const json& s : n.at("normalizers")) read_normalizer(s, prepend, escapes_spaces, lowercase, strip_accents);
+    if (depth >= kMaxSequenceDepth) bad(source, "normalizer", "Sequence nested deeper than " + std::to_string(kMaxSequenceDepth));
+    for (const json& s : n.at("normalizers")) {
+      read_normalizer(s, source, prepend, escapes_spaces, lowercase, strip_accents, depth + 1);
+    }
   } else if (type == "Prepend") {
     prepend = prepend || n.value("prepend", "") == kMeta;
   } else if (type == "Replace") {
@@ -103,9 +117,19 @@ void read_normalizer(const json& n, bool& prepend, bool& escapes_spaces, bool& l
     if (pat.contains("String") && pat.at("String") == " " && n.value("content", "") == kMeta) escapes_spaces = true;
   } else if (type == "BertNormalizer") {
     lowercase = n.value("lowercase", true);
-    const json& sa = n.contains("strip_accents") ? n.at("strip_accents") : json();
-    strip_accents = sa.is_boolean() ? sa.get<bool>() : lowercase;
+    const bool sa_set = n.contains("strip_accents") && n.at("strip_accents").is_boolean();
+    strip_accents = sa_set ? n.at("strip_accents").get<bool>() : lowercase;
   }
+}
+
+// A token id in [0, kMaxTokenId]: a JSON integer (nlohmann's get<int64_t>() of
+// a float out of int64 range is undefined behaviour, and 1.5 would read as 1).
+int64_t token_id(const json& v, const std::string& source, const std::string& field) {
+  const bool is_int = v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t{1} << 62);
+  if (!is_int) bad(source, field, "id " + v.dump() + " is not an integer in [0, " + std::to_string(kMaxTokenId) + "]");
+  const int64_t id = v.get<int64_t>();
+  if (id < 0 || id > kMaxTokenId) bad(source, field, "id " + std::to_string(id) + " is outside [0, " + std::to_string(kMaxTokenId) + "]");
+  return id;
 }
 
 // A special-token field of tokenizer_config.json: "text" or {"content": "text"}.
@@ -141,21 +165,26 @@ VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_v
     std::unordered_map<int64_t, TokenType> added_type;
     int64_t max_id = -1;
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      const int64_t id = it.value().get<int64_t>();
-      if (id < 0 || id > std::numeric_limits<int32_t>::max()) bad(source, "model.vocab[\"" + it.key() + "\"]", "bad id");
+      const int64_t id = token_id(it.value(), source, "model.vocab[\"" + it.key() + "\"]");
       by_id[id] = it.key();
       max_id = std::max(max_id, id);
     }
     if (j.contains("added_tokens")) {
       for (const json& a : j.at("added_tokens")) {
-        const int64_t id = a.at("id").get<int64_t>();
-        if (id < 0 || id > std::numeric_limits<int32_t>::max()) bad(source, "added_tokens", "bad id " + std::to_string(id));
+        const int64_t id = token_id(a.at("id"), source, "added_tokens");
         by_id[id] = a.at("content").get<std::string>();
         added_type[id] = a.value("special", false) ? TokenType::kControl : TokenType::kUserDefined;
         max_id = std::max(max_id, id);
       }
     }
     if (max_id < 0) bad(source, "model.vocab", "is empty");
+    // The id space is sized by the largest id: refuse one that the file's tokens cannot fill.
+    const int64_t max_holes = static_cast<int64_t>(by_id.size()) + kMaxIdHoles;
+    if (max_id + 1 - static_cast<int64_t>(by_id.size()) > max_holes) {
+      bad(source, "model.vocab", "largest id " + std::to_string(max_id) + " leaves more than " +
+                                     std::to_string(max_holes) + " unused ids among " + std::to_string(by_id.size()) +
+                                     " tokens");
+    }
     v.tokens.resize(static_cast<size_t>(max_id + 1));
     v.types.assign(v.tokens.size(), TokenType::kNormal);
     for (size_t i = 0; i < v.tokens.size(); ++i) {
@@ -184,9 +213,10 @@ VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_v
     }
 
     PreTokenizerInfo pre;
-    read_pre_step(j.contains("pre_tokenizer") ? j.at("pre_tokenizer") : json(), source, "pre_tokenizer", pre);
+    const json none;  // by reference below: copying a deeply nested step would recurse before the depth check
+    read_pre_step(j.contains("pre_tokenizer") ? j.at("pre_tokenizer") : none, source, "pre_tokenizer", pre);
     bool prepend = false, escapes = false;
-    read_normalizer(j.contains("normalizer") ? j.at("normalizer") : json(), prepend, escapes, v.lowercase,
+    read_normalizer(j.contains("normalizer") ? j.at("normalizer") : none, source, prepend, escapes, v.lowercase,
                     v.strip_accents);
 
     if (type == "BPE") {
@@ -245,7 +275,7 @@ VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_v
     if (!bos.empty()) v.bos_id = id_of(bos);
     if (!eos.empty()) v.eos_id = id_of(eos);
     if (!pad.empty()) v.pad_id = id_of(pad);
-    const json pp = j.contains("post_processor") ? j.at("post_processor") : json();
+    const json& pp = j.contains("post_processor") ? j.at("post_processor") : none;
     if (pp.is_object() && pp.value("type", "") == "TemplateProcessing" && pp.contains("single")) {
       const json& single = pp.at("single");
       auto special_at = [&](size_t k) -> int32_t {

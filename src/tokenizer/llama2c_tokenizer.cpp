@@ -1,5 +1,6 @@
 #include "tokenizer/llama2c_tokenizer.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include "tokenizer/pair_merge.hpp"
 
@@ -35,8 +36,12 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int32_t vocab_size) 
   if (max_token_length_ <= 0 || max_token_length_ > (1 << 16)) {
     fail("max_token_length " + std::to_string(max_token_length_) + " is outside [1, 65536]");
   }
-  pieces_.reserve(static_cast<size_t>(vocab_size));
-  scores_.reserve(static_cast<size_t>(vocab_size));
+  // vocab_size comes from the checkpoint header (up to 2^24): reserve no more entries
+  // than the file can hold (each takes at least 8 bytes: score, length); the loop
+  // below reports the entry that overruns it.
+  const size_t room = std::min<size_t>(static_cast<size_t>(vocab_size), (f.size() - off) / 8);
+  pieces_.reserve(room);
+  scores_.reserve(room);
   for (int32_t i = 0; i < vocab_size; ++i) {
     const int32_t score_bits = read_i32("score", i);
     float score;

@@ -190,7 +190,7 @@ TEST(GgufCli, InfoAndQuantizeErrors) {
 
 TEST(GgufCli, TokenizeVocabOnlyFile) {
   const std::string vocab = shared_dir() + "/vocab/ggml-vocab-gpt-2.gguf";
-  if (!std::filesystem::exists(vocab)) GTEST_SKIP() << "../shared/vocab is absent";
+  if (!std::filesystem::exists(vocab)) SINKSTREAM_SKIP_ABSENT("../shared/vocab is absent");
   TempDir d;
   write_file(d.file("in.txt"), "Hello world");
   const CommandResult r = run_command(binary() + " tokenize -m " + vocab + " --no-bos < " + d.file("in.txt"));

@@ -78,7 +78,7 @@ void expect_vectors(const Tokenizer& tok, const std::string& name) {
 #define REQUIRE_VOCAB(name)                                                                   \
   do {                                                                                        \
     if (!std::filesystem::exists(vocab_path(name)))                                           \
-      GTEST_SKIP() << vocab_path(name) << " is absent: test needs ../shared/vocab";           \
+      SINKSTREAM_SKIP_ABSENT(vocab_path(name) << " is absent: test needs ../shared/vocab");         \
   } while (0)
 
 const json kByteLevel = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
@@ -130,7 +130,7 @@ TEST(HfTokenizerJson, PreTokenizerSequencesMatchVectors) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    if (!std::filesystem::exists(vocab_path(c.name))) GTEST_SKIP() << vocab_path(c.name) << " is absent";
+    if (!std::filesystem::exists(vocab_path(c.name))) SINKSTREAM_SKIP_ABSENT(vocab_path(c.name) << " is absent");
     const auto f = gguf::File::open(vocab_path(c.name));
     const auto tok = make_vocab_tokenizer(vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name));
     expect_vectors(*tok, c.name);

@@ -19,7 +19,7 @@ std::string vocab_dir() { return test::shared_dir() + "/vocab"; }
 #define REQUIRE_VOCAB_FILE(path)                                                                        \
   do {                                                                                                 \
     if (!std::filesystem::exists(path))                                                                \
-      GTEST_SKIP() << (path) << " is absent: test needs ../shared/vocab (vocab-only GGUF + vectors)";  \
+      SINKSTREAM_SKIP_ABSENT((path) << " is absent: test needs ../shared/vocab (vocab-only GGUF + vectors)");  \
   } while (0)
 
 struct Case {

@@ -5,6 +5,7 @@
 #include "core/f16.hpp"
 #include "core/row_dot.hpp"
 #include "model/arch/registry.hpp"
+#include "io/checked_values.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::model::formats {
@@ -18,10 +19,14 @@ namespace {
 int32_t req_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t hi) {
   if (!f.has(key)) fail(f, "missing metadata key " + key);
   const int64_t v = f.get_int(key);
-  if (v < lo || v > hi) {
-    fail(f, key + " = " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int32_t>(v);
+  const std::optional<int32_t> r = checked_i32(v, lo, hi);
+  if (!r) fail(f, key + " " + outside_range(v, lo, hi));
+  return *r;
+}
+
+// An optional key: `def` when absent, else range-checked before the cast.
+int32_t opt_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t hi, int32_t def) {
+  return f.has(key) ? req_i32(f, key, lo, hi) : def;
 }
 
 class TensorSource {
@@ -111,20 +116,20 @@ ModelConfig gguf_model_config(const gguf::File& f) {
   const std::string p = name + ".";
   // Norm, FFN, positions, RoPE pair layout, residual and q/k norm from the family's layout.
   ModelConfig c = arch::config_from_layout(spec.layout, spec.name);
-  c.n_embd = req_i32(f, p + "embedding_length", 1, 1 << 20);
-  c.n_layer = req_i32(f, p + "block_count", 1, 4096);
-  c.n_ff = req_i32(f, p + "feed_forward_length", 1, 1 << 22);
-  c.n_head = req_i32(f, p + "attention.head_count", 1, 4096);
+  c.n_embd = req_i32(f, p + "embedding_length", 1, kMaxEmbd);
+  c.n_layer = req_i32(f, p + "block_count", 1, kMaxLayers);
+  c.n_ff = req_i32(f, p + "feed_forward_length", 1, kMaxFf);
+  c.n_head = req_i32(f, p + "attention.head_count", 1, kMaxHeads);
   c.n_head_kv = f.has(p + "attention.head_count_kv") ? req_i32(f, p + "attention.head_count_kv", 1, c.n_head) : c.n_head;
   if (c.n_head % c.n_head_kv != 0) fail(f, "head_count " + std::to_string(c.n_head) + " is not a multiple of head_count_kv " + std::to_string(c.n_head_kv));
-  c.head_dim = f.has(p + "attention.key_length") ? req_i32(f, p + "attention.key_length", 1, 1 << 16)
+  c.head_dim = f.has(p + "attention.key_length") ? req_i32(f, p + "attention.key_length", 1, kMaxHeadDim)
                                                    : c.n_embd / c.n_head;
   if (c.head_dim <= 0) fail(f, "head size is zero");
-  c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, 1 << 30) : 2048;
+  c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, kMaxContext) : 2048;
   const std::string eps_key = p + (c.norm == NormKind::kRms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon");
   c.norm_eps = static_cast<float>(f.get_float(eps_key, 1e-5));
   c.rope_theta = f.get_float(p + "rope.freq_base", 10000.0);
-  c.n_rot = static_cast<int32_t>(f.get_int(p + "rope.dimension_count", c.head_dim));
+  c.n_rot = opt_i32(f, p + "rope.dimension_count", 0, kMaxHeadDim, c.head_dim);
   if (c.n_rot < 0 || c.n_rot > c.head_dim || c.n_rot % 2 != 0) fail(f, p + "rope.dimension_count = " + std::to_string(c.n_rot) + " is not an even number <= head size");
   const std::string scaling = f.get_string(p + "rope.scaling.type", "none");
   if (scaling == "linear") {
@@ -147,7 +152,7 @@ ModelConfig gguf_model_config(const gguf::File& f) {
     }
   }
   c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
-  c.sliding_window = static_cast<int32_t>(f.get_int(p + "attention.sliding_window", 0));
+  c.sliding_window = opt_i32(f, p + "attention.sliding_window", 0, kMaxContext, 0);
   if (spec.read_gguf_keys != nullptr) spec.read_gguf_keys(f, p, c);
   return c;
 }

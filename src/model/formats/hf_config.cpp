@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "io/checked_values.hpp"
 #include "io/json_fields.hpp"
 #include "model/arch/registry.hpp"
 
@@ -10,6 +11,19 @@ namespace sinkstream::model::formats {
 namespace {
 
 void validate(const io::JsonFields& f, const ModelConfig& c) {
+  // The caps the GGUF reader applies (io/checked_values.hpp); they also keep
+  // head counts far below the 2^30 where the ALiBi slope arithmetic overflows.
+  struct Cap {
+    const char* field;
+    int64_t value, lo, hi;
+  };
+  for (const Cap& k : {Cap{"num_hidden_layers", c.n_layer, 1, kMaxLayers}, Cap{"num_attention_heads", c.n_head, 1, kMaxHeads},
+                       Cap{"num_key_value_heads", c.n_head_kv, 1, kMaxHeads}, Cap{"hidden_size", c.n_embd, 1, kMaxEmbd},
+                       Cap{"intermediate_size", c.n_ff, 1, kMaxFf}, Cap{"head_dim", c.head_dim, 1, kMaxHeadDim},
+                       Cap{"vocab_size", c.n_vocab, 1, kMaxVocab},
+                       Cap{"max_position_embeddings", c.n_ctx_train, 0, kMaxContext}}) {
+    if (!checked_i32(k.value, k.lo, k.hi)) f.fail(k.field, outside_range(k.value, k.lo, k.hi));
+  }
   if (c.n_head % c.n_head_kv != 0) {
     f.fail("num_key_value_heads", "(" + std::to_string(c.n_head_kv) + ") must divide the number of heads (" +
                                       std::to_string(c.n_head) + ")");
