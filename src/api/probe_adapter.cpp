@@ -24,28 +24,29 @@ int64_t key_positions(const backend::AttentionArgs& a, const backend::QueryView&
   return qpos;
 }
 
+// The site of head h's query over n keys; key_pos (filled here) backs site.key_pos.
+AttentionSite make_site(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, size_t n,
+                        std::vector<int64_t>* key_pos) {
+  AttentionSite site;
+  site.layer = a.layer;
+  site.head = h;
+  site.query_pos = key_positions(a, qv, n, key_pos);
+  site.key_pos = *key_pos;
+  return site;
+}
+
 }  // namespace
 
 void ProbeAdapter::mask(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, float* scores,
                         size_t n) const {
   std::vector<int64_t> pos;  // [n]
-  AttentionSite site;
-  site.layer = a.layer;
-  site.head = h;
-  site.query_pos = key_positions(a, qv, n, &pos);
-  site.key_pos = pos;
-  probe_.mask(site, std::span<float>(scores, n));
+  probe_.mask(make_site(a, qv, h, n, &pos), std::span<float>(scores, n));
 }
 
 void ProbeAdapter::observe(const backend::AttentionArgs& a, const backend::QueryView& qv, int32_t h, const float* p, size_t n,
                            double extra) const {
   std::vector<int64_t> pos;  // [n]
-  AttentionSite site;
-  site.layer = a.layer;
-  site.head = h;
-  site.query_pos = key_positions(a, qv, n, &pos);
-  site.key_pos = pos;
-  probe_.observe(site, std::span<const float>(p, n), extra);
+  probe_.observe(make_site(a, qv, h, n, &pos), std::span<const float>(p, n), extra);
 }
 
 }  // namespace sinkstream::api

@@ -89,20 +89,20 @@ void KvStorage::load(ByteReader& r) {
     r.fail("cache slot count " + std::to_string(n_slots) + " overruns the data");
   }
   const size_t n = static_cast<size_t>(n_layer) * static_cast<size_t>(n_slots) * static_cast<size_t>(kv_dim);
+  // The key and value arrays, in the element type of this storage (f16 bits or f32).
+  auto load_arrays = [&](auto& k_dst, auto& v_dst) {
+    using T = typename std::decay_t<decltype(k_dst)>::value_type;
+    auto k = r.get_vec<T>("cache keys");
+    auto v = r.get_vec<T>("cache values");
+    if (k.size() != n || v.size() != n) r.fail("cache arrays do not match the slot count");
+    resize_slots(n_slots);
+    k_dst.swap(k);
+    v_dst.swap(v);
+  };
   if (f16_) {
-    auto k16 = r.get_vec<uint16_t>("cache keys");
-    auto v16 = r.get_vec<uint16_t>("cache values");
-    if (k16.size() != n || v16.size() != n) r.fail("cache arrays do not match the slot count");
-    resize_slots(n_slots);
-    k16_.swap(k16);
-    v16_.swap(v16);
+    load_arrays(k16_, v16_);
   } else {
-    auto k32 = r.get_vec<float>("cache keys");
-    auto v32 = r.get_vec<float>("cache values");
-    if (k32.size() != n || v32.size() != n) r.fail("cache arrays do not match the slot count");
-    resize_slots(n_slots);
-    k_.swap(k32);
-    v_.swap(v32);
+    load_arrays(k_, v_);
   }
   auto sp = r.get_vec<int64_t>("cache slot positions");
   if (sp.size() != static_cast<size_t>(n_slots)) r.fail("cache slot positions do not match the slot count");

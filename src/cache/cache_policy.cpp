@@ -58,6 +58,16 @@ std::string arguments(int32_t n) {
   return n < 4 ? kWords[n] : std::to_string(n) + " arguments";
 }
 
+// One text per registered policy, in order, `sep` between them.
+std::string join_entries(const char* sep, std::string (*text)(const cache::PolicyEntry& e)) {
+  std::string s;
+  for (const cache::PolicyEntry* e : cache::policy_entries()) {
+    if (!s.empty()) s += sep;
+    s += text(*e);
+  }
+  return s;
+}
+
 }  // namespace
 
 CachePolicy CachePolicy::parse(std::string_view spec) {
@@ -85,23 +95,11 @@ std::string CachePolicy::to_string() const {
 }
 
 std::string CachePolicy::grammar() {
-  std::string s;
-  for (const cache::PolicyEntry* e : cache::policy_entries()) {
-    if (!s.empty()) s += " | ";
-    s += e->grammar;
-  }
-  return s;
+  return join_entries(" | ", [](const cache::PolicyEntry& e) { return std::string(e.grammar); });
 }
 
 std::string CachePolicy::help() {
-  std::string s;
-  for (const cache::PolicyEntry* e : cache::policy_entries()) {
-    if (!s.empty()) s += "; ";
-    s += e->grammar;
-    s += " = ";
-    s += e->help;
-  }
-  return s;
+  return join_entries("; ", [](const cache::PolicyEntry& e) { return std::string(e.grammar) + " = " + e.help; });
 }
 
 int64_t CachePolicy::live_keys(int64_t pos) const {

@@ -54,14 +54,8 @@ void DiscardPolicy::spans(int64_t t, std::vector<KvSpan>* out) const {
   if (n_keep > 0) out->push_back({0, static_cast<int32_t>(n_keep), t - shifted_});
   if (t < keep_) return;
   int64_t lo = head_;
-  int32_t first = keep_ + static_cast<int32_t>((lo - keep_) % ring_);
-  int64_t left = t - lo + 1;
-  while (left > 0) {
-    const int64_t run = std::min<int64_t>(left, static_cast<int64_t>(keep_) + ring_ - first);
-    out->push_back({first, static_cast<int32_t>(run), t});
-    left -= run;
-    first = keep_;
-  }
+  const int32_t first = keep_ + static_cast<int32_t>((lo - keep_) % ring_);
+  append_ring_spans(first, t - lo + 1, keep_, ring_, t, out);
 }
 
 void DiscardPolicy::save_indices(ByteWriter& w) const {

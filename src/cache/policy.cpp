@@ -1,5 +1,6 @@
 #include "cache/policy.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -13,6 +14,16 @@ int32_t checked_slot_count(int64_t n, const char* what) {
                                        " slots per layer is outside [1, 2^31 - 1]; use a smaller window");
   }
   return static_cast<int32_t>(n);
+}
+
+void append_ring_spans(int32_t first, int64_t count, int32_t ring_begin, int32_t ring, int64_t pos,
+                       std::vector<KvSpan>* out) {
+  while (count > 0) {
+    const int64_t run = std::min<int64_t>(count, static_cast<int64_t>(ring_begin) + ring - first);
+    out->push_back({first, static_cast<int32_t>(run), pos});
+    count -= run;
+    first = ring_begin;
+  }
 }
 
 void Policy::write(KvStorage& kv, int32_t layer, const KvPlacement& p, const float* k, const float* v,

@@ -33,6 +33,12 @@ using KeyRotator = std::function<void(float* k, int64_t pos)>;
 // n as a slot count; throws kRange (naming `what`) when it is outside [1, 2^31 - 1].
 int32_t checked_slot_count(int64_t n, const char* what);
 
+// Appends to `out` the spans of `count` consecutive tokens stored in a ring of
+// `ring` slots starting at slot `ring_begin`, the first of them at slot `first`:
+// one span, or two where the run wraps to ring_begin. q_rot_pos of each is `pos`.
+void append_ring_spans(int32_t first, int64_t count, int32_t ring_begin, int32_t ring, int64_t pos,
+                       std::vector<KvSpan>* out);
+
 class Policy {
  public:
   virtual ~Policy() = default;

@@ -43,14 +43,7 @@ void SinkPolicy::spans(int64_t t, std::vector<KvSpan>* out) const {
   }
   const int64_t lo = std::max<int64_t>(sinks_, t - window_ + 1);
   if (lo > t) return;
-  int32_t first = ring_slot(lo);
-  int64_t left = t - lo + 1;
-  while (left > 0) {
-    const int64_t run = std::min<int64_t>(left, static_cast<int64_t>(sinks_) + ring_ - first);
-    out->push_back({first, static_cast<int32_t>(run), t});
-    left -= run;
-    first = sinks_;
-  }
+  append_ring_spans(ring_slot(lo), t - lo + 1, sinks_, ring_, t, out);
 }
 
 void SinkPolicy::save_indices(ByteWriter& w) const { w.put<int64_t>(n_); }

@@ -8,9 +8,14 @@ const Value& arg_or(const CallArgs& a, size_t pos, std::string_view name, const 
   return v ? *v : fallback;
 }
 
-int64_t int_arg(const CallArgs& a, size_t pos, std::string_view name, int64_t fallback) {
+const Value* given_arg(const CallArgs& a, size_t pos, std::string_view name) {
   const Value* v = a.get(pos, name);
-  if (v == nullptr || v->is_none()) return fallback;
+  return v == nullptr || v->is_none() ? nullptr : v;
+}
+
+int64_t int_arg(const CallArgs& a, size_t pos, std::string_view name, int64_t fallback) {
+  const Value* v = given_arg(a, pos, name);
+  if (v == nullptr) return fallback;
   if (v->kind == Kind::kInt) return v->i;
   if (v->kind == Kind::kBool) return v->b ? 1 : 0;
   require_defined(*v);

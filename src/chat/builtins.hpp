@@ -29,6 +29,9 @@ std::optional<Value> find_method(const Value& obj, const std::string& name);  //
 void add_globals(Scope& scope);  // globals.cpp
 
 // Shared argument helpers for builtins.
+inline const Value kNone = Value::none();
+// The argument at `pos` / named `name`; nullptr when it is not given or is none.
+const Value* given_arg(const CallArgs& a, size_t pos, std::string_view name);
 const Value& arg_or(const CallArgs& a, size_t pos, std::string_view name, const Value& fallback);
 int64_t int_arg(const CallArgs& a, size_t pos, std::string_view name, int64_t fallback);
 std::string str_arg(const CallArgs& a, size_t pos, std::string_view name, const std::string& fallback);

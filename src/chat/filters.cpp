@@ -16,11 +16,9 @@ namespace sinkstream::chat {
 
 namespace {
 
-const Value kNone = Value::none();
-
 std::optional<std::string> opt_str(const CallArgs& a, size_t pos, std::string_view name) {
-  const Value* v = a.get(pos, name);
-  if (v == nullptr || v->is_none()) return std::nullopt;
+  const Value* v = given_arg(a, pos, name);
+  if (v == nullptr) return std::nullopt;
   return to_str(*v);
 }
 

@@ -39,25 +39,20 @@ DictItems kwargs_items(const CallArgs& a) {
   return items;
 }
 
-Value dict(CallArgs& a, Evaluator&) {
+// dict(m, k=v) / namespace(m, k=v): the items of the optional mapping m, then the keywords.
+DictItems mapping_and_kwargs(CallArgs& a, const char* fn) {
   DictItems items;
   if (!a.args.empty()) {
-    if (!a.args[0].is_mapping()) render_error("dict() positional argument must be a mapping");
+    if (!a.args[0].is_mapping()) render_error(std::string(fn) + "() positional argument must be a mapping");
     items = *a.args[0].dict;
   }
   for (auto& kv : kwargs_items(a)) dict_set(items, kv.first, kv.second);
-  return Value::make_dict(std::move(items));
+  return items;
 }
 
-Value namespace_(CallArgs& a, Evaluator&) {
-  DictItems items;
-  if (!a.args.empty()) {
-    if (!a.args[0].is_mapping()) render_error("namespace() positional argument must be a mapping");
-    items = *a.args[0].dict;
-  }
-  for (auto& kv : kwargs_items(a)) dict_set(items, kv.first, kv.second);
-  return Value::make_namespace(std::move(items));
-}
+Value dict(CallArgs& a, Evaluator&) { return Value::make_dict(mapping_and_kwargs(a, "dict")); }
+
+Value namespace_(CallArgs& a, Evaluator&) { return Value::make_namespace(mapping_and_kwargs(a, "namespace")); }
 
 Value raise_exception(CallArgs& a, Evaluator&) {
   render_error(a.args.empty() ? std::string("raise_exception called") : to_str(a.args[0]));

@@ -4,7 +4,7 @@
 
 #include "chat/limits.hpp"
 #include "chat/template_error.hpp"
-#include "chat/utf8_text.hpp"
+#include "tokenizer/utf8.hpp"
 
 namespace sinkstream::chat {
 
@@ -298,7 +298,7 @@ class Lexer {
           cp = cp * 16 + static_cast<uint32_t>(d);
         }
         if (cp > 0x10FFFF) syntax_error(line_, "illegal Unicode character in escape");
-        append_utf8(value, cp);
+        utf8_append(value, static_cast<char32_t>(cp));
         return p + 2 + n;
       }
       default: value += '\\'; value += e; return p + 2;

@@ -477,8 +477,8 @@ class Parser {
       case Tok::kFloat: return literal(Value::real(std::strtod(t.text.c_str(), nullptr)));
       case Tok::kOp:
         if (t.text == "(") return parse_paren();
-        if (t.text == "[") return parse_list();
-        if (t.text == "{") return parse_dict();
+        if (t.text == "[") return parse_items(ExprKind::kList, "]", false);
+        if (t.text == "{") return parse_items(ExprKind::kDict, "}", true);
         break;
       default: break;
     }
@@ -503,29 +503,21 @@ class Parser {
     return t;
   }
 
-  ExprPtr parse_list() {
-    auto e = node(ExprKind::kList);
+  // A list `[a, b]` or, with key_value, a dict `{k: v, ...}` (kids: k, v, k, v, ...),
+  // from its opening bracket to `close`; a trailing comma is allowed.
+  ExprPtr parse_items(ExprKind kind, std::string_view close, bool key_value) {
+    auto e = node(kind);
     advance();
-    while (!is_op("]")) {
+    while (!is_op(close)) {
       if (!e->kids.empty()) expect_op(",");
-      if (is_op("]")) break;
+      if (is_op(close)) break;
       e->kids.push_back(parse_expression(true));
+      if (key_value) {
+        expect_op(":");
+        e->kids.push_back(parse_expression(true));
+      }
     }
-    expect_op("]");
-    return e;
-  }
-
-  ExprPtr parse_dict() {
-    auto e = node(ExprKind::kDict);
-    advance();
-    while (!is_op("}")) {
-      if (!e->kids.empty()) expect_op(",");
-      if (is_op("}")) break;
-      e->kids.push_back(parse_expression(true));
-      expect_op(":");
-      e->kids.push_back(parse_expression(true));
-    }
-    expect_op("}");
+    expect_op(close);
     return e;
   }
 

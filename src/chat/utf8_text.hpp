@@ -10,7 +10,6 @@
 
 namespace sinkstream::chat {
 
-void append_utf8(std::string& out, uint32_t cp);
 // Byte offsets of each code point's start, plus text.size() at the end.
 std::vector<size_t> code_point_offsets(std::string_view text);
 size_t code_point_count(std::string_view text);

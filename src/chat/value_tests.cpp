@@ -71,24 +71,20 @@ bool divisibleby(Evaluator&, const Value& v, CallArgs& a) {
 bool odd(Evaluator&, const Value& v, CallArgs&) { return int_operand(v) % 2 != 0; }
 bool even(Evaluator&, const Value& v, CallArgs&) { return int_operand(v) % 2 == 0; }
 
-bool lower(Evaluator&, const Value& v, CallArgs&) {
+// Python's str.islower / str.isupper over ASCII letters: at least one letter, all in the wanted case.
+bool all_letters_in_case(const Value& v, bool upper_case) {
   const std::string s = to_str(v);
   bool cased = false;
   for (char c : s) {
-    if (c >= 'A' && c <= 'Z') return false;
-    cased = cased || (c >= 'a' && c <= 'z');
+    const bool is_upper = c >= 'A' && c <= 'Z';
+    const bool is_lower = c >= 'a' && c <= 'z';
+    if (upper_case ? is_lower : is_upper) return false;
+    cased = cased || is_upper || is_lower;
   }
   return cased;
 }
-bool upper(Evaluator&, const Value& v, CallArgs&) {
-  const std::string s = to_str(v);
-  bool cased = false;
-  for (char c : s) {
-    if (c >= 'a' && c <= 'z') return false;
-    cased = cased || (c >= 'A' && c <= 'Z');
-  }
-  return cased;
-}
+bool lower(Evaluator&, const Value& v, CallArgs&) { return all_letters_in_case(v, false); }
+bool upper(Evaluator&, const Value& v, CallArgs&) { return all_letters_in_case(v, true); }
 bool filter(Evaluator&, const Value& v, CallArgs&) { return v.is_string() && find_filter(v.s) != nullptr; }
 bool test(Evaluator&, const Value& v, CallArgs&) { return v.is_string() && find_test(v.s) != nullptr; }
 bool escaped(Evaluator&, const Value&, CallArgs&) { return false; }

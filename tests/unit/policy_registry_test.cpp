@@ -10,6 +10,16 @@
 namespace sinkstream::test {
 namespace {
 
+// A config with the attention shape the cache is built from (n_head_kv = n_head).
+ModelConfig attention_shape(int32_t n_layer, int32_t n_head, int32_t head_dim) {
+  ModelConfig c;
+  c.n_layer = n_layer;
+  c.n_head = n_head;
+  c.n_head_kv = n_head;
+  c.head_dim = head_dim;
+  return c;
+}
+
 TEST(PolicyRegistry, GrammarListsEveryPolicyInOrder) {
   EXPECT_EQ(CachePolicy::grammar(), "dense | window:W | sink:S:W | recompute:W | discard:KEEP:N");
   const std::string help = CachePolicy::help();
@@ -35,12 +45,8 @@ TEST(PolicyRegistry, RoundTripsEveryGrammar) {
 }
 
 TEST(PolicyRegistry, SlotCounts) {
-  ModelConfig c;
+  ModelConfig c = attention_shape(2, 2, 4);
   c.n_ctx_train = 512;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_head_kv = 2;
-  c.head_dim = 4;
   c.n_embd = 8;
   const int32_t chunk = 64;
   // dense: the trained context, doubled until the stream fits.
@@ -69,12 +75,8 @@ TEST(PolicyRegistry, LiveKeys) {
 }
 
 TEST(PolicyRegistry, RefeedWindowOnlyForRecompute) {
-  ModelConfig c;
+  ModelConfig c = attention_shape(1, 1, 4);
   c.n_ctx_train = 128;
-  c.n_layer = 1;
-  c.n_head = 1;
-  c.n_head_kv = 1;
-  c.head_dim = 4;
   c.n_embd = 4;
   for (const char* spec : {"dense", "window:8", "sink:4:8", "discard:4:8"}) {
     EXPECT_EQ(cache::make_cache(c, CachePolicy::parse(spec), 4, false)->refeed_window(), 0) << spec;
@@ -83,11 +85,7 @@ TEST(PolicyRegistry, RefeedWindowOnlyForRecompute) {
 }
 
 TEST(PolicyRegistry, HandBuiltPolicyWithWrongArityIsRefused) {
-  ModelConfig c;
-  c.n_layer = 1;
-  c.n_head = 1;
-  c.n_head_kv = 1;
-  c.head_dim = 4;
+  const ModelConfig c = attention_shape(1, 1, 4);
   CachePolicy p;
   p.name = "sink";
   p.args = {4};

@@ -6,6 +6,7 @@
 // architecture names: it looks an entry up and reads its data.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,39 @@ struct BlockLayout {
   bool gguf_fused_qkv;            // GGUF files store one blk.N.attn_qkv = [q; k; v] (llama.cpp's loaders)
   Bias qkv_bias, out_bias, ffn_bias;  // biases of q/k/v, of the attention output, of the feed-forward
 };
+
+// The fields of a BlockLayout that a family changes from the block it derives from;
+// fields left unset keep the base's value.
+struct LayoutChanges {
+  std::optional<NormKind> norm = {};
+  std::optional<FfnKind> ffn = {};
+  std::optional<PositionKind> positions = {};
+  std::optional<RopeLayout> gguf_rope_layout = {};
+  std::optional<bool> parallel_residual = {};
+  std::optional<bool> ffn_norm = {};
+  std::optional<bool> qk_norm = {};
+  std::optional<bool> gguf_fused_qkv = {};
+  std::optional<Bias> qkv_bias = {};
+  std::optional<Bias> out_bias = {};
+  std::optional<Bias> ffn_bias = {};
+};
+
+// `base` with the fields `changes` sets replaced.
+constexpr BlockLayout derive_layout(BlockLayout base, const LayoutChanges& changes) {
+  BlockLayout l = base;
+  l.norm = changes.norm.value_or(l.norm);
+  l.ffn = changes.ffn.value_or(l.ffn);
+  l.positions = changes.positions.value_or(l.positions);
+  l.gguf_rope_layout = changes.gguf_rope_layout.value_or(l.gguf_rope_layout);
+  l.parallel_residual = changes.parallel_residual.value_or(l.parallel_residual);
+  l.ffn_norm = changes.ffn_norm.value_or(l.ffn_norm);
+  l.qk_norm = changes.qk_norm.value_or(l.qk_norm);
+  l.gguf_fused_qkv = changes.gguf_fused_qkv.value_or(l.gguf_fused_qkv);
+  l.qkv_bias = changes.qkv_bias.value_or(l.qkv_bias);
+  l.out_bias = changes.out_bias.value_or(l.out_bias);
+  l.ffn_bias = changes.ffn_bias.value_or(l.ffn_bias);
+  return l;
+}
 
 struct ArchSpec {
   std::string_view name;                        // GGUF general.architecture written and ModelConfig::arch

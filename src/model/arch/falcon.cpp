@@ -23,6 +23,7 @@
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"
+#include "model/arch/llama.hpp"
 
 namespace sinkstream::model::arch {
 
@@ -82,17 +83,7 @@ extern const ArchSpec kFalcon;
 constinit const ArchSpec kFalcon = {
     .name = "falcon",
     .hf_model_types = kHfTypes,
-    .layout = {.norm = NormKind::kLayer,
-               .ffn = FfnKind::kGeluErf,
-               .positions = PositionKind::kRope,
-               .gguf_rope_layout = RopeLayout::kHalves,
-               .parallel_residual = true,
-               .ffn_norm = false,
-               .qk_norm = false,
-               .gguf_fused_qkv = true,
-               .qkv_bias = Bias::kOptional,
-               .out_bias = Bias::kOptional,
-               .ffn_bias = Bias::kOptional},
+    .layout = derive_layout(kNeoxBlock, {.ffn_norm = false, .ffn_bias = Bias::kOptional}),
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
 };

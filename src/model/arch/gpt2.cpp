@@ -19,6 +19,7 @@
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_config_helpers.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"
+#include "model/arch/llama.hpp"
 
 namespace sinkstream::model::arch {
 
@@ -97,17 +98,11 @@ extern const ArchSpec kGpt2;
 constinit const ArchSpec kGpt2 = {
     .name = "gpt2",
     .hf_model_types = kHfTypes,
-    .layout = {.norm = NormKind::kLayer,
-               .ffn = FfnKind::kGelu,
-               .positions = PositionKind::kLearned,
-               .gguf_rope_layout = RopeLayout::kHalves,
-               .parallel_residual = false,
-               .ffn_norm = true,
-               .qk_norm = false,
-               .gguf_fused_qkv = true,
-               .qkv_bias = Bias::kAlways,
-               .out_bias = Bias::kAlways,
-               .ffn_bias = Bias::kAlways},
+    .layout = derive_layout(kNeoxBlock, {.ffn = FfnKind::kGelu,
+                                        .positions = PositionKind::kLearned,
+                                        .parallel_residual = false,
+                                        .qkv_bias = Bias::kAlways,
+                                        .out_bias = Bias::kAlways}),
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
 };

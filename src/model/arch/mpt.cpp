@@ -19,6 +19,7 @@
 #include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/hf_tensor_helpers.hpp"
+#include "model/arch/llama.hpp"
 
 namespace sinkstream::model::arch {
 
@@ -83,17 +84,11 @@ extern const ArchSpec kMpt;
 constinit const ArchSpec kMpt = {
     .name = "mpt",
     .hf_model_types = kHfTypes,
-    .layout = {.norm = NormKind::kLayer,
-               .ffn = FfnKind::kGeluErf,
-               .positions = PositionKind::kAlibi,
-               .gguf_rope_layout = RopeLayout::kHalves,
-               .parallel_residual = false,
-               .ffn_norm = true,
-               .qk_norm = false,
-               .gguf_fused_qkv = true,
-               .qkv_bias = Bias::kNone,
-               .out_bias = Bias::kNone,
-               .ffn_bias = Bias::kNone},
+    .layout = derive_layout(kNeoxBlock, {.positions = PositionKind::kAlibi,
+                                        .parallel_residual = false,
+                                        .qkv_bias = Bias::kNone,
+                                        .out_bias = Bias::kNone,
+                                        .ffn_bias = Bias::kNone}),
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
     .read_gguf_keys = read_gguf_keys,

@@ -13,27 +13,14 @@
 namespace sinkstream::model::arch {
 
 namespace {
-
 constexpr std::string_view kHfTypes[] = {"qwen2"};
-
-// The llama block with the differences above.
-constexpr BlockLayout layout() {
-  BlockLayout l = kLlamaBlock;
-  l.gguf_rope_layout = RopeLayout::kHalves;
-  l.qkv_bias = Bias::kAlways;
-  l.out_bias = Bias::kNone;
-  return l;
-}
-
 }  // namespace
 
+// The llama block with the differences above.
 extern const ArchSpec kQwen2;
-constinit const ArchSpec kQwen2 = {
-    .name = "qwen2",
-    .hf_model_types = kHfTypes,
-    .layout = layout(),
-    .read_hf_config = read_llama_hf_config,
-    .map_hf_tensors = map_llama_hf_tensors,
-};
+constinit const ArchSpec kQwen2 = llama_like_entry(
+    "qwen2", kHfTypes,
+    derive_layout(kLlamaBlock,
+                  {.gguf_rope_layout = RopeLayout::kHalves, .qkv_bias = Bias::kAlways, .out_bias = Bias::kNone}));
 
 }  // namespace sinkstream::model::arch

@@ -13,26 +13,12 @@
 namespace sinkstream::model::arch {
 
 namespace {
-
 constexpr std::string_view kHfTypes[] = {"qwen3"};
-
-// The llama block with the differences above.
-constexpr BlockLayout layout() {
-  BlockLayout l = kLlamaBlock;
-  l.gguf_rope_layout = RopeLayout::kHalves;
-  l.qk_norm = true;
-  return l;
-}
-
 }  // namespace
 
+// The llama block with the differences above.
 extern const ArchSpec kQwen3;
-constinit const ArchSpec kQwen3 = {
-    .name = "qwen3",
-    .hf_model_types = kHfTypes,
-    .layout = layout(),
-    .read_hf_config = read_llama_hf_config,
-    .map_hf_tensors = map_llama_hf_tensors,
-};
+constinit const ArchSpec kQwen3 = llama_like_entry(
+    "qwen3", kHfTypes, derive_layout(kLlamaBlock, {.gguf_rope_layout = RopeLayout::kHalves, .qk_norm = true}));
 
 }  // namespace sinkstream::model::arch
