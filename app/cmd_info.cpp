@@ -76,7 +76,7 @@ Runner add_info(CLI::App& app) {
                     c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
       }
       std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
-      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGeGlu ? "GeGLU (tanh)" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
       std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
                   c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
                   yes(c.qk_norm));

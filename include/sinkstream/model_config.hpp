@@ -26,7 +26,11 @@ enum class FfnKind {
   kSwiGlu,   // down(silu(gate(x)) * up(x))
   kGelu,     // down(gelu_tanh(up(x))): GPT-2 "gelu_new"
   kGeluErf,  // down(gelu_erf(up(x))): exact GELU, NeoX/Falcon/MPT "gelu"
+  kGeGlu,    // down(gelu_tanh(gate(x)) * up(x)): Gemma's GeGLU
 };
+
+// Whether the feed-forward has a gate matrix (SwiGLU, GeGLU).
+inline bool ffn_is_gated(FfnKind k) { return k == FfnKind::kSwiGlu || k == FfnKind::kGeGlu; }
 
 // How RoPE frequencies are rescaled for context extension.
 enum class RopeScalingKind {
@@ -43,6 +47,11 @@ struct RopeScaling {
   double high_freq_factor = 4.0;          // llama3
   int64_t original_context = 8192;        // llama3: original_max_position_embeddings
   std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
+  // LongRoPE (Phi-3 "su" / "longrope"): kFactors with freq_factors = long_factors when the model's
+  // context (n_ctx_train) exceeds original_context, else short_factors, for the whole stream; and
+  // cos/sin scaled by attn_factor, i.e. attention scores by attn_factor^2 (full rotary only).
+  std::vector<double> long_factors, short_factors;  // [n_rot/2] each, or empty (not LongRoPE)
+  double attn_factor = 1.0;
 };
 
 struct ModelConfig {
@@ -83,6 +92,9 @@ struct ModelConfig {
   // RoPE base of the windowed layers when it differs from rope_theta (Gemma 3's rope_local_base_freq;
   // those layers then use no frequency scaling); 0 = every layer rotates with rope_theta / rope_scaling.
   double sliding_rope_theta = 0.0;
+  float embed_scale = 0.0f;      // token embeddings multiplied by this (Gemma: sqrt(n_embd) in f32); 0 = none
+  float attn_softcap = 0.0f;     // > 0: attention scores capped as cap * tanh(score / cap) (Gemma 2)
+  float final_softcap = 0.0f;    // > 0: logits capped the same way (Gemma 2)
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)

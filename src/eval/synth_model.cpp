@@ -196,7 +196,7 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
     }
     L.ffn_norm = b.vector(p + "ffn_norm", D, 1.0f, 0.0f);
     if (ln) L.ffn_norm_b = b.vector(p + "ffn_norm_b", D, 0.0f, 0.01f);
-    if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
+    if (ffn_is_gated(c.ffn)) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
     L.ffn_up = b.matrix(p + "ffn_up", F, D, sd);
     L.ffn_down = b.matrix(p + "ffn_down", D, F, out_gain * sf);
     if (c.ffn_bias) {

@@ -84,6 +84,9 @@ void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, Fo
       ++end;
     }
     be.embedding_rows(w.tok_embd, s.ids.data() + t, static_cast<int64_t>(end - t), s.x.data() + t * D);
+    if (c.embed_scale > 0.0f) {  // Gemma: the rows times sqrt(n_embd), rounded to f32 as transformers does
+      for (size_t i = t * D; i < end * D; ++i) s.x[i] *= c.embed_scale;
+    }
     t = end;
   }
 }
@@ -181,6 +184,10 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  aa.softcap = c.attn_softcap;
+  if (rope && !c.local_rope(l)) {  // LongRoPE scales cos and sin of q and k: scores by its factor squared
+    aa.scale *= static_cast<float>(c.rope_scaling.attn_factor * c.rope_scaling.attn_factor);
+  }
   aa.kv = cache.view(l);
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
@@ -204,6 +211,12 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
     float* ys[2] = {s.hb.data(), s.hb2.data()};
     be.matmul_multi(ws, in, ys, 2, T, bs);
     be.silu_mul(s.hb.data(), s.hb2.data(), n);
+  } else if (c.ffn == FfnKind::kGeGlu) {
+    const TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};
+    const TensorView* bs[2] = {nullptr, &L.ffn_up_b};
+    float* ys[2] = {s.hb.data(), s.hb2.data()};
+    be.matmul_multi(ws, in, ys, 2, T, bs);
+    be.gelu_mul(s.hb.data(), s.hb2.data(), n);
   } else if (c.ffn == FfnKind::kGelu) {
     be.matmul(L.ffn_up, in, s.hb.data(), T, &L.ffn_up_b);
     be.gelu(s.hb.data(), n);
@@ -219,9 +232,11 @@ void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, ca
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
   attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  if (!L.attn_post_norm.empty()) norm_rows(c, be, L.attn_post_norm, TensorView(), s.proj.data(), s.proj.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
   ffn_block(c, L, be, s, s.xb.data(), T);
+  if (!L.ffn_post_norm.empty()) norm_rows(c, be, L.ffn_post_norm, TensorView(), s.proj.data(), s.proj.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
 }
 
@@ -267,6 +282,11 @@ void output_logits(const ModelConfig& c, const ModelWeights& w, backend::Backend
   const int64_t rows = T - first;
   norm_rows(c, be, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(first) * D, s.xb.data(), rows);
   be.matmul(w.output, s.xb.data(), out, rows);
+  if (c.final_softcap > 0.0f) {  // Gemma 2: logits capped as cap * tanh(logit / cap)
+    const float cap = c.final_softcap;
+    const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(c.n_vocab);
+    for (size_t i = 0; i < n; ++i) out[i] = cap * std::tanh(out[i] / cap);
+  }
 }
 
 }  // namespace blocks

@@ -17,7 +17,9 @@ struct LayerWeights {
   TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
   TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
   TensorView attn_gate;               // optional head-wise output gate (n_head, n_embd) (sinklab "gate")
+  TensorView attn_post_norm;          // optional [n_embd]: norm of the attention output before the residual add (Gemma)
   TensorView ffn_norm, ffn_norm_b;    // [n_embd]
+  TensorView ffn_post_norm;           // optional [n_embd]: norm of the feed-forward output before the add (Gemma)
   TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   TensorView ffn_down;                // (n_embd, n_ff)
   TensorView ffn_up_b, ffn_down_b;    // optional biases
