@@ -20,15 +20,6 @@ struct InfoArgs {
 
 const char* yes(bool b) { return b ? "yes" : "no"; }
 
-std::string human(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, units[u]);
-  return buf;
-}
-
 // "cache plan    sink:4:2044 over 2048 tokens, f32" and one line per layer group.
 void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) {
   const ModelConfig& c = m.config();
@@ -88,11 +79,11 @@ Runner add_info(CLI::App& app) {
                   static_cast<double>(m->parameter_count()) / 1e6);
       for (const WeightTypeSummary& t : m->weight_types()) {
         std::printf("  %-6s      %lld parameters, %s\n", t.type.c_str(), static_cast<long long>(t.parameters),
-                    human(t.bytes).c_str());
+                    human_bytes(t.bytes).c_str());
       }
       const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
       std::printf("memory        weights %s; KV cache %s per token in f32 without model windows\n",
-                  human(weight_bytes).c_str(), human(kv_per_token).c_str());
+                  human_bytes(weight_bytes).c_str(), human_bytes(kv_per_token).c_str());
       print_cache_plan(*m, a->cache, a->tokens);
     } else {
       std::printf("weights       none (vocabulary only)\n");

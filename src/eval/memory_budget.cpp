@@ -24,7 +24,6 @@ double cache_bytes_needed(const ModelConfig& c, const CachePolicy& p, int64_t n_
   return cache::cache_bytes(c, p, std::max(1, batch), n_tokens, kv_f16);
 }
 
-namespace {
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -34,6 +33,7 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
+namespace {
 // "0-3, 5, 7-8" from increasing layer numbers.
 std::string layer_ranges(const std::vector<int32_t>& layers) {
   std::string s;

@@ -29,6 +29,9 @@ double cache_bytes_needed(const ModelConfig& c, const CachePolicy& policy, int64
 std::string describe_cache_plan(const ModelConfig& c, const CachePolicy& policy, int64_t n_tokens, int32_t batch,
                                 bool kv_f16);
 
+// "1.50 GiB": bytes in B, KiB, MiB, GiB or TiB with two decimals.
+std::string human_bytes(double bytes);
+
 // Physical memory of this machine (sysconf); 0 if unknown.
 size_t physical_memory_bytes();
 

@@ -49,6 +49,7 @@ struct BlockLayout {
   bool qk_norm;                   // per-head RMSNorm of q and k before RoPE
   bool gguf_fused_qkv;            // GGUF files store one blk.N.attn_qkv = [q; k; v] (llama.cpp's loaders)
   Bias qkv_bias, out_bias, ffn_bias;  // biases of q/k/v, of the attention output, of the feed-forward
+  bool post_norms = false;            // layers norm their attention and feed-forward outputs before the adds (Gemma)
   bool gguf_fused_gate_up = false;    // GGUF files store one blk.N.ffn_up = [gate; up] (llama.cpp's Phi-3)
   bool gguf_output_required = false;  // llama.cpp's loader needs output.weight even when the classifier is tied
                                       // (GPT-2): GGUF export writes the embedding matrix there too
@@ -68,6 +69,7 @@ struct LayoutChanges {
   std::optional<Bias> qkv_bias = {};
   std::optional<Bias> out_bias = {};
   std::optional<Bias> ffn_bias = {};
+  std::optional<bool> post_norms = {};
   std::optional<bool> gguf_fused_gate_up = {};
   std::optional<bool> gguf_output_required = {};
 };
@@ -86,6 +88,7 @@ constexpr BlockLayout derive_layout(BlockLayout base, const LayoutChanges& chang
   l.qkv_bias = changes.qkv_bias.value_or(l.qkv_bias);
   l.out_bias = changes.out_bias.value_or(l.out_bias);
   l.ffn_bias = changes.ffn_bias.value_or(l.ffn_bias);
+  l.post_norms = changes.post_norms.value_or(l.post_norms);
   l.gguf_fused_gate_up = changes.gguf_fused_gate_up.value_or(l.gguf_fused_gate_up);
   l.gguf_output_required = changes.gguf_output_required.value_or(l.gguf_output_required);
   return l;

@@ -15,7 +15,8 @@ inline constexpr BlockLayout kGemmaBlock = derive_layout(kLlamaBlock, {.ffn = Ff
                                                                        .gguf_rope_layout = RopeLayout::kHalves,
                                                                        .qkv_bias = Bias::kNone,
                                                                        .out_bias = Bias::kNone,
-                                                                       .ffn_bias = Bias::kNone});
+                                                                       .ffn_bias = Bias::kNone,
+                                                                       .post_norms = true});
 
 // config.json -> c, what Gemma 2 and 3 share: sizes, GeGLU, embedding scale sqrt(hidden),
 // score scale 1/sqrt(query_pre_attn_scalar), layer windows (layer_types, else every

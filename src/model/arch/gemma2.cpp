@@ -32,15 +32,7 @@ namespace sinkstream::model::arch {
 float gemma_embed_scale(const ModelConfig& c) { return static_cast<float>(std::sqrt(static_cast<double>(c.n_embd))); }
 
 void read_gemma_hf_config(const io::JsonFields& f, ModelConfig& c, int32_t period) {
-  c.n_embd = io::req_i32(f, "hidden_size");
-  c.n_ff = io::req_i32(f, "intermediate_size");
-  c.n_layer = io::req_i32(f, "num_hidden_layers");
-  c.n_head = io::req_i32(f, "num_attention_heads");
-  c.n_head_kv = f.has("num_key_value_heads") ? io::req_i32(f, "num_key_value_heads") : c.n_head;
-  c.head_dim = hf_head_dim(f, c.n_embd, c.n_head);
-  c.n_vocab = io::req_i32(f, "vocab_size");
-  c.n_ctx_train = io::opt_i32(f, "max_position_embeddings", 0);
-  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", 1e-6));
+  read_hf_llama_sizes(f, c, 1e-6);
   const char* act_key = f.has("hidden_activation") ? "hidden_activation" : "hidden_act";
   const std::string act = f.string_or(act_key, "gelu_pytorch_tanh");
   if (act != "gelu_pytorch_tanh" && act != "gelu_new") {

@@ -140,6 +140,18 @@ void read_hf_layer_windows(const io::JsonFields& f, ModelConfig& c, int32_t wind
   }
 }
 
+void read_hf_llama_sizes(const io::JsonFields& f, ModelConfig& c, double eps) {
+  c.n_embd = req_i32(f, "hidden_size");
+  c.n_ff = req_i32(f, "intermediate_size");
+  c.n_layer = req_i32(f, "num_hidden_layers");
+  c.n_head = req_i32(f, "num_attention_heads");
+  c.n_head_kv = f.has("num_key_value_heads") ? req_i32(f, "num_key_value_heads") : c.n_head;
+  c.head_dim = hf_head_dim(f, c.n_embd, c.n_head);
+  c.n_vocab = req_i32(f, "vocab_size");
+  c.n_ctx_train = io::opt_i32(f, "max_position_embeddings", 0);
+  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", eps));
+}
+
 int32_t hf_head_dim(const io::JsonFields& f, int32_t hidden, int32_t n_head) {
   if (f.has("head_dim")) return req_i32(f, "head_dim");
   if (hidden % n_head != 0) f.fail("hidden_size", "is not a multiple of the number of attention heads");
