@@ -27,7 +27,7 @@ void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) 
   const int64_t n = tokens > 0 ? tokens : std::max(c.n_ctx_train, 1);
   std::printf("cache plan    %s over %lld tokens, f32 (layers with a model window keep window:W)\n", p.to_string().c_str(),
               static_cast<long long>(n));
-  const std::string plan = describe_cache_plan(c, p, n, 1, false);
+  const std::string plan = eval::describe_cache_plan(c, p, n, 1, false);
   size_t at = 0;
   while (at < plan.size()) {
     const size_t end = plan.find('\n', at);
@@ -79,11 +79,11 @@ Runner add_info(CLI::App& app) {
                   static_cast<double>(m->parameter_count()) / 1e6);
       for (const WeightTypeSummary& t : m->weight_types()) {
         std::printf("  %-6s      %lld parameters, %s\n", t.type.c_str(), static_cast<long long>(t.parameters),
-                    human_bytes(t.bytes).c_str());
+                    eval::human_bytes(t.bytes).c_str());
       }
       const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
       std::printf("memory        weights %s; KV cache %s per token in f32 without model windows\n",
-                  human_bytes(weight_bytes).c_str(), human_bytes(kv_per_token).c_str());
+                  eval::human_bytes(weight_bytes).c_str(), eval::human_bytes(kv_per_token).c_str());
       print_cache_plan(*m, a->cache, a->tokens);
     } else {
       std::printf("weights       none (vocabulary only)\n");

@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 namespace {
 
@@ -78,4 +78,4 @@ std::vector<float> alibi_slopes(const ModelConfig& c) {
   return slopes;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

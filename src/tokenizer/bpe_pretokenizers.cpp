@@ -1,6 +1,6 @@
 #include "tokenizer/bpe_pretokenizers.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -71,4 +71,4 @@ std::optional<std::string> known_pretokenizer_name(const std::vector<std::string
   return std::nullopt;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 struct BpePreTokenizer {
   std::vector<std::string> regexes;
@@ -33,4 +33,4 @@ std::optional<std::string> known_pretokenizer_name(const std::vector<std::string
 // GPT-2's pattern (HF ByteLevel with use_regex).
 const std::string& gpt2_pretokenizer_regex();
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -6,7 +6,7 @@
 #include "sinkstream/error.hpp"
 #include "tokenizer/bpe_pretokenizers.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -22,7 +22,7 @@ const char* model_name(VocabModel m) {
 
 }  // namespace
 
-void write_vocab_gguf(const VocabData& v, gguf::Writer& w) {
+void write_vocab_gguf(const VocabData& v, io::gguf::Writer& w) {
   w.set_string("tokenizer.ggml.model", model_name(v.model));
   if (v.model == VocabModel::kBpe) {
     // Another engine splits text by this name alone: refuse a name none knows rather than
@@ -60,4 +60,4 @@ void write_vocab_gguf(const VocabData& v, gguf::Writer& w) {
   if (v.model == VocabModel::kSpm) w.set_bool("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

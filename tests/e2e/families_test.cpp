@@ -144,12 +144,12 @@ TEST_P(FamiliesStreaming, TwoThousandTokensMatchTheNaiveReference) {
     }
   }
   const auto naive = make_naive_cache(c, so.cache);
-  cpu::CpuBackend be(2);
-  ForwardScratch scratch(c);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), *naive, be, scratch, std::span<const int32_t>(&ids[t], 1),
+    model::forward_chunk(c, api::ModelAccess::weights(*m), *naive, be, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
   }

@@ -185,7 +185,7 @@ TEST(LlamaCpp, ByteLevelTokenizerLoadsUnderItsLlamaCppName) {
   write_file((model / "tokenizer.json").string(), tok.dump());
   const CommandResult c = run_command(binary() + " convert " + model.string() + " -o " + dir.file("m.gguf"));
   ASSERT_EQ(c.status, 0) << c.err;
-  EXPECT_EQ(gguf::File::open(dir.file("m.gguf"))->get_string("tokenizer.ggml.pre"), "gpt-2");
+  EXPECT_EQ(io::gguf::File::open(dir.file("m.gguf"))->get_string("tokenizer.ggml.pre"), "gpt-2");
   const auto gguf = Model::load(dir.file("m.gguf"));
   std::string text;
   for (int i = 0; i < 100; ++i) text += static_cast<char>('!' + (i * 37) % 94);

@@ -53,7 +53,7 @@ json added_tokens(const std::vector<std::string>& toks, const std::vector<int32_
 }
 
 // Byte-level BPE tokenizer.json from a GGUF vocab and a pre_tokenizer section.
-std::string bpe_json(const gguf::File& f, const json& pre_tokenizer) {
+std::string bpe_json(const io::gguf::File& f, const json& pre_tokenizer) {
   const auto toks = f.get_string_array("tokenizer.ggml.tokens");
   const auto types = f.get_i32_array("tokenizer.ggml.token_type");
   json vocab = json::object();
@@ -91,20 +91,20 @@ json split(const std::string& regex) {
 
 TEST(HfTokenizerJson, Gpt2ByteLevelMatchesVectors) {
   REQUIRE_VOCAB("gpt-2");
-  const auto f = gguf::File::open(vocab_path("gpt-2"));
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
   test::TempDir dir;
   test::write_file(dir.file("tokenizer.json"), bpe_json(*f, kByteLevel));
   test::write_file(dir.file("tokenizer_config.json"),
                    R"({"bos_token": "<|endoftext|>", "eos_token": {"content": "<|endoftext|>"}, "add_bos_token": false})");
-  const VocabData v = vocab_from_hf_tokenizer_json(dir.path().string());  // the folder form
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_tokenizer_json(dir.path().string());  // the folder form
   EXPECT_EQ(v.bos_id, 50256);
   EXPECT_EQ(v.eos_id, 50256);
   EXPECT_FALSE(v.add_bos);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "bpe");
   expect_vectors(*tok, "gpt-2");
   // Identical ids to the GGUF-built tokenizer on arbitrary text too.
-  const auto ref = make_gguf_tokenizer(*f);
+  const auto ref = tokenizer::make_gguf_tokenizer(*f);
   const std::string text = "Streaming with attention sinks: 4 sinks + 1020 window, ppl 5.40!\n\tOK?";
   EXPECT_EQ(tok->encode(text, false), ref->encode(text, false));
 }
@@ -133,39 +133,39 @@ TEST(HfTokenizerJson, PreTokenizerSequencesMatchVectors) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     if (!std::filesystem::exists(vocab_path(c.name))) SINKSTREAM_SKIP_ABSENT(vocab_path(c.name) << " is absent");
-    const auto f = gguf::File::open(vocab_path(c.name));
-    const VocabData v = vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name);
+    const auto f = io::gguf::File::open(vocab_path(c.name));
+    const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name);
     // The name derived from the split is the one llama.cpp's converter gave the same tokenizer.
     EXPECT_EQ(v.pre, f->get_string("tokenizer.ggml.pre"));
-    const auto tok = make_vocab_tokenizer(v);
+    const auto tok = tokenizer::make_vocab_tokenizer(v);
     expect_vectors(*tok, c.name);
   }
 }
 
 TEST(HfTokenizerJson, ByteLevelSplitsGetTheNameLlamaCppKnows) {
   REQUIRE_VOCAB("gpt-2");
-  const auto f = gguf::File::open(vocab_path("gpt-2"));
-  EXPECT_EQ(vocab_from_hf_json_text(bpe_json(*f, kByteLevel), "", "gpt2").pre, "gpt-2");
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(bpe_json(*f, kByteLevel), "", "gpt2").pre, "gpt-2");
   // Llama 3's tokenizer.json: its Split regex, then ByteLevel without regex; ignore_merges picks llama-bpe.
   const std::string llama3 =
       R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
   const json seq = {{"type", "Sequence"},
                     {"pretokenizers", {split(llama3), {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
   json j = json::parse(bpe_json(*f, seq));
-  EXPECT_EQ(vocab_from_hf_json_text(j.dump(), "", "l3").pre, "smaug-bpe");
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(j.dump(), "", "l3").pre, "smaug-bpe");
   j["model"]["ignore_merges"] = true;
-  EXPECT_EQ(vocab_from_hf_json_text(j.dump(), "", "l3").pre, "llama-bpe");
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(j.dump(), "", "l3").pre, "llama-bpe");
 }
 
 TEST(HfTokenizerJson, GgufExportRefusesASplitNoEngineKnows) {
   REQUIRE_VOCAB("gpt-2");
-  const auto f = gguf::File::open(vocab_path("gpt-2"));
-  const VocabData v = vocab_from_hf_json_text(bpe_json(*f, {{"type", "Sequence"}, {"pretokenizers", {split("[a-z]+"), kByteLevel}}}),
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(bpe_json(*f, {{"type", "Sequence"}, {"pretokenizers", {split("[a-z]+"), kByteLevel}}}),
                                               "", "odd");
-  EXPECT_EQ(v.pre, kUnnamedPreTokenizer);
-  gguf::Writer w;
+  EXPECT_EQ(v.pre, tokenizer::kUnnamedPreTokenizer);
+  io::gguf::Writer w;
   try {
-    write_vocab_gguf(v, w);
+    tokenizer::write_vocab_gguf(v, w);
     FAIL() << "wrote a pre-tokenizer name no engine knows";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
@@ -176,7 +176,7 @@ TEST(HfTokenizerJson, GgufExportRefusesASplitNoEngineKnows) {
 
 TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
   REQUIRE_VOCAB("bert-bge");
-  const auto f = gguf::File::open(vocab_path("bert-bge"));
+  const auto f = io::gguf::File::open(vocab_path("bert-bge"));
   const auto toks = f->get_string_array("tokenizer.ggml.tokens");
   const auto types = f->get_i32_array("tokenizer.ggml.token_type");
   const std::string meta = "\xE2\x96\x81";
@@ -197,11 +197,11 @@ TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
                                      {{"SpecialToken", {{"id", "[SEP]"}, {"type_id", 0}}}}}}};
   j["model"] = {{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"continuing_subword_prefix", "##"},
                 {"max_input_chars_per_word", 100}, {"vocab", vocab}};
-  const VocabData v = vocab_from_hf_json_text(j.dump(), "", "bge");
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(j.dump(), "", "bge");
   EXPECT_EQ(v.bos_id, 101);
   EXPECT_EQ(v.sep_id, 102);
   EXPECT_EQ(v.unk_id, 100);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "wordpiece");
   expect_vectors(*tok, "bert-bge");
   EXPECT_EQ(tok->encode("hello", true), (std::vector<int32_t>{101, 7592, 102}));
@@ -209,7 +209,7 @@ TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
 
 TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
   REQUIRE_VOCAB("llama-spm");
-  const auto f = gguf::File::open(vocab_path("llama-spm"));
+  const auto f = io::gguf::File::open(vocab_path("llama-spm"));
   const auto toks = f->get_string_array("tokenizer.ggml.tokens");
   const auto types = f->get_i32_array("tokenizer.ggml.token_type");
   const auto scores = f->get_f32_array("tokenizer.ggml.scores");
@@ -247,11 +247,11 @@ TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
                          {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
                                      {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}}};
   j["model"] = {{"type", "BPE"}, {"unk_token", "<unk>"}, {"byte_fallback", true}, {"vocab", vocab}, {"merges", jm}};
-  const VocabData v = vocab_from_hf_json_text(j.dump(), "", "llama-json");
-  EXPECT_EQ(v.model, VocabModel::kSpm);
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(j.dump(), "", "llama-json");
+  EXPECT_EQ(v.model, tokenizer::VocabModel::kSpm);
   EXPECT_TRUE(v.add_bos);
   EXPECT_EQ(v.bos_id, 1);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "spm");
   expect_vectors(*tok, "llama-spm");
 }
@@ -259,7 +259,7 @@ TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
 TEST(HfTokenizerJson, UnsupportedAndMalformedInputsNameTheField) {
   auto expect_error = [](const std::string& text, const std::string& needle) {
     try {
-      make_vocab_tokenizer(vocab_from_hf_json_text(text, "", "bad.json"));
+      tokenizer::make_vocab_tokenizer(tokenizer::vocab_from_hf_json_text(text, "", "bad.json"));
       ADD_FAILURE() << "expected an error mentioning " << needle;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();

@@ -26,7 +26,7 @@ void read_gemma_hf_config(const io::JsonFields& f, ModelConfig& c, int32_t perio
 // model.layers.N.* -> w, every norm stored as (1 + w) (Gemma's RMSNorm scales by 1 + w,
 // llama.cpp's converter bakes the 1 in too): input_layernorm, post_attention_layernorm,
 // pre_feedforward_layernorm, post_feedforward_layernorm, q_norm / k_norm (c.qk_norm), model.norm.
-void map_gemma_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w);
+void map_gemma_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w);
 
 // f32(sqrt(n_embd)), as transformers rounds Gemma's embedding normalizer.
 float gemma_embed_scale(const ModelConfig& c);

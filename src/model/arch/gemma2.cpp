@@ -55,8 +55,8 @@ void read_gemma_hf_config(const io::JsonFields& f, ModelConfig& c, int32_t perio
 namespace {
 
 // A Gemma norm weight w [n] as the (1 + w) that multiplies the normalized rows.
-TensorView one_plus(HfTensors& t, const std::string& name, int64_t n) {
-  const TensorView w = t.vector(name, n);
+core::TensorView one_plus(io::HfTensors& t, const std::string& name, int64_t n) {
+  const core::TensorView w = t.vector(name, n);
   std::vector<float> v(w.f32(), w.f32() + n);
   for (float& x : v) x += 1.0f;
   return t.own(name, std::move(v), 1, n);
@@ -64,7 +64,7 @@ TensorView one_plus(HfTensors& t, const std::string& name, int64_t n) {
 
 }  // namespace
 
-void map_gemma_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_gemma_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim(), F = c.n_ff;
   w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, D);
   w.output_norm = one_plus(t, "model.norm.weight", D);
@@ -101,13 +101,13 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
 }
 
 // llama.cpp's keys; the embedding scale is the family's (sqrt(n_embd)).
-void read_gguf_keys(const gguf::File& f, const std::string& prefix, ModelConfig& c) {
+void read_gguf_keys(const io::gguf::File& f, const std::string& prefix, ModelConfig& c) {
   c.embed_scale = gemma_embed_scale(c);
   c.attn_softcap = static_cast<float>(f.get_float(prefix + "attn_logit_softcapping", 0.0));
   c.final_softcap = static_cast<float>(f.get_float(prefix + "final_logit_softcapping", 0.0));
 }
 
-void write_gguf_keys(const ModelConfig& c, const std::string& prefix, gguf::Writer& w) {
+void write_gguf_keys(const ModelConfig& c, const std::string& prefix, io::gguf::Writer& w) {
   if (c.attn_softcap > 0.0f) w.set_f32(prefix + "attn_logit_softcapping", c.attn_softcap);
   if (c.final_softcap > 0.0f) w.set_f32(prefix + "final_logit_softcapping", c.final_softcap);
 }

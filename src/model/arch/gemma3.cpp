@@ -55,7 +55,7 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
   if (!(c.sliding_rope_theta > 0.0)) f.fail("rope_local_base_freq", "must be > 0");
 }
 
-void read_gguf_keys(const gguf::File&, const std::string&, ModelConfig& c) {
+void read_gguf_keys(const io::gguf::File&, const std::string&, ModelConfig& c) {
   c.embed_scale = gemma_embed_scale(c);
   if (c.sliding_rope_theta <= 0.0 && !c.layer_window.empty()) c.sliding_rope_theta = kLocalTheta;
 }

@@ -39,7 +39,7 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
   read_hf_rope(f, c, 10000.0, 1.0);
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim(), F = c.n_ff;
   w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, D);
   w.output_norm = t.vector("model.norm.weight", D);
@@ -52,9 +52,9 @@ void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
     set_stacked_qkv(t, L, n("self_attn.qkv_proj.weight"), n("self_attn.qkv_proj.bias"), QD, KVD, D);
     L.wo = t.matrix(n("self_attn.o_proj.weight"), D, QD);
     L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), D);
-    const TensorView gate_up = t.matrix(n("mlp.gate_up_proj.weight"), 2 * F, D);
-    L.ffn_gate = HfTensors::rows(gate_up, 0, F, n("mlp.gate_up_proj.weight[gate]"));
-    L.ffn_up = HfTensors::rows(gate_up, F, F, n("mlp.gate_up_proj.weight[up]"));
+    const core::TensorView gate_up = t.matrix(n("mlp.gate_up_proj.weight"), 2 * F, D);
+    L.ffn_gate = io::HfTensors::rows(gate_up, 0, F, n("mlp.gate_up_proj.weight[gate]"));
+    L.ffn_up = io::HfTensors::rows(gate_up, F, F, n("mlp.gate_up_proj.weight[up]"));
     L.ffn_down = t.matrix(n("mlp.down_proj.weight"), D, F);
   }
 }
