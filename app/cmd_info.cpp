@@ -24,6 +24,19 @@ std::string human(double bytes) {
   std::snprintf(buf, sizeof buf, "%.2f %s", bytes, units[u]);
   return buf;
 }
+
+// "SwiGLU", ..., or for a mixture of experts "32 experts (4 per token) of clamped SwiGLU (alpha 1.702, limit 7)".
+std::string ffn_description(const ModelConfig& c) {
+  char act[96];
+  if (c.ffn == FfnKind::kSwiGluOai) {
+    std::snprintf(act, sizeof act, "clamped SwiGLU (alpha %g, limit %g)", static_cast<double>(c.swiglu_alpha),
+                  static_cast<double>(c.swiglu_limit));
+  } else {
+    std::snprintf(act, sizeof act, "%s", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+  }
+  if (c.n_expert == 0) return act;
+  return std::to_string(c.n_expert) + " experts (" + std::to_string(c.n_expert_used) + " per token) of " + act;
+}
 }  // namespace
 
 Runner add_info(CLI::App& app) {
@@ -49,7 +62,7 @@ Runner add_info(CLI::App& app) {
                     c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
       }
       std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
-      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+      std::printf("feed-forward  %s\n", ffn_description(c).c_str());
       std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
                   c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
                   yes(c.qk_norm));

@@ -2,6 +2,7 @@
 // forward pass needs to know that is not a weight lives here.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ enum class FfnKind {
   kSwiGlu,   // down(silu(gate(x)) * up(x))
   kGelu,     // down(gelu_tanh(up(x))): GPT-2 "gelu_new"
   kGeluErf,  // down(gelu_erf(up(x))): exact GELU, NeoX/Falcon/MPT "gelu"
+  kSwiGluOai, // gpt-oss: down((clamp(up, -L, L) + 1) * g * sigmoid(alpha * g)), g = min(gate, L)
+              // (ModelConfig::swiglu_alpha, swiglu_limit), biases on gate, up and down
 };
 
 // How RoPE frequencies are rescaled for context extension.
@@ -34,6 +37,8 @@ enum class RopeScalingKind {
   kLinear,  // positions divided by factor (every frequency / factor)
   kLlama3,  // Llama 3.1: low frequencies / factor, high kept, a smooth band between
   kFactors, // explicit per-pair divisors (GGUF rope_freqs.weight, as llama.cpp writes for Llama 3.1+)
+  kYarn,    // YaRN (gpt-oss): a ramp between kept (high) and divided-by-factor (low) frequencies,
+            // and every score multiplied by attn_factor^2 (cos and sin scaled by attn_factor, as HF does)
 };
 
 struct RopeScaling {
@@ -43,6 +48,17 @@ struct RopeScaling {
   double high_freq_factor = 4.0;          // llama3
   int64_t original_context = 8192;        // llama3: original_max_position_embeddings
   std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
+  double beta_fast = 32.0;                // yarn: rotations at which the ramp starts (kept above)
+  double beta_slow = 1.0;                 // yarn: rotations at which it ends (divided below)
+  bool truncate = true;                   // yarn: ramp ends rounded to whole dims (floor / ceil)
+  double attn_factor = 0.0;               // yarn: scale of cos and sin; 0 = 0.1 ln(factor) + 1
+
+  // The factor queries and keys are scaled by (yarn), 1 otherwise.
+  double attention_factor() const {
+    if (kind != RopeScalingKind::kYarn) return 1.0;
+    if (attn_factor > 0.0) return attn_factor;
+    return factor > 1.0 ? 0.1 * std::log(factor) + 1.0 : 1.0;
+  }
 };
 
 struct ModelConfig {
@@ -79,6 +95,14 @@ struct ModelConfig {
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
+
+  // Mixture of experts (gpt-oss): n_expert > 0 replaces each layer's feed-forward by n_expert
+  // experts of width n_ff; a router (with bias) picks n_expert_used per token and weighs them by
+  // the softmax of their router logits.
+  int32_t n_expert = 0;
+  int32_t n_expert_used = 0;
+  float swiglu_alpha = 1.702f;   // kSwiGluOai
+  float swiglu_limit = 7.0f;     // kSwiGluOai
 
   int32_t kv_dim() const { return n_head_kv * head_dim; }
   int32_t q_dim() const { return n_head * head_dim; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/moe_block.hpp"
 #include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
@@ -168,6 +169,9 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  // YaRN scales cos and sin (so q and k) by its attention factor: every score by its square.
+  const auto yarn = static_cast<float>(c.rope_scaling.attention_factor());
+  aa.scale *= yarn * yarn;
   aa.kv = cache.view();
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
@@ -184,6 +188,7 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
 
 void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be, ForwardScratch& s, const float* in,
                int64_t T) {
+  if (c.n_expert > 0) return moe_block(c, L, be, s, in, T);
   const int64_t n = T * c.n_ff;
   if (c.ffn == FfnKind::kSwiGlu) {
     const TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};

@@ -21,6 +21,14 @@ struct LayerWeights {
   TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   TensorView ffn_down;                // (n_embd, n_ff)
   TensorView ffn_up_b, ffn_down_b;    // optional biases
+  // Mixture of experts (ModelConfig::n_expert = E > 0; F = n_ff, D = n_embd). Expert e's matrix is
+  // rows [e*F, (e+1)*F) of the gate/up stacks and rows [e*D, (e+1)*D) of the down stack (GGUF's 3-D
+  // [D, F, E] / [F, D, E] tensors as 2-D row stacks), its biases the matching slices.
+  TensorView ffn_gate_inp, ffn_gate_inp_b;    // router (E, D) and its bias [E]
+  TensorView ffn_gate_exps, ffn_up_exps;      // (E * F, D)
+  TensorView ffn_down_exps;                   // (E * D, F)
+  TensorView ffn_gate_exps_b, ffn_up_exps_b;  // [E * F]
+  TensorView ffn_down_exps_b;                 // [E * D]
 };
 
 struct ModelWeights {

@@ -49,7 +49,8 @@ TEST(Kernels, DispatchListsTheHighwayTargetsThisCpuRuns) {
 
 TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
   ThreadPool pool(2);
-  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
+  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K,
+                         DType::kMXFP4};
   const int64_t rows = 37;
   for (DType t : types) {
     // K-quants need multiples of 256; the plain types also get a ragged tail.

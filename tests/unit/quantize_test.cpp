@@ -162,7 +162,7 @@ TEST(Quantize, GridValuesRoundTripExactly) {
   EXPECT_EQ(roundtrip(DType::kQ4_1, q41).y, q41);
   std::vector<float> zeros(256, 0.0f), constant(32, 0.75f);
   for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ4_K,
-                  DType::kQ5_K, DType::kQ6_K}) {
+                  DType::kQ5_K, DType::kQ6_K, DType::kMXFP4}) {
     EXPECT_EQ(roundtrip(t, zeros).y, zeros) << dtype_name(t);
   }
   EXPECT_EQ(roundtrip(DType::kQ4_1, constant).y, constant);  // d = 0, m = 0.75
@@ -186,7 +186,7 @@ TEST(Quantize, NonFiniteInputsGiveValidBlocks) {
   x[77] = -std::numeric_limits<float>::infinity();
   x[100] = 1e30f;
   for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ4_K,
-                  DType::kQ5_K, DType::kQ6_K, DType::kF16, DType::kBF16}) {
+                  DType::kQ5_K, DType::kQ6_K, DType::kF16, DType::kBF16, DType::kMXFP4}) {
     EXPECT_NO_THROW(roundtrip(t, x)) << dtype_name(t);  // UBSan would flag a bad float->int cast
   }
 }
@@ -196,7 +196,7 @@ TEST(Quantize, RejectsBadLengths) {
   std::vector<uint8_t> out(1024);
   EXPECT_THROW(quantize_row_ref(DType::kQ8_0, x.data(), out.data(), 40), Error);
   for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kMXFP4}) {
     EXPECT_TRUE(dtype_has_quantizer(t));
   }
 }
@@ -215,7 +215,7 @@ TEST(RowDot, MisalignedF32RowIsReadSafely) {
 
 TEST(RowDot, EqualsSumOfDequantizedProducts) {
   for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kMXFP4}) {
     SCOPED_TRACE(dtype_name(t));
     const auto w = random_row(512, 6);
     const auto x = random_row(512, 7);

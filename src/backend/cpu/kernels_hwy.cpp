@@ -18,6 +18,7 @@
 #include "backend/cpu/kernels.hpp"
 #include "core/f16.hpp"
 #include "core/quant/block_io.hpp"
+#include "core/quant/mxfp4.hpp"
 
 HWY_BEFORE_NAMESPACE();
 #if HWY_TARGET == HWY_AVX3_DL
@@ -237,6 +238,48 @@ HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
   }
 }
 
+// MXFP4 (17 B / 32): u8 e, u8 qs[16] (core/quant/mxfp4.hpp); x[j] = v(qs[j] & 15) * 2^(e-128),
+// x[j + 16] = v(qs[j] >> 4) * 2^(e-128), with v the doubled E2M1 value of a code, computed here
+// as integers: m = code & 7 gives m for m < 4, else (2 + (m & 1)) * (2 + 2 * ((m >> 1) & 1)),
+// negated when code & 8.
+HWY_INLINE V16 Mxfp4Values(V16 code) {
+  const D16 d16;
+  const V16 k1 = hn::Set(d16, 1), k2 = hn::Set(d16, 2), k4 = hn::Set(d16, 4), k7 = hn::Set(d16, 7),
+            k8 = hn::Set(d16, 8);
+  const V16 m = hn::And(code, k7);
+  const V16 big = hn::Mul(hn::Add(k2, hn::And(m, k1)), hn::Add(k2, hn::Add(hn::And(hn::ShiftRight<1>(m), k1),
+                                                                            hn::And(hn::ShiftRight<1>(m), k1))));
+  const V16 mag = hn::IfThenElse(hn::Lt(m, k4), m, big);
+  return hn::IfThenElse(hn::Eq(hn::And(code, k8), k8), hn::Neg(mag), mag);
+}
+
+template <int NT>
+HWY_INLINE void DotMXFP4(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  const D16 d16;
+  const D32 d32;
+  const DF df;
+  const size_t N = hn::Lanes(d16);
+  const V16 k15 = hn::Set(d16, 15);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = row + b * 17;
+    const float dw = quant::mxfp4_half_scale(blk[0]);
+    V32 s0[NT], s1[NT];
+    for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
+    for (size_t i = 0; i < 16; i += N) {
+      const V16 raw = LoadU8(blk + 1 + i);
+      const V16 lo = Mxfp4Values(hn::And(raw, k15));
+      const V16 hi = Mxfp4Values(hn::ShiftRight<4>(raw));
+      for (int t = 0; t < NT; ++t) {
+        Madd(lo, st.xq[t] + b * 32 + i, s0[t], s1[t]);
+        Madd(hi, st.xq[t] + b * 32 + 16 + i, s0[t], s1[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
+    }
+  }
+}
+
 // Q4_K (144 B / 256): layout in core/quant/kquants.hpp.
 template <int NT>
 HWY_INLINE void DotQ4_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
@@ -328,6 +371,7 @@ HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& 
     case DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
     case DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
     case DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
+    case DType::kMXFP4: DotMXFP4(row, cols / 32, st); break;
     default: break;
   }
   QFinish(st, out);
@@ -560,7 +604,7 @@ const Kernels& active_kernels() {
 }
 
 bool kernel_wants_qacts(DType t) {
-  return t == DType::kQ8_0 || t == DType::kQ4_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+  return t == DType::kQ8_0 || t == DType::kQ4_0 || t == DType::kQ4_K || t == DType::kQ6_K || t == DType::kMXFP4;
 }
 
 bool kernel_supports(DType t) {

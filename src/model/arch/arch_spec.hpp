@@ -89,6 +89,8 @@ struct ArchSpec {
   std::span<const std::string_view> gguf_aliases = {};  // further general.architecture values read as this family
   std::span<const std::string_view> hf_model_types;  // config.json "model_type" values of this family
   BlockLayout layout;
+  // GGUF name of the norm before the feed-forward (gpt-oss: llama.cpp's "post_attention_norm").
+  std::string_view gguf_ffn_norm = "ffn_norm";
 
   // config.json -> c (c starts as config_from_layout(layout, name), with attn_bias / ffn_bias
   // set where the layout says kAlways); model_type is the matched value.

@@ -10,6 +10,27 @@ FfnKind gelu_kind(const io::JsonFields& f, const char* key, const std::string& a
   f.unsupported(key, "activation '" + act + "' is not supported (gelu, gelu_new, gelu_pytorch_tanh)");
 }
 
+namespace {
+
+// YaRN parameters as HF transformers reads them (factor, original context, beta_fast / beta_slow
+// defaulting to 32 / 1, truncate defaulting to true, attention_factor defaulting to 0.1 ln(factor) + 1).
+void read_hf_yarn(const io::JsonFields& s, const io::JsonFields& top, ModelConfig& c) {
+  RopeScaling& r = c.rope_scaling;
+  r.kind = RopeScalingKind::kYarn;
+  r.factor = s.number("factor");
+  r.original_context = s.has("original_max_position_embeddings") ? s.integer("original_max_position_embeddings")
+                                                                   : top.integer("original_max_position_embeddings");
+  r.beta_fast = s.number_or("beta_fast", 32.0);
+  r.beta_slow = s.number_or("beta_slow", 1.0);
+  r.truncate = s.boolean_or("truncate", true);
+  r.attn_factor = s.number_or("attention_factor", 0.0);
+  if (s.has("mscale") || s.has("mscale_all_dim")) s.unsupported("mscale", "YaRN with mscale is not supported");
+  if (r.original_context <= 0) s.fail("original_max_position_embeddings", "must be > 0");
+  if (!(r.beta_fast > 0.0) || !(r.beta_slow > 0.0)) s.fail("beta_fast", "beta_fast and beta_slow must be > 0");
+}
+
+}  // namespace
+
 void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta, double default_partial) {
   const nlohmann::json* rp = f.object("rope_parameters");
   const nlohmann::json* rs = f.object("rope_scaling");
@@ -44,8 +65,10 @@ void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta,
           !(c.rope_scaling.low_freq_factor > 0.0) || c.rope_scaling.original_context <= 0) {
         s.fail("high_freq_factor", "must exceed low_freq_factor > 0 (and original_max_position_embeddings > 0)");
       }
+    } else if (type == "yarn") {
+      read_hf_yarn(s, f, c);
     } else if (type != "default") {
-      s.unsupported("rope_type", "'" + type + "' is not supported (default, linear, llama3)");
+      s.unsupported("rope_type", "'" + type + "' is not supported (default, linear, llama3, yarn)");
     }
     if (c.rope_scaling.kind != RopeScalingKind::kNone && !(c.rope_scaling.factor > 0.0)) {
       s.fail("factor", "must be > 0");

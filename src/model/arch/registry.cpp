@@ -7,9 +7,9 @@
 namespace sinkstream::model::arch {
 
 // The entries, each defined in its family's file. Adding a family: its file and one name on each line.
-extern const ArchSpec kLlama, kQwen2, kQwen3, kGptNeox, kFalcon, kMpt, kGpt2;
+extern const ArchSpec kLlama, kQwen2, kQwen3, kGptNeox, kFalcon, kMpt, kGpt2, kGptOss;
 namespace {
-constexpr std::array<const ArchSpec*, 7> kAll = {&kLlama, &kQwen2, &kQwen3, &kGptNeox, &kFalcon, &kMpt, &kGpt2};
+constexpr std::array<const ArchSpec*, 8> kAll = {&kLlama, &kQwen2, &kQwen3, &kGptNeox, &kFalcon, &kMpt, &kGpt2, &kGptOss};
 
 bool holds(std::span<const std::string_view> names, const std::string& name) {
   for (const std::string_view n : names) {

@@ -1,0 +1,27 @@
+// gpt-oss's own configuration readers: its GGUF keys (llama.cpp's names) and
+// the sliding/full layer plan of its config.json.
+#pragma once
+
+#include <string>
+
+#include "sinkstream/model_config.hpp"
+
+namespace sinkstream::gguf {
+class File;
+class Writer;
+}  // namespace sinkstream::gguf
+namespace sinkstream::io {
+class JsonFields;
+}  // namespace sinkstream::io
+
+namespace sinkstream::model::arch {
+
+// <p>expert_count, expert_used_count, expert_feed_forward_length (-> n_ff), and the YaRN ramp
+// rounding (<p>rope.scaling.yarn_truncate, sinkstream's key; absent = false, as gpt-oss ships).
+void read_gpt_oss_gguf_keys(const gguf::File& f, const std::string& p, ModelConfig& c);
+void write_gpt_oss_gguf_keys(const ModelConfig& c, const std::string& p, gguf::Writer& w);
+
+// sliding_window and layer_types (config.json).
+void read_gpt_oss_hf_windows(const io::JsonFields& f, ModelConfig& c);
+
+}  // namespace sinkstream::model::arch
