@@ -1,9 +1,12 @@
 // sinkstream info: what a model file is and what it needs.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
+#include "default_cache.hpp"
+#include "eval/memory_budget.hpp"
 #include "model_args.hpp"
 #include "sinkstream/model.hpp"
 
@@ -11,7 +14,8 @@ namespace sinkstream::cli {
 
 namespace {
 struct InfoArgs {
-  std::string model, tokenizer;
+  std::string model, tokenizer, cache;
+  int64_t tokens = 0;
 };
 
 const char* yes(bool b) { return b ? "yes" : "no"; }
@@ -37,6 +41,22 @@ std::string ffn_description(const ModelConfig& c) {
   if (c.n_expert == 0) return act;
   return std::to_string(c.n_expert) + " experts (" + std::to_string(c.n_expert_used) + " per token) of " + act;
 }
+
+// "cache plan    sink:4:2044 over 2048 tokens, f32" and one line per layer group.
+void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) {
+  const ModelConfig& c = m.config();
+  const CachePolicy p = cache.empty() ? default_generate_cache(m) : CachePolicy::parse(cache);
+  const int64_t n = tokens > 0 ? tokens : std::max(c.n_ctx_train, 1);
+  std::printf("cache plan    %s over %lld tokens, f32 (layers with a model window keep window:W)\n", p.to_string().c_str(),
+              static_cast<long long>(n));
+  const std::string plan = describe_cache_plan(c, p, n, 1, false);
+  size_t at = 0;
+  while (at < plan.size()) {
+    const size_t end = plan.find('\n', at);
+    std::printf("  %s\n", plan.substr(at, end - at).c_str());
+    at = end + 1;
+  }
+}
 }  // namespace
 
 Runner add_info(CLI::App& app) {
@@ -44,6 +64,13 @@ Runner add_info(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("info", "Show a model's architecture, hyperparameters, tensor types, tokenizer and memory needs");
   cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c checkpoints (default: beside the model)");
+  cmd->add_option("-c,--cache", a->cache,
+                  "Cache policy whose per-layer plan and memory to print (default: generate's, sink:4:W with W = "
+                  "trained context - 4); a policy is " + CachePolicy::help());
+  cmd->add_option("--tokens", a->tokens,
+                  "Stream length the plan's memory is given for (0 = the trained context; only dense grows with it)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   return [a]() {
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
@@ -77,8 +104,9 @@ Runner add_info(CLI::App& app) {
                     human(t.bytes).c_str());
       }
       const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
-      std::printf("memory        weights %s; KV cache %s per token in f32 (%s for sink:4:%d)\n", human(weight_bytes).c_str(),
-                  human(kv_per_token).c_str(), human(kv_per_token * c.n_ctx_train).c_str(), c.n_ctx_train - 4);
+      std::printf("memory        weights %s; KV cache %s per token in f32 without model windows\n",
+                  human(weight_bytes).c_str(), human(kv_per_token).c_str());
+      print_cache_plan(*m, a->cache, a->tokens);
     } else {
       std::printf("weights       none (vocabulary only)\n");
     }

@@ -90,8 +90,15 @@ struct ModelConfig {
   bool qk_norm = false;          // per-head RMSNorm of q and k before RoPE (Qwen3)
   float alibi_max_bias = 8.0f;   // ALiBi: slope_h = 2^(-max_bias * (h+1) / n_pow2) (MPT style)
   float attn_scale = 0.0f;       // score scale; 0 = 1/sqrt(head_dim)
-  int32_t sliding_window = 0;    // the model's own attention window (Mistral); 0 = none. Informational:
-                                 // the cache policy decides what a query sees.
+  int32_t sliding_window = 0;    // the model's own attention window (Mistral, Gemma); 0 = none. Which
+                                 // layers use it: layer_window.
+  // Per-layer attention plan ([n_layer] or empty = every layer full attention): the keys a query of
+  // layer l sees at most, its own included (its sliding window), 0 = every key the cache policy keeps.
+  // The cache gives each windowed layer its own window:W storage whatever the session's policy.
+  std::vector<int32_t> layer_window;
+  // RoPE base of the windowed layers when it differs from rope_theta (Gemma 3's rope_local_base_freq;
+  // those layers then use no frequency scaling); 0 = every layer rotates with rope_theta / rope_scaling.
+  double sliding_rope_theta = 0.0;
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
@@ -104,6 +111,12 @@ struct ModelConfig {
   float swiglu_alpha = 1.702f;   // kSwiGluOai
   float swiglu_limit = 7.0f;     // kSwiGluOai
 
+  // Sliding window of layer l (0 = full attention).
+  int32_t window_of(int32_t l) const {
+    return layer_window.empty() ? 0 : layer_window[static_cast<size_t>(l)];
+  }
+  // Whether layer l rotates with sliding_rope_theta instead of the model-wide RoPE.
+  bool local_rope(int32_t l) const { return sliding_rope_theta > 0.0 && window_of(l) > 0; }
   int32_t kv_dim() const { return n_head_kv * head_dim; }
   int32_t q_dim() const { return n_head * head_dim; }
 };

@@ -70,6 +70,8 @@ ModelConfig gpt_oss_20b(int32_t layers) {
   c.n_expert = 32;
   c.n_expert_used = 4;
   c.sliding_window = 128;
+  c.layer_window.assign(static_cast<size_t>(layers), 0);
+  for (int32_t l = 0; l < layers; l += 2) c.layer_window[static_cast<size_t>(l)] = 128;  // even layers slide
   return c;
 }
 

@@ -25,7 +25,8 @@ void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend:
 void norm_rows(const ModelConfig& c, backend::Backend& be, const TensorView& weight, const TensorView& bias,
                const float* in, float* out, int64_t T);
 
-// Appends the chunk to the cache (fills s.place and the per-query views). Call once per chunk.
+// Appends the chunk to every layer group of the cache (fills s.groups: placements and the
+// per-query views). Call once per chunk.
 void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T);
 
 // s.att -> s.proj: attention of layer `l` for the T rows of `in` ([T][n_embd]):

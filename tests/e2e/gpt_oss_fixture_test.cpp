@@ -12,9 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/model_access.hpp"
-#include "model/formats/gguf_export.hpp"
+#include "backend/cpu/cpu_backend.hpp"
+#include "model/forward.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
+#include "support/naive_cache.hpp"
 #include "support/paths.hpp"
 
 namespace sinkstream::test {
@@ -136,6 +138,73 @@ TEST(GptOss, ConvertedGgufMatchesTransformers) {
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(e.input.size()), 0.95) << agree << "/" << e.input.size();
   std::printf("[ gpt_oss mxfp4 ] top-1 agreement %zu/%zu, max |dlogit| = %.3g\n", agree, e.input.size(),
               static_cast<double>(max_diff(qr.logits, e.logits)));
+}
+
+
+// Every cache policy on the fixture over 2,000 tokens (its 320 input ids, then a fixed LCG stream)
+// against the naive re-rotating reference cache fed one token at a time: layer 0 keeps its 48-token
+// window whatever the policy, layer 1 follows the policy.
+class GptOssPolicy : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GptOssPolicy, TwoThousandTokensMatchTheNaiveReference) {
+  const auto m = Model::load(fixture());
+  const ModelConfig& c = m->config();
+  ASSERT_EQ(c.layer_window, (std::vector<int32_t>{48, 0}));
+  const size_t V = static_cast<size_t>(c.n_vocab);
+  std::vector<int32_t> ids = read_expect().input;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  while (ids.size() < 2000) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(c.n_vocab)));
+  }
+  SessionOptions o;
+  o.cache = CachePolicy::parse(GetParam());
+  o.batch = 64;
+  o.threads = 2;
+  Session s(m, o);
+  std::vector<float> fast;
+  s.eval_all(ids, &fast);
+  EXPECT_EQ(s.cached_kv(0).positions.size(), 48u) << GetParam();
+
+  const auto naive_cache = make_naive_cache(c, o.cache);
+  cpu::CpuBackend be(2);
+  ForwardScratch scratch(c);
+  std::vector<float> ref(V);
+  float worst = 0;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    forward_chunk(c, api::ModelAccess::weights(*m), *naive_cache, be, scratch, std::span<const int32_t>(&ids[t], 1),
+                  static_cast<int64_t>(t), ref.data(), false);
+    for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
+  }
+  EXPECT_LE(worst, 1e-4f) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, GptOssPolicy, ::testing::Values("dense", "sink:4:60", "window:64", "discard:4:30"),
+                         [](const ::testing::TestParamInfo<const char*>& i) {
+                           std::string p = i.param;
+                           std::replace(p.begin(), p.end(), ':', '_');
+                           return p;
+                         });
+
+TEST(GptOss, SinksReportsTheLearnedSinkShareOfEveryHead) {
+  TempDir tmp;
+  std::string ids;
+  for (const int32_t t : read_expect().input) ids += std::to_string(t) + " ";
+  write_file(tmp.file("ids.txt"), ids);
+  const CommandResult r = run_command(binary() + " sinks -m " + fixture() + " --ids " + tmp.file("ids.txt") +
+                                      " --json " + tmp.file("s.json"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("learned sink logit share / first-token mass, every head"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(read_file(tmp.file("s.json")));
+  EXPECT_TRUE(j["model"]["has_sink_logit"].get<bool>());
+  size_t heads = 0;
+  for (const auto& h : j["heads"]) {
+    const double share = h["sink_logit_mass"].get<double>();
+    EXPECT_GT(share, 0.0);
+    EXPECT_LT(share, 1.0);
+    ++heads;
+  }
+  EXPECT_EQ(heads, 8u);
 }
 
 }  // namespace

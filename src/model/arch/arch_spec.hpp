@@ -91,6 +91,10 @@ struct ArchSpec {
   BlockLayout layout;
   // GGUF name of the norm before the feed-forward (gpt-oss: llama.cpp's "post_attention_norm").
   std::string_view gguf_ffn_norm = "ffn_norm";
+  // Which layers a GGUF file's <arch>.attention.sliding_window applies to when the file has no
+  // <arch>.attention.layer_windows (llama.cpp's files): 0 = every layer; N = every layer except
+  // each N-th (layers N-1, 2N-1, ... attend to everything: Gemma 2 has N = 2, Gemma 3 N = 6).
+  int32_t gguf_swa_period = 0;
 
   // config.json -> c (c starts as config_from_layout(layout, name), with attn_bias / ffn_bias
   // set where the layout says kAlways); model_type is the matched value.

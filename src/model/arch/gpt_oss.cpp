@@ -53,7 +53,8 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
   if (c.n_expert_used > c.n_expert) f.fail("num_experts_per_tok", "exceeds num_local_experts");
   c.swiglu_limit = static_cast<float>(f.number_or("swiglu_limit", 7.0));
   if (!(c.swiglu_limit > 0.0f)) f.fail("swiglu_limit", "must be > 0");
-  read_gpt_oss_hf_windows(f, c);
+  // layer_types when given, else gpt-oss's pattern: even layers slide, odd ones attend to everything.
+  read_hf_layer_windows(f, c, io::opt_i32(f, "sliding_window", 0), all_but_each_period_th, 2);
   read_hf_rope(f, c, 150000.0, 1.0);
 }
 
@@ -139,6 +140,7 @@ constinit const ArchSpec kGptOss = {
                                           .out_bias = Bias::kAlways,
                                           .ffn_bias = Bias::kAlways}),
     .gguf_ffn_norm = "post_attention_norm",
+    .gguf_swa_period = 2,  // llama.cpp's files: every even layer slides
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
     .read_gguf_keys = read_gpt_oss_gguf_keys,

@@ -3,7 +3,6 @@
 #include "io/checked_values.hpp"
 #include "io/gguf.hpp"
 #include "io/gguf_writer.hpp"
-#include "io/json_fields.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::model::arch {
@@ -32,10 +31,6 @@ void write_gpt_oss_gguf_keys(const ModelConfig& c, const std::string& p, gguf::W
   w.set_u32(p + "expert_used_count", static_cast<uint32_t>(c.n_expert_used));
   w.set_u32(p + "expert_feed_forward_length", static_cast<uint32_t>(c.n_ff));
   if (c.rope_scaling.kind == RopeScalingKind::kYarn) w.set_bool(p + "rope.scaling.yarn_truncate", c.rope_scaling.truncate);
-}
-
-void read_gpt_oss_hf_windows(const io::JsonFields& f, ModelConfig& c) {
-  c.sliding_window = io::opt_i32(f, "sliding_window", 0);
 }
 
 }  // namespace sinkstream::model::arch

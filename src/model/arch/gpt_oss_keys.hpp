@@ -1,5 +1,4 @@
-// gpt-oss's own configuration readers: its GGUF keys (llama.cpp's names) and
-// the sliding/full layer plan of its config.json.
+// gpt-oss's own GGUF keys (llama.cpp's names).
 #pragma once
 
 #include <string>
@@ -10,9 +9,6 @@ namespace sinkstream::gguf {
 class File;
 class Writer;
 }  // namespace sinkstream::gguf
-namespace sinkstream::io {
-class JsonFields;
-}  // namespace sinkstream::io
 
 namespace sinkstream::model::arch {
 
@@ -20,8 +16,5 @@ namespace sinkstream::model::arch {
 // rounding (<p>rope.scaling.yarn_truncate, sinkstream's key; absent = false, as gpt-oss ships).
 void read_gpt_oss_gguf_keys(const gguf::File& f, const std::string& p, ModelConfig& c);
 void write_gpt_oss_gguf_keys(const ModelConfig& c, const std::string& p, gguf::Writer& w);
-
-// sliding_window and layer_types (config.json).
-void read_gpt_oss_hf_windows(const io::JsonFields& f, ModelConfig& c);
 
 }  // namespace sinkstream::model::arch

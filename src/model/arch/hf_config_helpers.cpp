@@ -85,6 +85,29 @@ void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta,
   }
 }
 
+void read_hf_layer_windows(const io::JsonFields& f, ModelConfig& c, int32_t window, bool (*sliding)(int32_t l, int32_t period),
+                           int32_t period) {
+  c.sliding_window = window;
+  c.layer_window.clear();
+  const std::vector<std::string> types = f.strings_or_empty("layer_types");
+  if (!types.empty() && types.size() != static_cast<size_t>(c.n_layer)) {
+    f.fail("layer_types", "has " + std::to_string(types.size()) + " entries for " + std::to_string(c.n_layer) + " layers");
+  }
+  if (window <= 0) return;
+  c.layer_window.assign(static_cast<size_t>(c.n_layer), 0);
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    bool on = sliding(l, period);
+    if (!types.empty()) {
+      const std::string& t = types[static_cast<size_t>(l)];
+      if (t != "sliding_attention" && t != "full_attention") {
+        f.unsupported("layer_types", "entry '" + t + "' is not supported (sliding_attention, full_attention)");
+      }
+      on = t == "sliding_attention";
+    }
+    if (on) c.layer_window[static_cast<size_t>(l)] = window;
+  }
+}
+
 int32_t hf_head_dim(const io::JsonFields& f, int32_t hidden, int32_t n_head) {
   if (f.has("head_dim")) return req_i32(f, "head_dim");
   if (hidden % n_head != 0) f.fail("hidden_size", "is not a multiple of the number of attention heads");

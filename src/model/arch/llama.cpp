@@ -25,6 +25,10 @@
 
 namespace sinkstream::model::arch {
 
+namespace {
+bool from_layer(int32_t l, int32_t first) { return l >= first; }
+}  // namespace
+
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c) {
   c.n_embd = io::req_i32(f, "hidden_size");
   c.n_ff = io::req_i32(f, "intermediate_size");
@@ -40,9 +44,12 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
   if (!c.attn_bias) c.attn_bias = f.boolean_or("attention_bias", false);
   c.ffn_bias = f.boolean_or("mlp_bias", false);
-  // Mistral's window is always on; Qwen's only with use_sliding_window.
-  if (model_type == "mistral" || f.boolean_or("use_sliding_window", false)) {
-    c.sliding_window = io::opt_i32(f, "sliding_window", 0);
+  // Mistral's window is always on, in every layer; Qwen's only with use_sliding_window, in the
+  // layers from max_window_layers on (unless layer_types says otherwise).
+  if (model_type == "mistral") {
+    read_hf_layer_windows(f, c, io::opt_i32(f, "sliding_window", 0), every_layer, 0);
+  } else if (f.boolean_or("use_sliding_window", false)) {
+    read_hf_layer_windows(f, c, io::opt_i32(f, "sliding_window", 0), from_layer, io::opt_i32(f, "max_window_layers", 0));
   }
   read_hf_rope(f, c, 10000.0, 1.0);
 }

@@ -181,6 +181,8 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
   if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  if (!c.layer_window.empty()) out.set_i32_array(p + "attention.layer_windows", c.layer_window);
+  if (c.sliding_rope_theta > 0.0) out.set_f32(p + "rope.freq_base_swa", static_cast<float>(c.sliding_rope_theta));
   if (o.vocab != nullptr) write_vocab_gguf(*o.vocab, out);
 
   // The halves layout must become adjacent pairs for the families whose GGUF files use those (llama).

@@ -1,5 +1,6 @@
 #include "model/formats/gguf_model.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/f16.hpp"
@@ -138,6 +139,33 @@ void load_experts(TensorSource& src, const ModelConfig& c, const std::string& b,
   L.ffn_down_exps_b = src.vector(b + "ffn_down_exps.bias", E * D);
 }
 
+// c.layer_window: <p>attention.layer_windows ([block_count] windows, 0 = full) when the file has it,
+// else the family's pattern of <p>attention.sliding_window (ArchSpec::gguf_swa_period); and the RoPE
+// base of the windowed layers (<p>rope.freq_base_swa) when it differs.
+void read_layer_windows(const gguf::File& f, const std::string& p, const arch::ArchSpec& spec, ModelConfig& c) {
+  const std::string key = p + "attention.layer_windows";
+  if (f.has(key)) {
+    const std::vector<int32_t> w = f.get_i32_array(key);
+    if (w.size() != static_cast<size_t>(c.n_layer)) {
+      fail(f, key + " has " + std::to_string(w.size()) + " values for " + std::to_string(c.n_layer) + " layers");
+    }
+    for (const int32_t x : w) {
+      if (x < 0 || x > kMaxContext) fail(f, key + " holds window " + std::to_string(x) + ", outside [0, 2^30]");
+    }
+    if (std::any_of(w.begin(), w.end(), [](int32_t x) { return x > 0; })) c.layer_window = w;
+  } else if (c.sliding_window > 0) {
+    c.layer_window.assign(static_cast<size_t>(c.n_layer), c.sliding_window);
+    if (spec.gguf_swa_period > 0) {
+      for (int32_t l = spec.gguf_swa_period - 1; l < c.n_layer; l += spec.gguf_swa_period) {
+        c.layer_window[static_cast<size_t>(l)] = 0;
+      }
+    }
+  }
+  const double local_base = f.get_float(p + "rope.freq_base_swa", 0.0);
+  if (!c.layer_window.empty() && local_base > 0.0 && local_base != c.rope_theta) c.sliding_rope_theta = local_base;
+  if (!(local_base >= 0.0)) fail(f, p + "rope.freq_base_swa must be > 0");
+}
+
 }  // namespace
 
 ModelConfig gguf_model_config(const gguf::File& f) {
@@ -192,6 +220,7 @@ ModelConfig gguf_model_config(const gguf::File& f) {
   }
   c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
   c.sliding_window = opt_i32(f, p + "attention.sliding_window", 0, kMaxContext, 0);
+  read_layer_windows(f, p, spec, c);
   if (spec.read_gguf_keys != nullptr) spec.read_gguf_keys(f, p, c);
   return c;
 }
