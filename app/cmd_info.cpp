@@ -87,6 +87,10 @@ Runner add_info(CLI::App& app) {
       if (c.positions == PositionKind::kRope) {
         std::printf(" (theta %g, %d of %d dims, %s pairs)", c.rope_theta, c.n_rot, c.head_dim,
                     c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
+        if (c.rope_scaling.kind == RopeScalingKind::kYarn) {
+          std::printf(", YaRN x%g over %lld (attention factor %.4g)", c.rope_scaling.factor,
+                      static_cast<long long>(c.rope_scaling.original_context), c.rope_scaling.attention_factor());
+        }
       }
       std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
       std::printf("feed-forward  %s\n", ffn_description(c).c_str());

@@ -210,23 +210,24 @@ HWY_INLINE void DotQ8_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
   }
 }
 
-// Q4_0 (18 B / 32): f16 d, u8 qs[16]; x[j] = d * ((qs[j] & 15) - 8), x[j + 16] = d * ((qs[j] >> 4) - 8).
-template <int NT>
-HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+// Blocks of 32 values as 16 bytes of nibbles (x[j] low, x[j + 16] high) at byte kQs of a
+// kBytes-byte block whose scale scale(blk) gives: sum_b scale * d_x * (int dot of decode(nibbles), x).
+template <int NT, size_t kBytes, size_t kQs, class Scale, class Decode>
+HWY_INLINE void DotNibbleBlocks(const uint8_t* row, int64_t nb, QState<NT>& st, Scale scale, Decode decode) {
   const D16 d16;
   const D32 d32;
   const DF df;
   const size_t N = hn::Lanes(d16);
-  const V16 k15 = hn::Set(d16, 15), k8 = hn::Set(d16, 8);
+  const V16 k15 = hn::Set(d16, 15);
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = row + b * 18;
-    const float dw = quant::load_f16(blk);
+    const uint8_t* blk = row + b * static_cast<int64_t>(kBytes);
+    const float dw = scale(blk);
     V32 s0[NT], s1[NT];
     for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
     for (size_t i = 0; i < 16; i += N) {
-      const V16 raw = LoadU8(blk + 2 + i);
-      const V16 lo = hn::Sub(hn::And(raw, k15), k8);
-      const V16 hi = hn::Sub(hn::ShiftRight<4>(raw), k8);
+      const V16 raw = LoadU8(blk + kQs + i);
+      const V16 lo = decode(hn::And(raw, k15));
+      const V16 hi = decode(hn::ShiftRight<4>(raw));
       for (int t = 0; t < NT; ++t) {
         Madd(lo, st.xq[t] + b * 32 + i, s0[t], s1[t]);
         Madd(hi, st.xq[t] + b * 32 + 16 + i, s0[t], s1[t]);
@@ -236,6 +237,14 @@ HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
       st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
     }
   }
+}
+
+// Q4_0 (18 B / 32): f16 d, u8 qs[16]; x[j] = d * ((qs[j] & 15) - 8), x[j + 16] = d * ((qs[j] >> 4) - 8).
+template <int NT>
+HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  const V16 k8 = hn::Set(D16(), 8);
+  DotNibbleBlocks<NT, 18, 2>(row, nb, st, [](const uint8_t* blk) { return quant::load_f16(blk); },
+                             [k8](V16 q) { return hn::Sub(q, k8); });
 }
 
 // MXFP4 (17 B / 32): u8 e, u8 qs[16] (core/quant/mxfp4.hpp); x[j] = v(qs[j] & 15) * 2^(e-128),
@@ -255,29 +264,8 @@ HWY_INLINE V16 Mxfp4Values(V16 code) {
 
 template <int NT>
 HWY_INLINE void DotMXFP4(const uint8_t* row, int64_t nb, QState<NT>& st) {
-  const D16 d16;
-  const D32 d32;
-  const DF df;
-  const size_t N = hn::Lanes(d16);
-  const V16 k15 = hn::Set(d16, 15);
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = row + b * 17;
-    const float dw = quant::mxfp4_half_scale(blk[0]);
-    V32 s0[NT], s1[NT];
-    for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
-    for (size_t i = 0; i < 16; i += N) {
-      const V16 raw = LoadU8(blk + 1 + i);
-      const V16 lo = Mxfp4Values(hn::And(raw, k15));
-      const V16 hi = Mxfp4Values(hn::ShiftRight<4>(raw));
-      for (int t = 0; t < NT; ++t) {
-        Madd(lo, st.xq[t] + b * 32 + i, s0[t], s1[t]);
-        Madd(hi, st.xq[t] + b * 32 + 16 + i, s0[t], s1[t]);
-      }
-    }
-    for (int t = 0; t < NT; ++t) {
-      st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
-    }
-  }
+  DotNibbleBlocks<NT, 17, 1>(row, nb, st, [](const uint8_t* blk) { return quant::mxfp4_half_scale(blk[0]); },
+                             [](V16 q) { return Mxfp4Values(q); });
 }
 
 // Q4_K (144 B / 256): layout in core/quant/kquants.hpp.

@@ -100,26 +100,15 @@ void map_experts_down(HfTensors& t, const std::string& p, const ModelConfig& c, 
 }
 
 void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
-  const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim();
-  w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, D);
-  w.output_norm = t.vector("model.norm.weight", D);
-  set_output(t, c, w, "lm_head.weight");
-  w.layers.resize(static_cast<size_t>(c.n_layer));
+  map_llama_embeddings(t, c, w);
   for (int32_t l = 0; l < c.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
-    L.attn_norm = t.vector(n("input_layernorm.weight"), D);
-    L.wq = t.matrix(n("self_attn.q_proj.weight"), QD, D);
-    L.wk = t.matrix(n("self_attn.k_proj.weight"), KVD, D);
-    L.wv = t.matrix(n("self_attn.v_proj.weight"), KVD, D);
-    L.wo = t.matrix(n("self_attn.o_proj.weight"), D, QD);
-    L.bq = t.vector(n("self_attn.q_proj.bias"), QD);
-    L.bk = t.vector(n("self_attn.k_proj.bias"), KVD);
-    L.bv = t.vector(n("self_attn.v_proj.bias"), KVD);
-    L.bo = t.vector(n("self_attn.o_proj.bias"), D);
+    map_llama_attention(t, c, l, L);  // q/k/v biases required (c.attn_bias)
+    if (L.bo.empty()) t.vector(n("self_attn.o_proj.bias"), c.n_embd);  // throws naming it
     L.attn_sinks = t.vector(n("self_attn.sinks"), c.n_head);
-    L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), D);
-    L.ffn_gate_inp = t.matrix(n("mlp.router.weight"), c.n_expert, D);
+    L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), c.n_embd);
+    L.ffn_gate_inp = t.matrix(n("mlp.router.weight"), c.n_expert, c.n_embd);
     L.ffn_gate_inp_b = t.vector(n("mlp.router.bias"), c.n_expert);
     map_experts_gate_up(t, n("mlp.experts."), c, L);
     map_experts_down(t, n("mlp.experts."), c, L);
