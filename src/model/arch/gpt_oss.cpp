@@ -61,10 +61,10 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
 // gate_up [E, D, 2F] (interleaved) -> gate and up stacks (E*F, D); bias [E, 2F] -> two [E*F].
 void map_experts_gate_up(HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
-  const std::vector<float> gu = t.f32_shaped(p + "gate_up_proj", {E, D, 2 * F});
-  const std::vector<float> gb = t.f32_shaped(p + "gate_up_proj_bias", {E, 2 * F});
-  std::vector<float> gate(static_cast<size_t>(E * F * D)), up(gate.size()), bg(static_cast<size_t>(E * F)),
-      bu(bg.size());
+  const std::vector<float> gu = t.f32_shaped(p + "gate_up_proj", {E, D, 2 * F});     // [E][D][2F]
+  const std::vector<float> gb = t.f32_shaped(p + "gate_up_proj_bias", {E, 2 * F});   // [E][2F]
+  std::vector<float> gate(static_cast<size_t>(E * F * D)), up(gate.size());          // [E * F][D] each
+  std::vector<float> bg(static_cast<size_t>(E * F)), bu(bg.size());                   // [E * F] each
   for (int64_t e = 0; e < E; ++e) {
     for (int64_t j = 0; j < F; ++j) {
       const size_t row = static_cast<size_t>(e * F + j);
@@ -86,8 +86,8 @@ void map_experts_gate_up(HfTensors& t, const std::string& p, const ModelConfig& 
 // down [E, F, D] (x @ w) -> (E*D, F) stack of (out, in) matrices; bias [E, D] -> [E*D].
 void map_experts_down(HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
-  const std::vector<float> dn = t.f32_shaped(p + "down_proj", {E, F, D});
-  std::vector<float> down(dn.size());
+  const std::vector<float> dn = t.f32_shaped(p + "down_proj", {E, F, D});  // [E][F][D]
+  std::vector<float> down(dn.size());                                       // [E * D][F]
   for (int64_t e = 0; e < E; ++e) {
     for (int64_t j = 0; j < F; ++j) {
       for (int64_t d = 0; d < D; ++d) {
