@@ -65,14 +65,14 @@ size_t KvCache::bytes() const {
   return b;
 }
 
-void KvCache::save(ByteWriter& w) const {
+void KvCache::save(core::ByteWriter& w) const {
   for (const Group& g : groups_) {
     g.storage.save(w);
     g.policy->save_indices(w);
   }
 }
 
-void KvCache::load(ByteReader& r) {
+void KvCache::load(core::ByteReader& r) {
   for (Group& g : groups_) {
     g.storage.load(r);
     g.policy->load_indices(r, g.storage);

@@ -73,8 +73,8 @@ class KvCache {
   size_t bytes() const;
 
   // Saved sessions: per group, storage (shape, rows, slot positions), then the policy's indices.
-  void save(ByteWriter& w) const;
-  void load(ByteReader& r);
+  void save(core::ByteWriter& w) const;
+  void load(core::ByteReader& r);
 
  private:
   struct Group {

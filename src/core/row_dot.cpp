@@ -8,7 +8,7 @@
 #include "core/quant/mxfp4.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 namespace {
 
@@ -90,4 +90,4 @@ float row_dot_ref(DType t, const void* row, const float* x, int64_t n) {
   return acc;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -15,7 +15,7 @@
 
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Known shape names: tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm-135m, pythia-160m,
 // gpt-oss-20b and gpt-oss-20b-4l (its first 4 layers: the 20b's file is ~13 GB in MXFP4, and the
@@ -35,4 +35,4 @@ struct SynthOptions {
 // model directly in its stored types) and writes them with export_gguf.
 void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

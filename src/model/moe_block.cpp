@@ -3,21 +3,21 @@
 #include <algorithm>
 #include <cmath>
 
-namespace sinkstream::blocks {
+namespace sinkstream::model::blocks {
 
 namespace {
 
 // Rows [r0, r0 + n) of a matrix view (shares its storage).
-TensorView row_block(const TensorView& m, int64_t r0, int64_t n) {
-  TensorView v = m;
+core::TensorView row_block(const core::TensorView& m, int64_t r0, int64_t n) {
+  core::TensorView v = m;
   v.data = m.row_ptr(r0);
   v.rows = n;
   return v;
 }
 
 // Elements [off, off + n) of an f32 vector view.
-TensorView vec_slice(const TensorView& v, int64_t off, int64_t n) {
-  TensorView s = v;
+core::TensorView vec_slice(const core::TensorView& v, int64_t off, int64_t n) {
+  core::TensorView s = v;
   s.data = v.f32() + off;
   s.cols = n;
   return s;
@@ -74,11 +74,11 @@ void moe_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
       }
     }
     if (n == 0) continue;
-    const TensorView gate = row_block(L.ffn_gate_exps, e * F, F), up = row_block(L.ffn_up_exps, e * F, F);
-    const TensorView gb = vec_slice(L.ffn_gate_exps_b, e * F, F), ub = vec_slice(L.ffn_up_exps_b, e * F, F);
-    const TensorView down = row_block(L.ffn_down_exps, e * D, D), db = vec_slice(L.ffn_down_exps_b, e * D, D);
-    const TensorView* ws[2] = {&gate, &up};
-    const TensorView* bs[2] = {&gb, &ub};
+    const core::TensorView gate = row_block(L.ffn_gate_exps, e * F, F), up = row_block(L.ffn_up_exps, e * F, F);
+    const core::TensorView gb = vec_slice(L.ffn_gate_exps_b, e * F, F), ub = vec_slice(L.ffn_up_exps_b, e * F, F);
+    const core::TensorView down = row_block(L.ffn_down_exps, e * D, D), db = vec_slice(L.ffn_down_exps_b, e * D, D);
+    const core::TensorView* ws[2] = {&gate, &up};
+    const core::TensorView* bs[2] = {&gb, &ub};
     float* ys[2] = {m.hg.data(), m.hu.data()};
     be.matmul_multi(ws, m.xin.data(), ys, 2, n, bs);
     be.swiglu_oai(m.hg.data(), m.hu.data(), n * F, c.swiglu_alpha, c.swiglu_limit);
@@ -92,4 +92,4 @@ void moe_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
   }
 }
 
-}  // namespace sinkstream::blocks
+}  // namespace sinkstream::model::blocks

@@ -8,7 +8,7 @@
 
 #include "model/forward.hpp"
 
-namespace sinkstream::blocks {
+namespace sinkstream::model::blocks {
 
 // s.proj[T][n_embd] = MoE(in[T][n_embd]) for a layer with c.n_expert > 0:
 //   logits = router(in) + b  [T][E];  per token the k = c.n_expert_used largest (ties: lower expert first),
@@ -21,4 +21,4 @@ void moe_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
 // experts[t * k + j], weights[t * k + j], j < k = c.n_expert_used, in decreasing router logit.
 void route_tokens(const ModelConfig& c, const float* logits, int64_t T, int32_t* experts, float* weights);
 
-}  // namespace sinkstream::blocks
+}  // namespace sinkstream::model::blocks

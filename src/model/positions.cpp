@@ -6,7 +6,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 namespace {
 
@@ -101,4 +101,4 @@ std::vector<float> alibi_slopes(const ModelConfig& c) {
   return slopes;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

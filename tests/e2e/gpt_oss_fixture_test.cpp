@@ -124,7 +124,7 @@ TEST(GptOss, ConvertedGgufMatchesTransformers) {
   const CommandResult q = run_command(binary() + " quantize " + f32 + " " + mx + " mxfp4");
   ASSERT_EQ(q.status, 0) << q.err;
   const auto qm = Model::load(mx);
-  EXPECT_EQ(api::ModelAccess::weights(*qm).layers[0].ffn_up_exps.type, DType::kMXFP4);
+  EXPECT_EQ(api::ModelAccess::weights(*qm).layers[0].ffn_up_exps.type, core::DType::kMXFP4);
   const Outcome qr = run(qm, e);
   const size_t V = static_cast<size_t>(qm->config().n_vocab);
   size_t agree = 0;

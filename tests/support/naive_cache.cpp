@@ -67,8 +67,8 @@ void NaivePolicy::spans(int64_t, std::vector<cache::KvSpan>* out) const {
   out->push_back({0, n, n - 1});
 }
 
-void NaivePolicy::save_indices(ByteWriter&) const { throw Error(ErrorKind::kUnsupported, "naive cache: no save"); }
-void NaivePolicy::load_indices(ByteReader&, const cache::KvStorage&) {
+void NaivePolicy::save_indices(core::ByteWriter&) const { throw Error(ErrorKind::kUnsupported, "naive cache: no save"); }
+void NaivePolicy::load_indices(core::ByteReader&, const cache::KvStorage&) {
   throw Error(ErrorKind::kUnsupported, "naive cache: no load");
 }
 
@@ -100,12 +100,12 @@ float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<c
   const ModelConfig& c = m.config();
   const size_t V = static_cast<size_t>(c.n_vocab);
   const auto naive = make_naive_cache(c, policy);
-  cpu::CpuBackend be(2);
-  ForwardScratch scratch(c);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
   std::vector<float> ref(V);  // [n_vocab] logits of one step
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(m), *naive, be, scratch, ids.subspan(t, 1), static_cast<int64_t>(t),
+    model::forward_chunk(c, api::ModelAccess::weights(m), *naive, be, scratch, ids.subspan(t, 1), static_cast<int64_t>(t),
                   ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
   }

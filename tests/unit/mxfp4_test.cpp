@@ -57,8 +57,8 @@ std::vector<float> test_values() {
 TEST(Mxfp4, QuantizerBytesEqualTheSpecOracle) {
   const std::vector<float> x = test_values();
   const auto n = static_cast<int64_t>(x.size());
-  std::vector<uint8_t> ours(dtype_row_bytes(DType::kMXFP4, n));
-  quantize_row_ref(DType::kMXFP4, x.data(), ours.data(), n);
+  std::vector<uint8_t> ours(core::dtype_row_bytes(core::DType::kMXFP4, n));
+  core::quantize_row_ref(core::DType::kMXFP4, x.data(), ours.data(), n);
   const std::string want = oracle("quantize", bytes_of(x.data(), x.size() * sizeof(float)));
   ASSERT_EQ(want.size(), ours.size());
   for (size_t b = 0; b < ours.size() / 17; ++b) {
@@ -76,7 +76,7 @@ TEST(Mxfp4, DecoderEqualsTheSpecOracleOnEveryCodeAndScale) {
   }
   const auto n = static_cast<int64_t>(blocks.size() / 17 * 32);
   std::vector<float> ours(static_cast<size_t>(n));
-  row_dequantize_ref(DType::kMXFP4, blocks.data(), ours.data(), n);
+  core::row_dequantize_ref(core::DType::kMXFP4, blocks.data(), ours.data(), n);
   const std::string want = oracle("decode", bytes_of(blocks.data(), blocks.size()));
   ASSERT_EQ(want.size(), ours.size() * sizeof(float));
   std::vector<float> w(ours.size());
@@ -89,7 +89,7 @@ TEST(Mxfp4, DoubledTableIsTheE2M1Grid) {
   uint8_t blk[17] = {127};
   for (int j = 0; j < 16; ++j) blk[1 + j] = static_cast<uint8_t>(j | (j << 4));
   float y[32];
-  quant::dequant_mxfp4(blk, y);
+  core::quant::dequant_mxfp4(blk, y);
   const float grid[16] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6, 0, -0.5f, -1, -1.5f, -2, -3, -4, -6};
   for (int j = 0; j < 16; ++j) {
     EXPECT_EQ(y[j], grid[j]);

@@ -8,21 +8,21 @@ namespace sinkstream {
 namespace {
 
 TEST(SynthModel, ShapesMatchThePublishedModels) {
-  const ModelConfig tl = synth_shape("tinyllama-1.1b");
+  const ModelConfig tl = eval::synth_shape("tinyllama-1.1b");
   EXPECT_EQ(tl.n_embd, 2048);
   EXPECT_EQ(tl.n_ff, 5632);
   EXPECT_EQ(tl.n_layer, 22);
   EXPECT_EQ(tl.n_head_kv, 4);
   EXPECT_EQ(tl.n_vocab, 32000);
-  const ModelConfig l3 = synth_shape("llama-3.2-1b");
+  const ModelConfig l3 = eval::synth_shape("llama-3.2-1b");
   EXPECT_EQ(l3.n_ff, 8192);
   EXPECT_EQ(l3.n_vocab, 128256);
   EXPECT_TRUE(l3.tied_embeddings);
-  EXPECT_EQ(synth_shape("qwen2.5-0.5b").n_head, 14);
-  EXPECT_EQ(synth_shape("smollm-135m").n_layer, 30);
-  EXPECT_EQ(synth_shape("pythia-160m").n_rot, 16);
-  for (const auto& n : synth_shape_names()) {
-    const ModelConfig c = synth_shape(n);
+  EXPECT_EQ(eval::synth_shape("qwen2.5-0.5b").n_head, 14);
+  EXPECT_EQ(eval::synth_shape("smollm-135m").n_layer, 30);
+  EXPECT_EQ(eval::synth_shape("pythia-160m").n_rot, 16);
+  for (const auto& n : eval::synth_shape_names()) {
+    const ModelConfig c = eval::synth_shape(n);
     EXPECT_EQ(c.n_head % c.n_head_kv, 0) << n;
     if (c.n_expert == 0) {
       EXPECT_EQ(c.head_dim * c.n_head, c.n_embd) << n;  // gpt-oss: 64 heads of 64 over a width of 2880
@@ -30,7 +30,7 @@ TEST(SynthModel, ShapesMatchThePublishedModels) {
   }
   // gpt-oss-20b's config.json: 24 layers of width 2880, 64 query / 8 K/V heads of 64, 32 experts of
   // 2880 with 4 per token, sliding window 128 on the even layers, YaRN x32 over 4096, vocabulary 201088.
-  const ModelConfig g = synth_shape("gpt-oss-20b");
+  const ModelConfig g = eval::synth_shape("gpt-oss-20b");
   EXPECT_EQ(g.n_layer, 24);
   EXPECT_EQ(g.n_embd, 2880);
   EXPECT_EQ(g.n_ff, 2880);
@@ -45,8 +45,8 @@ TEST(SynthModel, ShapesMatchThePublishedModels) {
   EXPECT_EQ(g.layer_window[1], 0);
   EXPECT_EQ(g.rope_scaling.factor, 32.0);
   EXPECT_EQ(g.rope_scaling.original_context, 4096);
-  EXPECT_EQ(synth_shape("gpt-oss-20b-4l").n_layer, 4);
-  EXPECT_THROW(synth_shape("gpt-5"), Error);
+  EXPECT_EQ(eval::synth_shape("gpt-oss-20b-4l").n_layer, 4);
+  EXPECT_THROW(eval::synth_shape("gpt-5"), Error);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 float mxfp4_half_scale(uint8_t e) { return std::ldexp(1.0f, static_cast<int>(e) - 128); }
 
@@ -49,4 +49,4 @@ void quantize_mxfp4(const float* x, uint8_t* blk) {
   }
 }
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

@@ -20,7 +20,7 @@
 
 #include <cstdint>
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 inline constexpr int kMxfp4BlockBytes = 17;
 inline constexpr int8_t kMxfp4Doubled[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
@@ -31,4 +31,4 @@ float mxfp4_half_scale(uint8_t e);
 void dequant_mxfp4(const uint8_t* blk, float* out);
 void quantize_mxfp4(const float* x, uint8_t* blk);
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

@@ -59,7 +59,7 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
 }
 
 // gate_up [E, D, 2F] (interleaved) -> gate and up stacks (E*F, D); bias [E, 2F] -> two [E*F].
-void map_experts_gate_up(HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+void map_experts_gate_up(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
   const std::vector<float> gu = t.f32_shaped(p + "gate_up_proj", {E, D, 2 * F});     // [E][D][2F]
   const std::vector<float> gb = t.f32_shaped(p + "gate_up_proj_bias", {E, 2 * F});   // [E][2F]
@@ -84,7 +84,7 @@ void map_experts_gate_up(HfTensors& t, const std::string& p, const ModelConfig& 
 }
 
 // down [E, F, D] (x @ w) -> (E*D, F) stack of (out, in) matrices; bias [E, D] -> [E*D].
-void map_experts_down(HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+void map_experts_down(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
   const std::vector<float> dn = t.f32_shaped(p + "down_proj", {E, F, D});  // [E][F][D]
   std::vector<float> down(dn.size());                                       // [E * D][F]
@@ -99,7 +99,7 @@ void map_experts_down(HfTensors& t, const std::string& p, const ModelConfig& c, 
   L.ffn_down_exps_b = t.own(p + "down_proj_bias", t.f32_shaped(p + "down_proj_bias", {E, D}), 1, E * D);
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
   map_llama_embeddings(t, c, w);
   for (int32_t l = 0; l < c.n_layer; ++l) {
     LayerWeights& L = w.layers[static_cast<size_t>(l)];

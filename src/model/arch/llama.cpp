@@ -54,14 +54,14 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   read_hf_rope(f, c, 10000.0, 1.0);
 }
 
-void map_llama_embeddings(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_llama_embeddings(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
   w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, c.n_embd);
   w.output_norm = t.vector("model.norm.weight", c.n_embd);
   set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
 }
 
-void map_llama_attention(HfTensors& t, const ModelConfig& c, int32_t l, LayerWeights& L) {
+void map_llama_attention(io::HfTensors& t, const ModelConfig& c, int32_t l, LayerWeights& L) {
   const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim();
   auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
   L.attn_norm = t.vector(n("input_layernorm.weight"), D);
@@ -84,11 +84,11 @@ void map_llama_attention(HfTensors& t, const ModelConfig& c, int32_t l, LayerWei
   }
 }
 
-void map_llama_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   map_llama_embeddings(t, c, w);
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
     map_llama_attention(t, c, l, L);
     L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), D);

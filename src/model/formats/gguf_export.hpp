@@ -23,16 +23,16 @@
 namespace sinkstream::model::formats {
 
 struct GgufExportOptions {
-  DType type = DType::kF32;        // storage type of the matrices
+  core::DType type = core::DType::kF32;        // storage type of the matrices
   std::string name;                // general.name
-  const VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
+  const tokenizer::VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
   std::function<void(const std::string& tensor, size_t done, size_t total)> progress;  // optional
 };
 
 // The type a matrix is written in: the requested one, except that MXFP4 (the format of gpt-oss's
 // experts) goes to the experts only in a mixture-of-experts model, its other matrices taking Q8_0
 // (as llama.cpp's MXFP4_MOE file type).
-DType export_matrix_type(DType requested, bool expert, bool moe_model);
+core::DType export_matrix_type(core::DType requested, bool expert, bool moe_model);
 
 void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o);
 
