@@ -36,16 +36,7 @@ namespace sinkstream::model::arch {
 namespace {
 
 void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c) {
-  c.n_embd = io::req_i32(f, "hidden_size");
-  c.n_ff = io::req_i32(f, "intermediate_size");
-  c.n_layer = io::req_i32(f, "num_hidden_layers");
-  c.n_head = io::req_i32(f, "num_attention_heads");
-  c.n_head_kv = f.has("num_key_value_heads") ? io::req_i32(f, "num_key_value_heads") : c.n_head;
-  c.head_dim = hf_head_dim(f, c.n_embd, c.n_head);
-  c.n_vocab = io::req_i32(f, "vocab_size");
-  c.n_ctx_train = io::opt_i32(f, "max_position_embeddings", 0);
-  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", 1e-5));
-  c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
+  read_llama_hf_dims(f, c, 1e-5);  // intermediate_size: each expert's width
   if (!f.boolean_or("attention_bias", true)) f.unsupported("attention_bias", "gpt-oss without attention biases");
   c.n_expert = io::req_i32(f, "num_local_experts");
   c.n_expert_used = f.has("num_experts_per_tok") ? io::req_i32(f, "num_experts_per_tok")

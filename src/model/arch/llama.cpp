@@ -29,7 +29,7 @@ namespace {
 bool from_layer(int32_t l, int32_t first) { return l >= first; }
 }  // namespace
 
-void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c) {
+void read_llama_hf_dims(const io::JsonFields& f, ModelConfig& c, double default_eps) {
   c.n_embd = io::req_i32(f, "hidden_size");
   c.n_ff = io::req_i32(f, "intermediate_size");
   c.n_layer = io::req_i32(f, "num_hidden_layers");
@@ -38,10 +38,14 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   c.head_dim = hf_head_dim(f, c.n_embd, c.n_head);
   c.n_vocab = io::req_i32(f, "vocab_size");
   c.n_ctx_train = io::opt_i32(f, "max_position_embeddings", 0);
-  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", 1e-6));
+  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", default_eps));
+  c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
+}
+
+void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c) {
+  read_llama_hf_dims(f, c, 1e-6);
   const std::string act = f.string_or("hidden_act", "silu");
   if (act != "silu" && act != "swish") f.unsupported("hidden_act", "'" + act + "' is not supported (silu)");
-  c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
   if (!c.attn_bias) c.attn_bias = f.boolean_or("attention_bias", false);
   c.ffn_bias = f.boolean_or("mlp_bias", false);
   // Mistral's window is always on, in every layer; Qwen's only with use_sliding_window, in the

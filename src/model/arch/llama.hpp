@@ -39,6 +39,9 @@ inline constexpr BlockLayout kNeoxBlock = derive_layout(kLlamaBlock, {.norm = No
 // config.json of llama, mistral, qwen2, qwen3 -> c. c.arch, c.qk_norm and
 // always-on q/k/v biases (c.attn_bias) are already set from the entry's layout.
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
+// Its sizes part (also gpt-oss's): width, feed-forward width, layers, heads, head size, vocabulary,
+// trained context, RMSNorm epsilon (default_eps when absent), tied classifier.
+void read_llama_hf_dims(const io::JsonFields& f, ModelConfig& c, double default_eps);
 
 // model.layers.N.{self_attn,mlp}.* -> w (no permutation: HF keeps the halves RoPE layout).
 void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w);
