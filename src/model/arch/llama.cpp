@@ -31,6 +31,7 @@ bool from_layer(int32_t l, int32_t first) { return l >= first; }
 
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c) {
   read_hf_llama_sizes(f, c, 1e-6);
+  c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
   const std::string act = f.string_or("hidden_act", "silu");
   if (act != "silu" && act != "swish") f.unsupported("hidden_act", "'" + act + "' is not supported (silu)");
   if (!c.attn_bias) c.attn_bias = f.boolean_or("attention_bias", false);
