@@ -17,7 +17,7 @@ all: build
 
 help:
 	@echo "make          build build/release/sinkstream"
-	@echo "make test     install Debian packages, build release + sanitize presets, run every test, fuzz each parser 20 s"
+	@echo "make test     install Debian packages, build release + sanitize presets, run every test, run each fuzz target (FUZZERS) 20 s"
 	@echo "make demo     install Debian packages, build, run the main job on the default model"
 	@echo "make bench    build and run the micro-benchmarks"
 	@echo "make fuzz     build the libFuzzer targets with clang into build/fuzz, run each FUZZ_SECONDS (20) s"
