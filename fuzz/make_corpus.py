@@ -116,6 +116,20 @@ def tokenizer_jsons():
           "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
                     "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "hello": 3, "world": 4, "##s": 5, ",": 6, "!": 7}}}
     write("tokenizer_json", "wordpiece.json", json.dumps(wp))
+    # tokenizer.json + "\n#tokenizer_config.json\n" + tokenizer_config.json (see tokenizer_json_fuzz.cpp)
+    split = "\n#tokenizer_config.json\n"
+    spm_cfg = {"bos_token": "<s>", "eos_token": {"content": "</s>", "special": True}, "unk_token": "<unk>",
+               "pad_token": None, "add_bos_token": True, "add_eos_token": False}
+    write("tokenizer_json", "bpe_spm_with_config.json", json.dumps(spm) + split + json.dumps(spm_cfg))
+    bpe_cfg = {"bos_token": "<|end|>", "eos_token": "<|end|>", "add_bos_token": False}
+    write("tokenizer_json", "bpe_byte_level_with_config.json", json.dumps(bpe) + split + json.dumps(bpe_cfg))
+
+
+def token_id_streams():
+    write("token_ids", "spaces.txt", "1 2 3\n4\t5  511 0\n")
+    write("token_ids", "json_array.json", "[1, 2, 3, 511, 0]")
+    write("token_ids", "empty_array.json", "[]")
+    write("token_ids", "out_of_range.txt", "1 512 -1 99999999999")
 
 
 def hf_configs():
@@ -208,6 +222,7 @@ def main():
     }, b""))
 
     tokenizer_jsons()
+    token_id_streams()
     hf_configs()
     llama2c()
     policies()
