@@ -32,6 +32,13 @@ std::vector<float> read_f32(const std::string& path) {
   return out;
 }
 
+SessionOptions options(const std::string& policy, int32_t batch) {
+  SessionOptions o;
+  o.cache = CachePolicy::parse(policy);
+  o.batch = batch;
+  return o;  // threads: all cores
+}
+
 class HfStreamingOracle : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HfStreamingOracle, SinkCacheEqualsTransformersPosShift) {
@@ -46,13 +53,8 @@ TEST_P(HfStreamingOracle, SinkCacheEqualsTransformersPosShift) {
   ASSERT_EQ(policy, "sink:4:12");
   ASSERT_GE(ids.size(), 16u + 48u) << "fewer than 48 evictions";
   for (const int32_t batch : {1, 7}) {
-    SessionOptions o;
-    o.cache = CachePolicy::parse(policy);
-    o.batch = batch;
-    o.threads = 2;
-    Session s(m, o);
     std::vector<float> got;
-    s.eval_all(ids, &got);
+    Session(m, options(policy, batch)).eval_all(ids, &got);
     ASSERT_EQ(got.size(), oracle.size());
     float worst = 0;
     size_t worst_at = 0;
