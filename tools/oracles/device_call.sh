@@ -16,7 +16,7 @@ $W/lib/ld-linux-x86-64.so.2 --library-path $W/lib $W/bin/policy_fuzz -runs=10 2>
 C=$R/fuzz/corpus
 timeout 400 $PY $D/fuzz_parallel.py --bin $W/bin --launcher "$W/lib/ld-linux-x86-64.so.2 --library-path $W/lib" \
   --out /tmp/relf --seconds ${FUZZ_SECONDS:-320} --replay-seconds 35 --workers ${WORKERS:-15} \
-  --target policy:$C/policy --target token_ids:$C/token_ids --target llama2c:$C/llama2c --target safetensors:$C/safetensors \
+  --target policy:$C/policy --target token_ids:$C/token_ids --target llama2c:$C/llama2c --target safetensors:$C/safetensors,$(ls -d $R/tests/fixtures/hf/*/ | paste -sd, -) \
   --target hf_config:$C/hf_config --target llama2c_tokenizer:$C/llama2c_tokenizer,$W/stories \
   --target tokenizer_json:$C/tokenizer_json --target gguf:$C/gguf,$W/seed --target state \
   --target chat_template:$C/chat_template,$D/chat-templates > /tmp/relf.out 2>&1
