@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   for (const int32_t n_vocab : {0, 512}) {
     try {
-      for (const int32_t id : parse_token_ids(text, "fuzz.ids", n_vocab)) {
+      for (const int32_t id : eval::parse_token_ids(text, "fuzz.ids", n_vocab)) {
         if (id < 0 || (n_vocab > 0 && id >= n_vocab)) __builtin_trap();
       }
     } catch (const Error&) {

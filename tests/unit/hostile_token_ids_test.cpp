@@ -15,7 +15,7 @@ namespace {
 
 void expect_error_naming_file(const std::string& text) {
   try {
-    (void)parse_token_ids(text, "ids.json", 512);
+    (void)eval::parse_token_ids(text, "ids.json", 512);
     ADD_FAILURE() << "accepted: " << text;
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("ids.json"), std::string::npos) << e.what();

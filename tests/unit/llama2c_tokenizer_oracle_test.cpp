@@ -33,7 +33,7 @@ TEST(Llama2cTokenizerOracle, IdsEqualLlama2cRunC) {
   SINKSTREAM_REQUIRE_SHARED();
   const auto fixture =
       nlohmann::json::parse(read_file(source_dir() + "/tests/fixtures/llama2c_tokenizer/ids.json"));
-  const Llama2cTokenizer tok(stories_tokenizer(), fixture.at("vocab_size").get<int32_t>());
+  const tokenizer::Llama2cTokenizer tok(stories_tokenizer(), fixture.at("vocab_size").get<int32_t>());
   size_t cases = 0, shared_cases = 0, ids_compared = 0;
   for (const auto& c : fixture.at("cases")) {
     const std::string text = case_text(c);
