@@ -1,7 +1,11 @@
 #include "support/naive_cache.hpp"
 
 #include <algorithm>
+#include <cmath>
 
+#include "api/model_access.hpp"
+#include "backend/cpu/cpu_backend.hpp"
+#include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::test {
@@ -69,7 +73,43 @@ void NaivePolicy::load_indices(core::ByteReader&, const cache::KvStorage&) {
 }
 
 std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const CachePolicy& policy) {
-  return std::make_unique<cache::KvCache>(std::make_unique<NaivePolicy>(c.n_layer, policy), c.n_layer, c.kv_dim());
+  // The model's windowed layers keep their own window (layer_window), the others follow `policy`;
+  // the groups are listed here from the config itself rather than taken from cache::cache_plan.
+  std::vector<int32_t> windows = {0};             // [n_groups] 0 = the session's policy
+  std::vector<std::vector<int32_t>> layers(1);    // [n_groups][its layers]
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const int32_t w = c.layer_window.empty() ? 0 : c.layer_window[static_cast<size_t>(l)];
+    const auto it = std::find(windows.begin(), windows.end(), w);
+    if (it == windows.end()) {
+      windows.push_back(w);
+      layers.emplace_back();
+    }
+    layers[static_cast<size_t>(std::find(windows.begin(), windows.end(), w) - windows.begin())].push_back(l);
+  }
+  std::vector<cache::LayerGroup> groups;
+  for (size_t g = 0; g < windows.size(); ++g) {
+    CachePolicy p = policy;
+    if (windows[g] > 0) p = CachePolicy{"window", {windows[g]}};
+    groups.push_back({std::make_unique<NaivePolicy>(static_cast<int32_t>(layers[g].size()), p), layers[g]});
+  }
+  return std::make_unique<cache::KvCache>(std::move(groups), c.n_layer, c.kv_dim());
+}
+
+float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<const int32_t> ids,
+                          const std::vector<float>& fast) {
+  const ModelConfig& c = m.config();
+  const size_t V = static_cast<size_t>(c.n_vocab);
+  const auto naive = make_naive_cache(c, policy);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
+  std::vector<float> ref(V);  // [n_vocab] logits of one step
+  float worst = 0;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    model::forward_chunk(c, api::ModelAccess::weights(m), *naive, be, scratch, ids.subspan(t, 1), static_cast<int64_t>(t),
+                  ref.data(), false);
+    for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
+  }
+  return worst;
 }
 
 }  // namespace sinkstream::test
