@@ -6,18 +6,21 @@ FUZZ_SECONDS ?= 20
 FUZZ_RUNS_LONG ?= 10000000
 FUZZ_FLAGS ?= -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=65536
 # One libFuzzer target per parser of untrusted input (fuzz/<name>_fuzz.cpp).
-FUZZERS := gguf safetensors tokenizer_json hf_config llama2c llama2c_tokenizer state policy chat_template
+FUZZERS := gguf safetensors tokenizer_json hf_config llama2c llama2c_tokenizer state policy chat_template token_ids
 # Real files from ../shared as extra read-only seed directories (never copied).
 FUZZ_SHARED_SEEDS_gguf = $(SHARED)/vocab
 FUZZ_SHARED_SEEDS_llama2c_tokenizer = $(SHARED)/models/stories260K
 FUZZ_SHARED_SEEDS_chat_template = $(SHARED)/chat-templates
+# Real files in the repository as extra read-only seed directories: the HF
+# fixture folders hold model.safetensors files written by HF's safetensors.
+FUZZ_REPO_SEEDS_safetensors = $(sort $(dir $(wildcard tests/fixtures/hf/*/model.safetensors)))
 SHARED ?= ../shared
 
 all: build
 
 help:
 	@echo "make          build build/release/sinkstream"
-	@echo "make test     install Debian packages, build release + sanitize presets, run every test, fuzz each parser 20 s"
+	@echo "make test     install Debian packages, build release + sanitize presets, run every test, run each fuzz target (FUZZERS) 20 s"
 	@echo "make demo     install Debian packages, build, run the main job on the default model"
 	@echo "make bench    build and run the micro-benchmarks"
 	@echo "make fuzz     build the libFuzzer targets with clang into build/fuzz, run each FUZZ_SECONDS (20) s"
@@ -58,9 +61,10 @@ fuzz-build: bootstrap
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSINKSTREAM_FUZZ=ON -DSINKSTREAM_TESTS=OFF -DSINKSTREAM_BENCH=OFF
 	cmake --build build/fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZERS))
 
-# $(call fuzz_dirs,NAME): the target's corpus (written), its committed seeds, and
+# $(call fuzz_dirs,NAME): the target's corpus (written), its committed seeds, real
+# files from the repository (FUZZ_REPO_SEEDS_NAME), and
 # its ../shared seeds when present (absent under SINKSTREAM_REQUIRE_SHARED=1: error).
-fuzz_dirs = build/fuzz/corpus/$(1) $(wildcard fuzz/corpus/$(1) $(FUZZ_SHARED_SEEDS_$(1)))
+fuzz_dirs = build/fuzz/corpus/$(1) $(wildcard fuzz/corpus/$(1) $(FUZZ_REPO_SEEDS_$(1)) $(FUZZ_SHARED_SEEDS_$(1)))
 
 fuzz-check-shared:
 	@for d in $(foreach f,$(FUZZERS),$(FUZZ_SHARED_SEEDS_$(f))); do \

@@ -1,5 +1,6 @@
 // libFuzzer target: GGUF parsing from a byte buffer, every getter, tensor decoding,
-// and a writer -> reader round trip of whatever parses. Built with -DSINKSTREAM_FUZZ=ON
+// a writer -> reader round trip of whatever parses, and the tokenizer that its
+// tokenizer.ggml.* metadata describes (vocab_from_gguf + the SPM/BPE/WordPiece builders). Built with -DSINKSTREAM_FUZZ=ON
 // (clang); run through `make fuzz`.
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "io/gguf.hpp"
 #include "io/gguf_writer.hpp"
 #include "sinkstream/error.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 
 namespace {
 
@@ -62,6 +64,22 @@ void round_trip(const io::gguf::File& f) {
   }
 }
 
+// The GGUF vocabulary path: whatever builds must encode and decode a fixed text
+// with every id in range.
+void build_tokenizer(const io::gguf::File& f) {
+  std::unique_ptr<Tokenizer> tok;
+  try {
+    tok = tokenizer::make_gguf_tokenizer(f);
+  } catch (const Error&) {
+    return;
+  }
+  const std::vector<int32_t> ids = tok->encode("Hello, world! ab a\tb \xC3\xA9 <s> [SEP] 12", true, true);
+  for (const int32_t id : ids) {
+    if (id < 0 || id >= tok->vocab_size()) __builtin_trap();
+  }
+  (void)tok->decode(ids);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -74,5 +92,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exercise_getters(*f);
   decode_tensors(*f);
   round_trip(*f);
+  build_tokenizer(*f);
   return 0;
 }

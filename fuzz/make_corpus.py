@@ -39,6 +39,44 @@ def gguf(version, kvs, tensors, alignment=32):
     return out
 
 
+def gguf_vocab(model, pre, tokens, scores=None, token_type=None, merges=None, ids=()):
+    """A tensor-less GGUF holding only tokenizer.ggml.* metadata (what
+    vocab_from_gguf reads); `ids`: (key suffix, id) pairs."""
+    def str_array(items):
+        return struct.pack("<IQ", 8, len(items)) + b"".join(gstr(t) for t in items)
+    kvs = [kv("general.architecture", 8, gstr("llama")), kv("tokenizer.ggml.model", 8, gstr(model)),
+           kv("tokenizer.ggml.pre", 8, gstr(pre)), kv("tokenizer.ggml.tokens", 9, str_array(tokens))]
+    if scores is not None:
+        kvs.append(kv("tokenizer.ggml.scores", 9, struct.pack("<IQ", 6, len(scores)) + struct.pack(f"<{len(scores)}f", *scores)))
+    if token_type is not None:
+        kvs.append(kv("tokenizer.ggml.token_type", 9,
+                      struct.pack("<IQ", 5, len(token_type)) + struct.pack(f"<{len(token_type)}i", *token_type)))
+    if merges is not None:
+        kvs.append(kv("tokenizer.ggml.merges", 9, str_array(merges)))
+    for key, value in ids:
+        kvs.append(kv("tokenizer.ggml." + key, 4, struct.pack("<I", value)))
+    return gguf(3, kvs, [])
+
+
+def vocab_seeds():
+    """Tiny SentencePiece, byte-level BPE and WordPiece vocabularies (built here,
+    not copied), so gguf_fuzz reaches the GGUF tokenizer builders."""
+    spm = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + ["\u2581", "a", "b", "\u2581a", "ab", "\u2581ab"]
+    write("gguf", "vocab_spm.gguf", gguf_vocab(
+        "llama", "default", spm, scores=[0.0] * 259 + [-1.0, -2.0, -3.0, -4.0, -5.0, -6.0],
+        token_type=[2, 3, 3] + [6] * 256 + [1] * 6, ids=[("bos_token_id", 1), ("eos_token_id", 2), ("unknown_token_id", 0)]))
+    byte_chars = [chr(c) for c in range(33, 127)] + [chr(c) for c in range(161, 173)] + [chr(c) for c in range(174, 256)]
+    byte_chars += [chr(256 + i) for i in range(256 - len(byte_chars))]
+    gpt2 = byte_chars + ["\u0120a", "ab", "\u0120ab", "<|endoftext|>"]
+    write("gguf", "vocab_gpt2.gguf", gguf_vocab(
+        "gpt2", "gpt-2", gpt2, token_type=[1] * (len(gpt2) - 1) + [3], merges=["\u0120 a", "a b", "\u0120a b"],
+        ids=[("bos_token_id", len(gpt2) - 1), ("eos_token_id", len(gpt2) - 1)]))
+    bert = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", "ab", ",", "."]
+    write("gguf", "vocab_bert.gguf", gguf_vocab(
+        "bert", "bert-bge", bert, token_type=[3, 3, 3, 3, 3] + [1] * 6,
+        ids=[("bos_token_id", 2), ("unknown_token_id", 1), ("seperator_token_id", 3), ("padding_token_id", 0)]))
+
+
 def safetensors(header, data):
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * (-(8 + len(h)) % 8)
@@ -78,6 +116,20 @@ def tokenizer_jsons():
           "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
                     "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "hello": 3, "world": 4, "##s": 5, ",": 6, "!": 7}}}
     write("tokenizer_json", "wordpiece.json", json.dumps(wp))
+    # tokenizer.json + "\n#tokenizer_config.json\n" + tokenizer_config.json (see tokenizer_json_fuzz.cpp)
+    split = "\n#tokenizer_config.json\n"
+    spm_cfg = {"bos_token": "<s>", "eos_token": {"content": "</s>", "special": True}, "unk_token": "<unk>",
+               "pad_token": None, "add_bos_token": True, "add_eos_token": False}
+    write("tokenizer_json", "bpe_spm_with_config.json", json.dumps(spm) + split + json.dumps(spm_cfg))
+    bpe_cfg = {"bos_token": "<|end|>", "eos_token": "<|end|>", "add_bos_token": False}
+    write("tokenizer_json", "bpe_byte_level_with_config.json", json.dumps(bpe) + split + json.dumps(bpe_cfg))
+
+
+def token_id_streams():
+    write("token_ids", "spaces.txt", "1 2 3\n4\t5  511 0\n")
+    write("token_ids", "json_array.json", "[1, 2, 3, 511, 0]")
+    write("token_ids", "empty_array.json", "[]")
+    write("token_ids", "out_of_range.txt", "1 512 -1 99999999999")
 
 
 def hf_configs():
@@ -152,6 +204,7 @@ def main():
     write("gguf", "v3_align8.gguf",
           gguf(3, [kv("general.alignment", 4, struct.pack("<I", 8))], tensors[:2], alignment=8))
     write("gguf", "empty.gguf", gguf(3, [], []))
+    vocab_seeds()
 
     d = struct.pack("<6f", 0, 1, 2, 3, 4, 5) + struct.pack("<4H", 0x3C00, 0xC000, 0x3800, 0x7BFF) + struct.pack("<H", 0x3F80)
     write("safetensors", "basic.safetensors", safetensors({
@@ -169,6 +222,7 @@ def main():
     }, b""))
 
     tokenizer_jsons()
+    token_id_streams()
     hf_configs()
     llama2c()
     policies()

@@ -23,7 +23,7 @@ std::vector<int32_t> parse_json(std::string_view text, const std::string& name, 
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     throw Error(ErrorKind::kFormat, name + ": not a valid JSON array of token ids: " + e.what());
   }
   if (!j.is_array()) throw Error(ErrorKind::kFormat, name + ": JSON token ids must be an array of integers");

@@ -7,6 +7,7 @@
 #include "io/gguf.hpp"
 #include "io/safetensors.hpp"
 #include "support/paths.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 
 namespace sinkstream {
 namespace {
@@ -26,6 +27,23 @@ TEST(FuzzCorpus, GgufSeedsParseAndDecode) {
   EXPECT_EQ(io::gguf::File::open(dir + "/v2_vocab_only.gguf")->version(), 2u);
   EXPECT_EQ(io::gguf::File::open(dir + "/v3_align8.gguf")->alignment(), 8u);
   EXPECT_TRUE(io::gguf::File::open(dir + "/empty.gguf")->keys().empty());
+}
+
+// The vocab seeds must reach each GGUF tokenizer builder (gguf_fuzz builds the
+// tokenizer of every input) and round-trip a text made of their own pieces.
+TEST(FuzzCorpus, GgufVocabSeedsBuildEveryTokenizerKind) {
+  const std::string dir = test::source_dir() + "/fuzz/corpus/gguf/";
+  const std::vector<std::pair<std::string, std::string>> seeds{
+      {"vocab_spm.gguf", "spm"}, {"vocab_gpt2.gguf", "bpe"}, {"vocab_bert.gguf", "wordpiece"}};
+  for (const auto& [file, kind] : seeds) {
+    const auto tok = tokenizer::make_gguf_tokenizer(*io::gguf::File::open(dir + file));
+    EXPECT_NE(tok->kind().find(kind), std::string::npos) << file << ": " << tok->kind();
+    const auto ids = tok->encode("ab", false);
+    EXPECT_FALSE(ids.empty()) << file;
+    if (kind != "wordpiece") {  // WordPiece decodes with spaces between words
+      EXPECT_EQ(tok->decode(ids), "ab") << file;
+    }
+  }
 }
 
 TEST(FuzzCorpus, SafetensorsSeedsParse) {
