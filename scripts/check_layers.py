@@ -27,8 +27,10 @@ ALLOWED = {
     "src/eval": ["core", "backend", "io", "tokenizer", "cache", "model", "chat", "api", "analysis", "plot"],
     "src/analysis": ["core", "backend", "io", "tokenizer", "cache", "model", "api", "eval", "plot"],
     "src/plot": ["core"],
-    # The command-line tool: the public API, the lab's headers and its own files (no folder).
-    "app": ["eval", "analysis", "plot", ""],
+    # The HTTP server: the public API (Model, Session, Batcher, Conversation) only.
+    "src/server": [],
+    # The command-line tool: the public API, the lab's and the server's headers and its own files (no folder).
+    "app": ["eval", "analysis", "plot", "server", ""],
 }
 
 # Other projects' headers included with quotes (Highway's convention).

@@ -15,6 +15,8 @@
 
 namespace sinkstream {
 
+class Batcher;  // batcher.hpp
+
 struct SessionOptions {
   CachePolicy cache;          // default: dense
   int32_t threads = 0;        // 0 = all cores
@@ -26,6 +28,10 @@ struct SessionOptions {
   // the Session. A probe runs attention on the reference path.
   const AttentionProbe* attention_probe = nullptr;
   LayerHook* layer_hook = nullptr;
+  // Continuous batching (batcher.hpp): eval() runs in this batcher's steps
+  // together with other sessions. Not owned; must outlive the Session and hold
+  // the same Model. No probes, and eval_all() still runs alone.
+  Batcher* batcher = nullptr;
 };
 
 // The keys and values one layer's cache holds for the last token fed: the
@@ -84,6 +90,7 @@ class Session {
   const SessionOptions& options() const;
 
  private:
+  friend class Batcher;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -84,15 +84,17 @@ void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, Fo
 }
 
 void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
-                           int64_t pos0, int64_t T) {
+                           int64_t T) {
   const TensorView& table = w.pos_embd;
-  if (pos0 < 0 || pos0 + T > table.rows) {
-    throw Error(ErrorKind::kRange, "position " + std::to_string(pos0 + T - 1) + " is past the model's " +
-                                       std::to_string(table.rows) +
-                                       " learned positions (" + table.name +
-                                       "): use a dense or recompute cache within the trained context");
+  for (const ChunkSegment& g : s.segments) {
+    if (g.pos0 < 0 || g.pos0 + g.n > table.rows) {
+      throw Error(ErrorKind::kRange, "position " + std::to_string(g.pos0 + g.n - 1) + " is past the model's " +
+                                         std::to_string(table.rows) +
+                                         " learned positions (" + table.name +
+                                         "): use a dense or recompute cache within the trained context");
+    }
+    for (int64_t j = 0; j < g.n; ++j) s.ids[static_cast<size_t>(g.row0 + j)] = g.pos0 + j;
   }
-  for (int64_t t = 0; t < T; ++t) s.ids[static_cast<size_t>(t)] = pos0 + t;
   be.embedding_rows(table, s.ids.data(), T, s.xb.data());  // xb is free before the first layer
   be.add(s.x.data(), s.xb.data(), T * c.n_embd);
 }
@@ -104,33 +106,43 @@ void norm_rows(const ModelConfig& c, backend::Backend& be, const TensorView& wei
 }
 
 void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T) {
-  if (T > cache.chunk_limit()) {
-    throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(T) + " tokens exceeds the cache's limit of " +
-                                            std::to_string(cache.chunk_limit()));
+  s.segments.assign(1, ChunkSegment{&cache, pos0, 0, T});
+  prepare_segments(c, s, T);
+}
+
+void prepare_segments(const ModelConfig& c, ForwardScratch& s, int64_t T) {
+  for (const ChunkSegment& g : s.segments) {
+    if (g.n > g.cache->chunk_limit()) {
+      throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(g.n) + " tokens exceeds the cache's limit of " +
+                                              std::to_string(g.cache->chunk_limit()));
+    }
   }
   s.reserve(T);
   const size_t QD = static_cast<size_t>(c.q_dim());
-  for (int64_t t = 0; t < T; ++t) s.place[static_cast<size_t>(t)] = cache.append(pos0 + t);
-  for (int64_t t = 0; t < T; ++t) {
-    const size_t ti = static_cast<size_t>(t);
-    cache.spans(pos0 + t, &s.spans[ti]);
-    auto& qp = s.qpos[ti];
-    qp.clear();
-    for (const backend::KvSpan& sp : s.spans[ti]) {
-      if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+  for (const ChunkSegment& g : s.segments) {
+    cache::KvCache& cache = *g.cache;
+    for (int64_t j = 0; j < g.n; ++j) s.place[static_cast<size_t>(g.row0 + j)] = cache.append(g.pos0 + j);
+    for (int64_t j = 0; j < g.n; ++j) {
+      const size_t ti = static_cast<size_t>(g.row0 + j);
+      cache.spans(g.pos0 + j, &s.spans[ti]);
+      auto& qp = s.qpos[ti];
+      qp.clear();
+      for (const backend::KvSpan& sp : s.spans[ti]) {
+        if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+      }
+      s.qrot[ti].resize(qp.size() * QD);
+      s.qptr[ti].resize(s.spans[ti].size());
+      for (size_t i = 0; i < s.spans[ti].size(); ++i) {
+        const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), s.spans[ti][i].q_rot_pos) - qp.begin());
+        s.qptr[ti][i] = s.qrot[ti].data() + qi * QD;
+      }
+      s.views[ti] = {s.spans[ti].data(), static_cast<int32_t>(s.spans[ti].size()), s.qptr[ti].data()};
     }
-    s.qrot[ti].resize(qp.size() * QD);
-    s.qptr[ti].resize(s.spans[ti].size());
-    for (size_t i = 0; i < s.spans[ti].size(); ++i) {
-      const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), s.spans[ti][i].q_rot_pos) - qp.begin());
-      s.qptr[ti][i] = s.qrot[ti].data() + qi * QD;
-    }
-    s.views[ti] = {s.spans[ti].data(), static_cast<int32_t>(s.spans[ti].size()), s.qptr[ti].data()};
   }
 }
 
-void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                     ForwardScratch& s, const float* in, int64_t T) {
+void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                     const float* in, int64_t T) {
   const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
   {  // q, k, v in one pass over the input (one activation quantization, one pool sync)
     const TensorView* ws[3] = {&L.wq, &L.wk, &L.wv};
@@ -150,14 +162,16 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
                                  : cache::KeyRotator();
   s.rope_rows.clear();
   s.rope_pos.clear();
-  for (int64_t t = 0; t < T; ++t) {
-    const size_t ti = static_cast<size_t>(t);
-    cache.write(l, s.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
-    for (size_t qi = 0; qi < s.qpos[ti].size(); ++qi) {
-      float* dst = s.qrot[ti].data() + qi * QD;
-      std::copy_n(s.q.data() + ti * QD, QD, dst);
-      s.rope_rows.push_back(dst);
-      s.rope_pos.push_back(s.qpos[ti][qi]);
+  for (const ChunkSegment& g : s.segments) {  // each row's key goes to its own session's cache
+    for (int64_t t = g.row0; t < g.row0 + g.n; ++t) {
+      const size_t ti = static_cast<size_t>(t);
+      g.cache->write(l, s.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
+      for (size_t qi = 0; qi < s.qpos[ti].size(); ++qi) {
+        float* dst = s.qrot[ti].data() + qi * QD;
+        std::copy_n(s.q.data() + ti * QD, QD, dst);
+        s.rope_rows.push_back(dst);
+        s.rope_pos.push_back(s.qpos[ti][qi]);
+      }
     }
   }
   // Queries: every (token, distinct span position) row of the chunk in one call.
@@ -168,12 +182,15 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  aa.kv = cache.view();
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
   aa.probe = s.probe;
-  be.attention(aa, std::span<const backend::QueryView>(s.views.data(), static_cast<size_t>(T)), s.att.data());
+  for (const ChunkSegment& g : s.segments) {  // each row attends to its own session's cache
+    aa.kv = g.cache->view();
+    be.attention(aa, std::span<const backend::QueryView>(s.views.data() + g.row0, static_cast<size_t>(g.n)),
+                 s.att.data() + static_cast<size_t>(g.row0) * QD);
+  }
   if (!L.attn_gate.empty()) {
     // Head-wise output gate (sinklab "gate"): o_h *= sigmoid(in · Wg[h]), one scalar per head and token.
     be.matmul(L.attn_gate, in, s.gate.data(), T);
@@ -201,19 +218,19 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
   be.matmul(L.ffn_down, s.hb.data(), s.proj.data(), T, &L.ffn_down_b);
 }
 
-void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                      ForwardScratch& s, int64_t T) {
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                      int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
-  attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  attention_block(c, L, l, be, s, s.xb.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
   ffn_block(c, L, be, s, s.xb.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
 }
 
-void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                    ForwardScratch& s, int64_t T) {
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                    int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
   const float* ffn_in = s.xb.data();
@@ -221,7 +238,7 @@ void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cach
     norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb2.data(), T);  // from x before the attention adds
     ffn_in = s.xb2.data();
   }
-  attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  attention_block(c, L, l, be, s, s.xb.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   ffn_block(c, L, be, s, ffn_in, T);
   be.add(s.x.data(), s.proj.data(), n);
@@ -232,16 +249,52 @@ void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache
   const int64_t T = static_cast<int64_t>(tokens.size());
   if (T == 0) return;
   prepare_chunk(c, cache, s, pos0, T);
-  embed(c, w, be, s, tokens);
-  if (c.positions == PositionKind::kLearned) add_learned_positions(c, w, be, s, pos0, T);
-  for (int32_t l = 0; l < c.n_layer; ++l) {
-    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
-    if (r == Residual::kParallel) parallel_layer(c, L, l, cache, be, s, T);
-    else sequential_layer(c, L, l, cache, be, s, T);
-    after_layer(s, l, pos0, T);
-  }
+  run_layers(c, w, be, s, tokens, r);
   if (logits == nullptr) return;
   output_logits(c, w, be, s, T, all_logits ? 0 : T - 1, logits);
+}
+
+void segments_forward(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
+                      std::span<const ChunkSegment> segments, std::span<const int32_t> tokens, float* logits,
+                      Residual r) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  int64_t row = 0;
+  for (const ChunkSegment& g : segments) {
+    if (g.cache == nullptr || g.n < 1 || g.row0 != row) {
+      throw Error(ErrorKind::kInvalidArg, "forward_segments: segments must cover the rows in order, each non-empty");
+    }
+    row += g.n;
+  }
+  if (row != T) throw Error(ErrorKind::kInvalidArg, "forward_segments: segments cover " + std::to_string(row) +
+                                                        " rows but " + std::to_string(T) + " tokens were given");
+  if (s.probe != nullptr || s.layer_hook != nullptr) {
+    throw Error(ErrorKind::kUnsupported, "forward_segments: analysis probes run one session at a time");
+  }
+  if (T == 0) return;
+  s.segments.assign(segments.begin(), segments.end());
+  prepare_segments(c, s, T);
+  run_layers(c, w, be, s, tokens, r);
+  // Final norm of each segment's last row, gathered into xb, then one classifier call.
+  const size_t D = static_cast<size_t>(c.n_embd);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const ChunkSegment& g = segments[i];
+    norm_rows(c, be, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(g.row0 + g.n - 1) * D,
+              s.xb.data() + i * D, 1);
+  }
+  be.matmul(w.output, s.xb.data(), logits, static_cast<int64_t>(segments.size()));
+}
+
+void run_layers(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
+                std::span<const int32_t> tokens, Residual r) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  embed(c, w, be, s, tokens);
+  if (c.positions == PositionKind::kLearned) add_learned_positions(c, w, be, s, T);
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    if (r == Residual::kParallel) parallel_layer(c, L, l, be, s, T);
+    else sequential_layer(c, L, l, be, s, T);
+    after_layer(s, l, s.segments.front().pos0, T);
+  }
 }
 
 void after_layer(ForwardScratch& s, int32_t l, int64_t pos0, int64_t T) {
