@@ -60,6 +60,7 @@ struct Options {
   std::vector<std::string> stop;  // stop strings (not included in the reply text)
   int32_t max_tokens = 512;       // per reply (>= 1)
   int32_t threads = 0;            // 0 = all cores
+  Batcher* batcher = nullptr;     // the server's continuous batching (SessionOptions::batcher)
   int32_t batch = 64;             // prefill chunk
   bool kv_f16 = false;
   // Where the template comes from: the model's tokenizer.chat_template unless a file is given.
@@ -78,6 +79,9 @@ struct ReplyLimits {
   int32_t max_tokens = 0;          // 0 = Options::max_tokens
   std::vector<std::string> stop;   // added to Options::stop
   std::string tools_json;          // JSON list of tool specifications passed as `tools` ("" = none)
+  // Sampling for this reply only (the server's per-request temperature, top_p,
+  // seed: a fresh Sampler seeded with its seed); none = Options::sampling.
+  std::optional<SamplerParams> sampling;
 };
 
 enum class FinishReason { kStop, kLength };

@@ -123,7 +123,10 @@ class ChatTurn : public Turn {
     r.usage.completion_tokens = reply.completion_tokens;
     engine_.metrics_.tokens(reply.fed_tokens, reply.completion_tokens);
     if (entry_ && !r.cancelled) {  // a completed turn: remember and save it
-      messages.push_back(conversation::Message{.role = "assistant", .content = reply.text});
+      conversation::Message answer;
+      answer.role = "assistant";
+      answer.content = reply.text;
+      messages.push_back(std::move(answer));
       trim_history(&messages, engine_.options_.limits.max_messages);
       entry_->meta.history = std::move(messages);
       entry_->meta.turns += 1;

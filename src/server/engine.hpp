@@ -101,6 +101,7 @@ class Engine {
   size_t restored_sessions() const { return restored_; }
 
  private:
+  friend class Turn;
   friend class ChatTurn;
   friend class CompletionTurn;
   struct Entry;  // a named session

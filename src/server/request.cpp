@@ -48,7 +48,8 @@ json parse_body(std::string_view body, const Limits& limits) {
   if (j.is_discarded()) {
     // Parse again with exceptions for the position and reason (invalid UTF-8 included).
     try {
-      (void)json::parse(body.begin(), body.end());
+      const json again = json::parse(body.begin(), body.end());
+      (void)again;
     } catch (const json::exception& e) {
       throw bad_request(std::string("the body is not valid JSON: ") + e.what(), "", "invalid_json");
     }

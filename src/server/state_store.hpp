@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sinkstream/conversation.hpp"
 
 namespace sinkstream::server {
