@@ -121,6 +121,7 @@ class ChatTurn : public Turn {
     r.cancelled = reply.cancelled && !timed_out;
     r.usage.prompt_tokens = reply.prompt_tokens;
     r.usage.completion_tokens = reply.completion_tokens;
+    r.usage.cached_tokens = reply.prompt_tokens - reply.fed_tokens;
     engine_.metrics_.tokens(reply.fed_tokens, reply.completion_tokens);
     if (entry_ && !r.cancelled) {  // a completed turn: remember and save it
       conversation::Message answer;

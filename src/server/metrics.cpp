@@ -17,14 +17,21 @@ std::string num(double v) {
   return buf;
 }
 
+// (Appends piece by piece: GCC 12 -O3 warns falsely on chains of operator+.)
 void line(std::string* out, const std::string& name, const std::string& labels, double v) {
-  *out += name;
-  if (!labels.empty()) *out += "{" + labels + "}";
-  *out += " " + num(v) + "\n";
+  out->append(name);
+  if (!labels.empty()) out->append("{").append(labels).append("}");
+  out->append(" ").append(num(v)).append("\n");
 }
 
 void head(std::string* out, const std::string& name, const char* type, const char* help) {
-  *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  out->append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
+  out->append(type).append("\n");
+}
+
+std::string label(std::string prefix, const char* key, const std::string& value) {
+  prefix.append(key).append("=\"").append(value).append("\"");
+  return prefix;
 }
 
 }  // namespace
@@ -42,14 +49,15 @@ void Metrics::Histogram::observe(double v) {
 
 void Metrics::Histogram::render(std::string* out, const std::string& name, const std::string& labels) const {
   int64_t cumulative = 0;
-  const std::string sep = labels.empty() ? "" : labels + ",";
+  const std::string sep = labels.empty() ? std::string() : std::string(labels).append(",");
+  const std::string bucket = std::string(name).append("_bucket");
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     cumulative += counts[i];
-    line(out, name + "_bucket", sep + "le=\"" + num(kBuckets[i]) + "\"", static_cast<double>(cumulative));
+    line(out, bucket, label(sep, "le", num(kBuckets[i])), static_cast<double>(cumulative));
   }
-  line(out, name + "_bucket", sep + "le=\"+Inf\"", static_cast<double>(count));
-  line(out, name + "_sum", labels, sum);
-  line(out, name + "_count", labels, static_cast<double>(count));
+  line(out, bucket, label(sep, "le", "+Inf"), static_cast<double>(count));
+  line(out, std::string(name).append("_sum"), labels, sum);
+  line(out, std::string(name).append("_count"), labels, static_cast<double>(count));
 }
 
 void Metrics::request(const std::string& route, int status, double seconds) {
@@ -93,7 +101,7 @@ std::string Metrics::render(const Gauges& g) const {
   std::string out;
   head(&out, "sinkstream_requests_total", "counter", "HTTP requests answered, by route and status");
   for (const auto& [key, n] : requests_) {
-    line(&out, "sinkstream_requests_total", "route=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"",
+    line(&out, "sinkstream_requests_total", label(label("", "route", key.first) + ",", "status", std::to_string(key.second)),
          static_cast<double>(n));
   }
   head(&out, "sinkstream_request_duration_seconds", "histogram", "HTTP request latency (streams: until the last byte)");

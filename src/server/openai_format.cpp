@@ -34,7 +34,9 @@ json chunk_json(const ResponseHead& h, const json& delta, std::string_view text,
   return j;
 }
 
-std::string event(const json& j) { return "data: " + j.dump() + "\n\n"; }
+std::string event(const json& j) {
+  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+}
 
 }  // namespace
 
@@ -57,7 +59,8 @@ std::string response_id(Endpoint e, uint64_t salt, uint64_t n) {
 json usage_json(const Usage& u) {
   return json{{"prompt_tokens", u.prompt_tokens},
               {"completion_tokens", u.completion_tokens},
-              {"total_tokens", u.prompt_tokens + u.completion_tokens}};
+              {"total_tokens", u.prompt_tokens + u.completion_tokens},
+              {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}}};
 }
 
 json full_response(const ResponseHead& h, std::string_view text, std::string_view finish, const Usage& u) {

@@ -16,6 +16,7 @@ enum class Endpoint { kChat, kCompletion };
 struct Usage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;  // of the prompt, already held by the session (not fed again)
 };
 
 // Fields every object of one response shares.

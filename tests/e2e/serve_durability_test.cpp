@@ -73,12 +73,11 @@ TEST(ServeDurability, SigkillMidStreamLosesOnlyTheTurnInFlight) {
     // Turn 2 streams; the server is killed once text arrives.
     std::atomic<bool> got_text{false};
     std::thread streamer([&] {
-      httplib::Client cli("127.0.0.1", server.port());
-      cli.Post("/v1/chat/completions", httplib::Headers{}, turn_body(turn2, 22, 4000, true).dump(), "application/json",
-               [&](const char* data, size_t n) {
-                 if (std::string(data, n).find("\"content\"") != std::string::npos) got_text = true;
-                 return true;
-               });
+      stream_post(server.port(), "/v1/chat/completions", turn_body(turn2, 22, 4000, true).dump(),
+                  [&](const char* data, size_t n) {
+                    if (std::string(data, n).find("\"content\"") != std::string::npos) got_text = true;
+                    return true;
+                  });
     });
     for (int i = 0; i < 600 && !got_text; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_TRUE(got_text) << server.stderr_text();

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <httplib.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +25,20 @@ namespace {
 int decode_status(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st); }
 
 }  // namespace
+
+int stream_post(int port, const std::string& path, const std::string& body,
+                const std::function<bool(const char* data, size_t n)>& on_data) {
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_read_timeout(600, 0);
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = body;
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) { return on_data(data, n); };
+  const httplib::Result r = cli.send(req);
+  return r ? r->status : 0;
+}
 
 std::vector<std::string> demo_serve_args() {
   return {"-m", source_dir() + "/models/sinkstream-default.gguf", "--chat-template",

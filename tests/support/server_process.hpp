@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ class ServerProcess {
   int status_ = 0;
   std::string err_path_;
 };
+
+// POSTs `body` (JSON) to 127.0.0.1:port `path` and hands each piece of the
+// response body to on_data as it arrives (false: hang up). Returns the status (0: no response).
+int stream_post(int port, const std::string& path, const std::string& body,
+                const std::function<bool(const char* data, size_t n)>& on_data);
 
 // The model and chat template the server tests use: the demo model (in the
 // repository) with a ChatML template from tests/fixtures/serve.

@@ -57,6 +57,7 @@ await check('chat, streamed: role delta first, same greedy text, finish chunk, u
   const usage = chunks[chunks.length - 1];
   assert.deepEqual(usage.choices, []);
   assert.deepEqual(usage.usage, greedy.usage);
+  assert.equal(usage.usage.prompt_tokens_details.cached_tokens, 0);  // stateless: nothing held
 });
 
 await check('stop sequence: the text ends before the first occurrence', async () => {
@@ -85,6 +86,10 @@ await check('multi-turn session: only new messages are fed, state is kept', asyn
   const t2 = await client.chat.completions.create({ model, messages: history, temperature: 0, max_tokens: 16 }, opts);
   const info2 = await client.get(`/sessions/${session}`);
   assert.equal(info2.turns, 2);
+  // Turn 2 fed only what turn 1 had not: its whole first prompt was held.
+  assert.equal(t1.usage.prompt_tokens_details.cached_tokens, 0);
+  assert.ok(t2.usage.prompt_tokens_details.cached_tokens >= t1.usage.prompt_tokens,
+    JSON.stringify([t1.usage, t2.usage]));
   assert.ok(info2.position > info1.position);
   // The stateless answer to the same conversation is the same text (greedy).
   const fresh = await client.chat.completions.create({ model, messages: history, temperature: 0, max_tokens: 16 });
