@@ -98,21 +98,28 @@ struct Batcher::Impl {
   }
 
   // Picks the rows of the next step from the queue (under the lock): one row for
-  // every request with one token left, then prompt chunks, up to max_rows.
+  // every request with one token left, then prompt chunks, up to max_rows. While
+  // a prompt waits, decode rows leave room for one chunk, so a new request is
+  // never starved by many decoding sessions.
   std::vector<Planned> plan_step() {
     std::vector<Planned> plan;
-    int64_t budget = options.max_rows;
-    for (int pass = 0; pass < 2; ++pass) {
+    const bool prompt_waits = std::any_of(queue.begin(), queue.end(), [](const Request* r) {
+      return r->tokens.size() - r->done > 1;
+    });
+    const int64_t reserve = prompt_waits ? std::min<int64_t>(options.prefill_chunk, options.max_rows - 1) : 0;
+    int64_t used = 0;
+    for (int pass = 0; pass < 2; ++pass) {  // 0: decode rows, 1: prompt chunks
+      const int64_t cap = pass == 0 ? options.max_rows - reserve : options.max_rows;
       for (Request* r : queue) {
         const int64_t left = static_cast<int64_t>(r->tokens.size() - r->done);
-        if ((pass == 0) != (left == 1) || budget <= 0) continue;
+        if ((pass == 0) != (left == 1) || used >= cap) continue;
         Session::Impl& s = *r->session;
         const bool sink = s.has_sink_token() && s.pos == 0 && s.refeed_window() == 0;
         const int64_t limit = std::min<int64_t>({left, options.prefill_chunk, s.cache->chunk_limit() - (sink ? 1 : 0),
-                                                 budget - (sink ? 1 : 0)});
+                                                 cap - used - (sink ? 1 : 0)});
         if (limit < 1) continue;
         plan.push_back(Planned{r, limit, sink});
-        budget -= limit + (sink ? 1 : 0);
+        used += limit + (sink ? 1 : 0);
       }
     }
     return plan;

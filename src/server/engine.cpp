@@ -60,7 +60,13 @@ struct Engine::Entry {
   int64_t last_used = 0;
 };
 
-Turn::~Turn() { engine_.end_request(); }
+void Turn::finish() {
+  if (finished_) return;
+  finished_ = true;
+  engine_.end_request();
+}
+
+Turn::~Turn() { Turn::finish(); }
 
 // A chat turn: on a named session (kept) or on a conversation of its own (stateless).
 class ChatTurn : public Turn {
@@ -68,12 +74,16 @@ class ChatTurn : public Turn {
   ChatTurn(Engine& e, ChatRequest req, std::shared_ptr<Engine::Entry> entry)
       : Turn(e), req_(std::move(req)), entry_(std::move(entry)), start_(Clock::now()) {}
 
-  ~ChatTurn() override {
+  ~ChatTurn() override { ChatTurn::finish(); }
+
+  void finish() override {
+    if (finished_) return;
     if (entry_) {
       std::lock_guard<std::mutex> lock(engine_.mu_);
       entry_->busy = false;
       entry_->last_used = unix_now();
     }
+    Turn::finish();
   }
 
   TurnResult run(const TextFn& on_text) override {
@@ -133,6 +143,7 @@ class ChatTurn : public Turn {
       entry_->meta.turns += 1;
       engine_.store_.save(entry_->meta, *entry_->conv);
     }
+    finish();
     return r;
   }
 
@@ -174,6 +185,7 @@ class CompletionTurn : public Turn {
     r.usage.prompt_tokens = c.prompt_tokens;
     r.usage.completion_tokens = c.completion_tokens;
     engine_.metrics_.tokens(c.prompt_tokens, c.completion_tokens);
+    finish();
     return r;
   }
 

@@ -69,7 +69,12 @@ class Turn {
  protected:
   friend class Engine;
   explicit Turn(Engine& e) : engine_(e) {}
+  // Frees the request's slot (and its session) once generation is over, before
+  // the last events are written, so a client may send its next turn at once.
+  // Idempotent; the destructor calls it too (errors, hang-ups).
+  virtual void finish();
   Engine& engine_;
+  bool finished_ = false;
   ResponseHead head_;
   bool stream_ = false, include_usage_ = false;
 };
