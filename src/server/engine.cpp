@@ -58,6 +58,9 @@ struct Engine::Entry {
   SessionMeta meta;
   bool busy = false;  // a turn runs (guarded by Engine::mu_)
   int64_t last_used = 0;
+  // The conversation's stats after its last turn (read while a turn runs, when
+  // the conversation itself belongs to the worker thread). Guarded by Engine::mu_.
+  conversation::Stats stats;
 };
 
 void Turn::finish() {
@@ -79,7 +82,9 @@ class ChatTurn : public Turn {
   void finish() override {
     if (finished_) return;
     if (entry_) {
+      const conversation::Stats stats = entry_->conv->stats();
       std::lock_guard<std::mutex> lock(engine_.mu_);
+      entry_->stats = stats;
       entry_->busy = false;
       entry_->last_used = unix_now();
     }
@@ -208,6 +213,7 @@ Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options)
       continue;
     }
     entry->meta = std::move(meta);
+    entry->stats = entry->conv->stats();
     entry->last_used = unix_now();
     sessions_[entry->meta.id] = entry;
     ++restored_;
@@ -376,8 +382,7 @@ json Engine::models_json() const {
 
 namespace {
 
-json entry_json(const std::string& id, const SessionMeta& meta, const conversation::Conversation& conv) {
-  const conversation::Stats s = conv.stats();
+json entry_json(const std::string& id, const SessionMeta& meta, const conversation::Stats& s, bool busy) {
   return json{{"id", id},
               {"object", "session"},
               {"created", meta.created},
@@ -391,7 +396,8 @@ json entry_json(const std::string& id, const SessionMeta& meta, const conversati
               {"cache_capacity", s.cache_capacity},
               {"cache_bytes", s.cache_bytes},
               {"evicted", s.evicted},
-              {"saved_generation", meta.generation}};
+              {"saved_generation", meta.generation},
+              {"busy", busy}};
 }
 
 }  // namespace
@@ -399,10 +405,7 @@ json entry_json(const std::string& id, const SessionMeta& meta, const conversati
 json Engine::sessions_json() const {
   std::lock_guard<std::mutex> lock(mu_);
   json data = json::array();
-  for (const auto& [id, e] : sessions_) {
-    if (e->busy) data.push_back(json{{"id", id}, {"object", "session"}, {"busy", true}});
-    else data.push_back(entry_json(id, e->meta, *e->conv));
-  }
+  for (const auto& [id, e] : sessions_) data.push_back(entry_json(id, e->meta, e->stats, e->busy));
   return json{{"object", "list"}, {"data", data}};
 }
 
@@ -410,8 +413,7 @@ json Engine::session_json(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = sessions_.find(id);
   if (it == sessions_.end()) throw not_found("no session '" + id + "'", "session_not_found");
-  if (it->second->busy) return json{{"id", id}, {"object", "session"}, {"busy", true}};
-  return entry_json(id, it->second->meta, *it->second->conv);
+  return entry_json(id, it->second->meta, it->second->stats, it->second->busy);
 }
 
 void Engine::erase_session(const std::string& id) {
@@ -441,12 +443,10 @@ Gauges Engine::gauges() const {
     std::lock_guard<std::mutex> lock(mu_);
     g.sessions = static_cast<int64_t>(sessions_.size());
     g.active_requests = static_cast<int64_t>(active_);
-    for (const auto& [id, e] : sessions_) {
-      if (e->busy) continue;  // its conversation is in use by a worker thread
-      const conversation::Stats s = e->conv->stats();
-      g.cache_tokens += s.cache_tokens;
-      g.cache_bytes += static_cast<int64_t>(s.cache_bytes);
-      g.evicted_tokens += s.evicted;
+    for (const auto& [id, e] : sessions_) {  // as of each session's last turn
+      g.cache_tokens += e->stats.cache_tokens;
+      g.cache_bytes += static_cast<int64_t>(e->stats.cache_bytes);
+      g.evicted_tokens += e->stats.evicted;
     }
   }
   const BatcherStats b = batcher_.stats();

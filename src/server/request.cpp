@@ -200,10 +200,9 @@ ChatRequest parse_chat_request(std::string_view body, const Limits& limits, std:
   }
   if (field(j, "cache") != nullptr) r.cache = string_field(j, "cache", false);
   if (field(j, "keep_system") != nullptr) r.keep_system = bool_field(j, "keep_system", false);
-  if ((r.cache || r.keep_system) && r.session_id.empty()) {
-    // Stateless requests use the server's defaults; per-session options need a session.
-    if (r.keep_system) throw bad_request("'keep_system' needs a session_id", "keep_system");
-  }
+  // Stateless requests use the server's defaults; per-session options need a session.
+  if (r.cache && r.session_id.empty()) throw bad_request("'cache' needs a session_id", "cache");
+  if (r.keep_system && r.session_id.empty()) throw bad_request("'keep_system' needs a session_id", "keep_system");
   return r;
 }
 
