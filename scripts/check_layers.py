@@ -27,6 +27,8 @@ ALLOWED = {
     "src/eval": ["core", "backend", "io", "tokenizer", "cache", "model", "chat", "api", "analysis", "plot"],
     "src/analysis": ["core", "backend", "io", "tokenizer", "cache", "model", "api", "eval", "plot"],
     "src/plot": ["core"],
+    # Chats over the public Session API and the chat templates (used by app/ and the server).
+    "src/conversation": ["core", "tokenizer", "chat"],
     # The command-line tool: the public API, the lab's headers and its own files (no folder).
     "app": ["eval", "analysis", "plot", ""],
 }

@@ -15,6 +15,8 @@
 
 namespace sinkstream {
 
+class ByteReader;
+
 struct SessionOptions {
   CachePolicy cache;          // default: dense
   int32_t threads = 0;        // 0 = all cores
@@ -72,6 +74,11 @@ class Session {
   void load_state(const std::string& path);
   // The cache policy a state file was saved with (to build a matching Session).
   static CachePolicy state_policy(const std::string& path);
+  // The same state in memory (a state file's payload, without header and CRC):
+  // rewind points, e.g. for a conversation whose template rewrites the last reply.
+  // restore() checks it as load_state() does.
+  std::string snapshot() const;
+  void restore(const std::string& snapshot);
 
   // Recent tokens fed (most recent last; bounded).
   std::span<const int32_t> history() const;
@@ -85,6 +92,8 @@ class Session {
 
  private:
   struct Impl;
+  std::string state_payload() const;
+  void load_payload(ByteReader& r);
   std::unique_ptr<Impl> impl_;
 };
 
