@@ -48,6 +48,14 @@ struct Message {
   bool operator==(const Message&) const = default;
 };
 
+// A message with just a role and text.
+inline Message text_message(std::string role, std::string content) {
+  Message m;
+  m.role = std::move(role);
+  m.content = std::move(content);
+  return m;
+}
+
 struct Options {
   // The system prompt used when the message list does not start with a system message.
   std::string system;
@@ -138,7 +146,9 @@ class Conversation {
   // Forgets everything (a fresh session on the next reply).
   void reset();
 
-  // The messages of the current window (the last turn's input, plus the reply).
+  // The messages the session holds in rendered form: the system message (if any),
+  // the last turn's window and its reply. A client that lost its history (after
+  // load()) continues from these.
   std::vector<Message> window() const;
   // The tokens the session holds in rendered form (what the next turn is matched against).
   std::span<const int32_t> held_tokens() const;
@@ -147,8 +157,9 @@ class Conversation {
   // The template in use and where it came from.
   const std::string& template_origin() const;
 
+  struct Impl;  // src/conversation/conversation_impl.hpp
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

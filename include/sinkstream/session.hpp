@@ -16,6 +16,7 @@
 namespace sinkstream {
 
 class Batcher;  // batcher.hpp
+class ByteReader;
 
 struct SessionOptions {
   CachePolicy cache;          // default: dense
@@ -78,6 +79,11 @@ class Session {
   void load_state(const std::string& path);
   // The cache policy a state file was saved with (to build a matching Session).
   static CachePolicy state_policy(const std::string& path);
+  // The same state in memory (a state file's payload, without header and CRC):
+  // rewind points, e.g. for a conversation whose template rewrites the last reply.
+  // restore() checks it as load_state() does.
+  std::string snapshot() const;
+  void restore(const std::string& snapshot);
 
   // Recent tokens fed (most recent last; bounded).
   std::span<const int32_t> history() const;
@@ -92,6 +98,8 @@ class Session {
  private:
   friend class Batcher;
   struct Impl;
+  std::string state_payload() const;
+  void load_payload(ByteReader& r);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,43 +2,11 @@
 
 #include <algorithm>
 
+#include "conversation/stop_strings.hpp"
 #include "sinkstream/session.hpp"
 #include "sinkstream/tokenizer.hpp"
 
 namespace sinkstream::server {
-
-std::string StopMatcher::push(std::string_view text) {
-  if (stopped_) return "";
-  held_ += text;
-  size_t cut = std::string::npos;
-  for (const std::string& s : stops_) cut = std::min(cut, held_.find(s));
-  if (cut != std::string::npos) {
-    stopped_ = true;
-    std::string out = held_.substr(0, cut);
-    held_.clear();
-    return out;
-  }
-  // Keep the longest suffix of held_ that is a proper prefix of some stop string.
-  size_t keep = 0;
-  for (const std::string& s : stops_) {
-    for (size_t k = std::min(s.size() - 1, held_.size()); k > keep; --k) {
-      if (held_.compare(held_.size() - k, k, s, 0, k) == 0) {
-        keep = k;
-        break;
-      }
-    }
-  }
-  std::string out = held_.substr(0, held_.size() - keep);
-  held_.erase(0, held_.size() - keep);
-  return out;
-}
-
-std::string StopMatcher::flush() {
-  std::string out;
-  if (!stopped_) out.swap(held_);
-  held_.clear();
-  return out;
-}
 
 CompletionResult run_completion(const std::shared_ptr<const Model>& model, Batcher* batcher, const CachePolicy& cache,
                                 const CompletionRequest& req, uint64_t seed,
@@ -57,7 +25,7 @@ CompletionResult run_completion(const std::shared_ptr<const Model>& model, Batch
   r.prompt_tokens = static_cast<int64_t>(ids.size());
   if (ids.empty()) ids.push_back(std::max(0, tok.bos_id()));
   session.eval(std::span<const int32_t>(ids));
-  StopMatcher stop(req.gen.stop);
+  conversation::StopScanner stop(req.gen.stop);
   Utf8StreamDecoder utf8;
   int32_t prev = ids.back();
   r.finish = "length";
