@@ -71,11 +71,25 @@ void Turn::finish() {
 
 Turn::~Turn() { Turn::finish(); }
 
+TextFn Turn::watched(const TextFn& on_text) {
+  const auto deadline = start_ + std::chrono::duration<double>(engine_.options_.request_timeout_s);
+  return [this, on_text, deadline, first = true](std::string_view piece) mutable {
+    if (first) engine_.metrics_.time_to_first_token(seconds_since(start_));
+    first = false;
+    if (on_text && !on_text(piece)) return false;
+    if (Clock::now() > deadline) {
+      timed_out_ = true;
+      return false;
+    }
+    return true;
+  };
+}
+
 // A chat turn: on a named session (kept) or on a conversation of its own (stateless).
 class ChatTurn : public Turn {
  public:
   ChatTurn(Engine& e, ChatRequest req, std::shared_ptr<Engine::Entry> entry)
-      : Turn(e), req_(std::move(req)), entry_(std::move(entry)), start_(Clock::now()) {}
+      : Turn(e), req_(std::move(req)), entry_(std::move(entry)) {}
 
   ~ChatTurn() override { ChatTurn::finish(); }
 
@@ -107,21 +121,10 @@ class ChatTurn : public Turn {
     limits.max_tokens = req_.gen.max_tokens;
     limits.stop = req_.gen.stop;
     limits.sampling = sampling_of(req_.gen, engine_.next_seed());
-    const auto deadline = start_ + std::chrono::duration<double>(engine_.options_.request_timeout_s);
-    bool first = true, timed_out = false;
     TurnResult r;
     conversation::Reply reply;
     try {
-      reply = conv->reply(messages, limits, [&](std::string_view piece) {
-        if (first) engine_.metrics_.time_to_first_token(seconds_since(start_));
-        first = false;
-        if (on_text && !on_text(piece)) return false;
-        if (Clock::now() > deadline) {
-          timed_out = true;
-          return false;
-        }
-        return true;
-      });
+      reply = conv->reply(messages, limits, watched(on_text));
     } catch (const Error& e) {
       release(conv);
       throw bad_request(e.what(), "messages", "invalid_conversation");
@@ -129,11 +132,11 @@ class ChatTurn : public Turn {
     release(conv);
     r.text = reply.text;
     r.finish = std::string(conversation::to_string(reply.finish));
-    if (timed_out) {
+    if (timed_out_) {
       engine_.metrics_.timeout();
       r.finish = "length";
     }
-    r.cancelled = reply.cancelled && !timed_out;
+    r.cancelled = reply.cancelled && !timed_out_;
     r.usage.prompt_tokens = reply.prompt_tokens;
     r.usage.completion_tokens = reply.completion_tokens;
     r.usage.cached_tokens = reply.prompt_tokens - reply.fed_tokens;
@@ -160,33 +163,21 @@ class ChatTurn : public Turn {
 
   ChatRequest req_;
   std::shared_ptr<Engine::Entry> entry_;
-  Clock::time_point start_;
 };
 
 class CompletionTurn : public Turn {
  public:
-  CompletionTurn(Engine& e, CompletionRequest req) : Turn(e), req_(std::move(req)), start_(Clock::now()) {}
+  CompletionTurn(Engine& e, CompletionRequest req) : Turn(e), req_(std::move(req)) {}
 
   TurnResult run(const TextFn& on_text) override {
-    const auto deadline = start_ + std::chrono::duration<double>(engine_.options_.request_timeout_s);
-    bool first = true, timed_out = false;
-    const CompletionResult c = run_completion(
-        engine_.model_, &engine_.batcher_, engine_.options_.cache, req_,
-        req_.gen.seed ? *req_.gen.seed : engine_.next_seed(), [&](std::string_view piece) {
-          if (first) engine_.metrics_.time_to_first_token(seconds_since(start_));
-          first = false;
-          if (on_text && !on_text(piece)) return false;
-          if (Clock::now() > deadline) {
-            timed_out = true;
-            return false;
-          }
-          return true;
-        });
+    const CompletionResult c =
+        run_completion(engine_.model_, &engine_.batcher_, engine_.options_.cache, req_,
+                       req_.gen.seed ? *req_.gen.seed : engine_.next_seed(), watched(on_text));
     TurnResult r;
     r.text = c.text;
-    r.finish = timed_out ? "length" : c.finish;
-    if (timed_out) engine_.metrics_.timeout();
-    r.cancelled = c.cancelled && !timed_out;
+    r.finish = timed_out_ ? "length" : c.finish;
+    if (timed_out_) engine_.metrics_.timeout();
+    r.cancelled = c.cancelled && !timed_out_;
     r.usage.prompt_tokens = c.prompt_tokens;
     r.usage.completion_tokens = c.completion_tokens;
     engine_.metrics_.tokens(c.prompt_tokens, c.completion_tokens);
@@ -196,7 +187,6 @@ class CompletionTurn : public Turn {
 
  private:
   CompletionRequest req_;
-  Clock::time_point start_;
 };
 
 Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options)

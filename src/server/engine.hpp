@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -73,8 +74,13 @@ class Turn {
   // the last events are written, so a client may send its next turn at once.
   // Idempotent; the destructor calls it too (errors, hang-ups).
   virtual void finish();
+  // on_text wrapped: records the time to the first text and stops generation
+  // (timed_out_ = true) past the request timeout.
+  TextFn watched(const TextFn& on_text);
   Engine& engine_;
   bool finished_ = false;
+  bool timed_out_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   ResponseHead head_;
   bool stream_ = false, include_usage_ = false;
 };
