@@ -47,6 +47,7 @@ class Client(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.session, self.max_tokens, self.deadline, self.model = port, session, max_tokens, deadline, model
         self.ttft, self.gaps, self.tokens, self.errors, self.turns = [], [], 0, [], 0
+        self.fed = 0  # prompt tokens the server fed (not already held by the session)
 
     def turn(self, k):
         body = json.dumps({
@@ -77,7 +78,9 @@ class Client(threading.Thread):
                 self.errors.append(str(chunk["error"]))
                 break
             if chunk.get("usage"):
-                self.tokens += chunk["usage"]["completion_tokens"]
+                u = chunk["usage"]
+                self.tokens += u["completion_tokens"]
+                self.fed += u["prompt_tokens"] - u.get("prompt_tokens_details", {}).get("cached_tokens", 0)
             for c in chunk.get("choices", []):
                 if c.get("delta", {}).get("content"):
                     now = time.monotonic()
@@ -114,16 +117,27 @@ def run_level(port, pid, n, seconds, max_tokens, model, level_index):
     for c in clients:
         c.join()
     wall = time.monotonic() - start  # includes the turns in flight at the deadline
+    rss_end = rss_mib(pid)
+    for c in clients:  # the next level starts from no sessions
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("DELETE", f"/v1/sessions/{c.session}")
+        conn.getresponse().read()
+        conn.close()
     ttft = [x for c in clients for x in c.ttft]
     gaps = [x for c in clients for x in c.gaps]
     return {
         "sessions": n, "wall_s": wall, "turns": sum(c.turns for c in clients),
         "tokens": sum(c.tokens for c in clients), "tokens_per_s": sum(c.tokens for c in clients) / wall,
+        "prompt_fed": sum(c.fed for c in clients),
+        "all_tokens_per_s": sum(c.tokens + c.fed for c in clients) / wall,
         "ttft_p50_ms": 1e3 * percentile(ttft, 50), "ttft_p99_ms": 1e3 * percentile(ttft, 99),
         "itl_p50_ms": 1e3 * percentile(gaps, 50), "itl_p99_ms": 1e3 * percentile(gaps, 99),
         "errors": sum(len(c.errors) for c in clients),
         "error_samples": [e for c in clients for e in c.errors][:5],
         "rss_min_mib": min(rss) if rss else float("nan"), "rss_max_mib": max(rss) if rss else float("nan"),
+        # RSS once every session has started (5 s in) and at the end: flat when no memory grows per turn.
+        "rss_5s_mib": rss[min(5, len(rss) - 1)] if rss else float("nan"), "rss_end_mib": rss_end,
+        "rss_after_delete_mib": rss_mib(pid),
     }
 
 
@@ -211,12 +225,13 @@ def main():
         json.dump(meta, f, indent=1)
     base = rows[0]["tokens_per_s"]
     with open(a.out + ".md", "w") as f:
-        f.write("| sessions | tokens/s | × 1 session | TTFT p50 / p99 (ms) | inter-token p50 / p99 (ms) | turns | errors | RSS min–max (MiB) |\n")
-        f.write("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+        f.write("| sessions | generated tok/s | × 1 session | fed + generated tok/s | TTFT p50 / p99 (ms) | inter-token p50 / p99 (ms) | turns | errors | RSS at 5 s → end (MiB) |\n")
+        f.write("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
         for r in rows:
             f.write(f"| {r['sessions']} | {r['tokens_per_s']:.1f} | {r['tokens_per_s'] / base:.2f} | "
+                    f"{r['all_tokens_per_s']:.1f} | "
                     f"{r['ttft_p50_ms']:.0f} / {r['ttft_p99_ms']:.0f} | {r['itl_p50_ms']:.0f} / {r['itl_p99_ms']:.0f} | "
-                    f"{r['turns']} | {r['errors']} | {r['rss_min_mib']:.0f}–{r['rss_max_mib']:.0f} |\n")
+                    f"{r['turns']} | {r['errors']} | {r['rss_5s_mib']:.0f} → {r['rss_end_mib']:.0f} |\n")
     svg_plot(rows, a.out + ".svg")
     print(open(a.out + ".md").read())
 

@@ -1,6 +1,7 @@
 #include "server/http_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <map>
@@ -42,12 +43,21 @@ bool same_token(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+// cpp-httplib (Debian's 0.11, compiled) listens with a backlog of 5: many clients
+// connecting at once get resets. listen() again on the bound socket widens it.
+class Server : public httplib::Server {
+ public:
+  void widen_backlog(int backlog) {
+    if (::listen(svr_sock_, backlog) != 0) throw Error(ErrorKind::kIo, "listen() on the server socket failed");
+  }
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
   Engine& engine;
   HttpOptions options;
-  httplib::Server svr;
+  Server svr;
 
   Impl(Engine& e, const HttpOptions& o) : engine(e), options(o) {
     const int workers =
@@ -203,16 +213,16 @@ HttpServer::~HttpServer() = default;
 
 int HttpServer::bind() {
   const HttpOptions& o = impl_->options;
+  int port = o.port;
   if (o.port == 0) {
-    const int port = impl_->svr.bind_to_any_port(o.host);
+    port = impl_->svr.bind_to_any_port(o.host);
     if (port < 0) throw Error(ErrorKind::kIo, "cannot bind to " + o.host + " (any port)");
-    return port;
-  }
-  if (!impl_->svr.bind_to_port(o.host, o.port)) {
+  } else if (!impl_->svr.bind_to_port(o.host, o.port)) {
     throw Error(ErrorKind::kIo, "cannot bind to " + o.host + ":" + std::to_string(o.port) +
                                     " (in use, or not an address of this machine)");
   }
-  return o.port;
+  impl_->svr.widen_backlog(1024);
+  return port;
 }
 
 void HttpServer::listen() { impl_->svr.listen_after_bind(); }
