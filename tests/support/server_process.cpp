@@ -52,7 +52,10 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   err_path_ = tmpl;
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> argv = {binary(), "serve"};
+  // SINKSTREAM_SERVE_BINARY: run another build's server (e.g. the sanitize
+  // preset's) under this test binary.
+  const char* other = std::getenv("SINKSTREAM_SERVE_BINARY");
+  std::vector<std::string> argv = {other != nullptr && *other != '\0' ? other : binary(), "serve"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--port");
   argv.push_back("0");

@@ -1,6 +1,7 @@
 // Runs `sinkstream serve` as a child process for end-to-end tests: starts it on
 // a free port (--port 0), waits for the "listening on http://HOST:PORT" line,
-// and stops it with SIGTERM (or SIGKILL, for the durability test).
+// and stops it with SIGTERM (or SIGKILL, for the durability test). The binary is
+// this build's, or $SINKSTREAM_SERVE_BINARY when set.
 #pragma once
 
 #include <sys/types.h>
