@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.session_id.empty() && !sinkstream::server::valid_session_id(r.session_id)) __builtin_trap();
   } catch (const sinkstream::server::ApiError& e) {
     if (e.status() < 400 || e.status() > 499) __builtin_trap();
-    (void)e.to_json().dump();
+    // As the server sends it (http_server.cpp send_json): invalid UTF-8 quoted from the body becomes U+FFFD.
+    (void)e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   try {
     const auto r = sinkstream::server::parse_completion_request(body, limits);
