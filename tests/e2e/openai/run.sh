@@ -16,6 +16,7 @@ if [ "$what" = openai ]; then
     (cd "$work" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+: >"$work/server.out"
 "$bin" serve -m "$src/models/sinkstream-default.gguf" --chat-template "$src/tests/fixtures/serve/chatml.jinja" \
   --model-id sinkstream-default --api-key "$key" --port 0 --threads 2 >"$work/server.out" 2>"$work/server.err" &
 pid=$!
@@ -23,7 +24,7 @@ trap 'kill -9 $pid 2>/dev/null || true' EXIT
 port=""
 i=0
 while [ -z "$port" ] && [ $i -lt 600 ]; do
-  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.out")
+  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.out" || true)
   [ -n "$port" ] || { kill -0 $pid 2>/dev/null || break; sleep 0.1; }
   i=$((i + 1))
 done
