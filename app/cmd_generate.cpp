@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "default_cache.hpp"
 #include "model_args.hpp"
+#include "sampling_args.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 
@@ -19,14 +20,7 @@ struct GenerateArgs {
   std::string tokenizer;
   std::string prompt;
   int n = 256;
-  float temp = 1.0f;
-  int top_k = 0;
-  float top_p = 1.0f;
-  float min_p = 0.0f;
-  float repeat_penalty = 1.0f;
-  int repeat_last_n = 64;
-  uint64_t seed = 0;
-  const CLI::Option* seed_option = nullptr;  // --seed, to tell whether it was given
+  SamplingArgs sampling;
   int threads = 0;
   int batch = 64;
   std::string cache;
@@ -47,16 +41,7 @@ void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
                   "Tokenizer file for llama2.c models (default: tokenizer.bin or tok<vocab>.bin beside the model)");
   cmd->add_option("-p,--prompt", a->prompt, "Prompt text (default: empty, start from BOS alone)");
   cmd->add_option("-n,--n-predict", a->n, "Number of tokens to generate after the prompt")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--temp", a->temp, "Sampling temperature; 0 = greedy (argmax)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top-k", a->top_k, "Keep only the K most probable tokens; 0 = off")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top-p", a->top_p, "Nucleus sampling: keep the smallest set with cumulative probability >= P; 1 = off")
-      ->capture_default_str()->check(CLI::Range(0.0f, 1.0f));
-  cmd->add_option("--min-p", a->min_p, "Drop tokens whose probability is below P times the top token's; 0 = off")
-      ->capture_default_str()->check(CLI::Range(0.0f, 1.0f));
-  cmd->add_option("--repeat-penalty", a->repeat_penalty, "Penalty on recently seen tokens (>1 discourages repeats); 1 = off")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--repeat-last-n", a->repeat_last_n, "How many recent tokens the repeat penalty looks at")->capture_default_str()->check(CLI::NonNegativeNumber);
-  a->seed_option = cmd->add_option("--seed", a->seed, "Random seed (default: from the clock; printed in the summary)");
+  add_sampling_options(cmd, &a->sampling);
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-c,--cache", a->cache,
                   "KV cache policy: " + CachePolicy::help() +
@@ -81,20 +66,12 @@ SessionOptions session_options(const GenerateArgs& a, const Model& model, uint64
   if (!a.cache.empty()) so.cache = CachePolicy::parse(a.cache);
   else if (!a.state_in.empty()) so.cache = Session::state_policy(a.state_in);
   else so.cache = default_generate_cache(model);
-  so.sampler.temperature = a.temp;
-  so.sampler.top_k = a.top_k;
-  so.sampler.top_p = a.top_p;
-  so.sampler.min_p = a.min_p;
-  so.sampler.repeat_penalty = a.repeat_penalty;
-  so.sampler.repeat_last_n = a.repeat_last_n;
-  so.sampler.seed = seed;
+  so.sampler = sampler_params(a.sampling, seed);
   return so;
 }
 
 int run_generate(const GenerateArgs& a) {
-  const uint64_t seed = a.seed_option->count() > 0
-                            ? a.seed
-                            : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const uint64_t seed = chosen_seed(a.sampling);
   if (!a.cache.empty()) CachePolicy::parse(a.cache);  // fail before loading anything
   LoadOptions lo;
   lo.tokenizer_path = a.tokenizer;

@@ -33,5 +33,7 @@ Runner add_passkey(CLI::App& app);
 Runner add_synth(CLI::App& app);
 Runner add_sinks(CLI::App& app);
 Runner add_template(CLI::App& app);
+Runner add_chat(CLI::App& app);
+Runner add_serve(CLI::App& app);
 
 }  // namespace sinkstream::cli

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   runners["synth"] = sinkstream::cli::add_synth(app);
   runners["sinks"] = sinkstream::cli::add_sinks(app);
   runners["template"] = sinkstream::cli::add_template(app);
+  runners["chat"] = sinkstream::cli::add_chat(app);
+  runners["serve"] = sinkstream::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

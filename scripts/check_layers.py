@@ -27,8 +27,12 @@ ALLOWED = {
     "src/eval": ["core", "backend", "io", "tokenizer", "cache", "model", "chat", "api", "analysis", "plot"],
     "src/analysis": ["core", "backend", "io", "tokenizer", "cache", "model", "api", "eval", "plot"],
     "src/plot": ["core"],
-    # The command-line tool: the public API, the lab's headers and its own files (no folder).
-    "app": ["eval", "analysis", "plot", ""],
+    # Chats over the public Session API and the chat templates (used by app/ and the server).
+    "src/conversation": ["core", "tokenizer", "chat"],
+    # The HTTP server: the public API (Model, Session, Batcher, Conversation) and the conversation layer.
+    "src/server": ["conversation"],
+    # The command-line tool: the public API, the lab's and the server's headers and its own files (no folder).
+    "app": ["eval", "analysis", "plot", "server", ""],
 }
 
 # Other projects' headers included with quotes (Highway's convention).

@@ -15,6 +15,9 @@
 
 namespace sinkstream {
 
+class Batcher;  // batcher.hpp
+class ByteReader;
+
 struct SessionOptions {
   CachePolicy cache;          // default: dense
   int32_t threads = 0;        // 0 = all cores
@@ -26,6 +29,10 @@ struct SessionOptions {
   // the Session. A probe runs attention on the reference path.
   const AttentionProbe* attention_probe = nullptr;
   LayerHook* layer_hook = nullptr;
+  // Continuous batching (batcher.hpp): eval() runs in this batcher's steps
+  // together with other sessions. Not owned; must outlive the Session and hold
+  // the same Model. No probes, and eval_all() still runs alone.
+  Batcher* batcher = nullptr;
 };
 
 // The keys and values one layer's cache holds for the last token fed: the
@@ -72,6 +79,11 @@ class Session {
   void load_state(const std::string& path);
   // The cache policy a state file was saved with (to build a matching Session).
   static CachePolicy state_policy(const std::string& path);
+  // The same state in memory (a state file's payload, without header and CRC):
+  // rewind points, e.g. for a conversation whose template rewrites the last reply.
+  // restore() checks it as load_state() does.
+  std::string snapshot() const;
+  void restore(const std::string& snapshot);
 
   // Recent tokens fed (most recent last; bounded).
   std::span<const int32_t> history() const;
@@ -84,7 +96,10 @@ class Session {
   const SessionOptions& options() const;
 
  private:
+  friend class Batcher;
   struct Impl;
+  std::string state_payload() const;
+  void load_payload(ByteReader& r);
   std::unique_ptr<Impl> impl_;
 };
 

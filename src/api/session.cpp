@@ -5,6 +5,7 @@
 #include "api/session_impl.hpp"
 #include "cache/make_cache.hpp"
 #include "core/f16.hpp"
+#include "sinkstream/batcher.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream {
@@ -13,19 +14,28 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   if (!model) throw Error(ErrorKind::kInvalidArg, "Session: null model");
   if (!model->has_weights()) throw Error(ErrorKind::kInvalidArg, model->path() + ": model has no weights to run");
   if (options.batch < 1) throw Error(ErrorKind::kInvalidArg, "batch size must be >= 1");
+  if (options.batcher != nullptr) {
+    if (&options.batcher->model() != model.get()) {
+      throw Error(ErrorKind::kInvalidArg, "Session: the batcher runs another Model than the session's");
+    }
+    if (options.attention_probe != nullptr || options.layer_hook != nullptr) {
+      throw Error(ErrorKind::kInvalidArg, "Session: analysis probes cannot run in a batcher");
+    }
+  }
   impl_ = std::make_unique<Impl>(std::move(model), options);
   impl_->cache = cache::make_cache(impl_->cfg(), options.cache, options.batch, options.kv_f16);
 }
 
-Session::~Session() = default;
-
-std::span<const float> Session::eval(int32_t token) {
-  impl_->feed(std::span<const int32_t>(&token, 1), impl_->logits.data(), false);
-  return impl_->logits;
+Session::~Session() {
+  if (impl_ && impl_->options.batcher != nullptr) impl_->options.batcher->release(*this);
 }
 
+std::span<const float> Session::eval(int32_t token) { return eval(std::span<const int32_t>(&token, 1)); }
+
 std::span<const float> Session::eval(std::span<const int32_t> tokens) {
-  if (!tokens.empty()) impl_->feed(tokens, impl_->logits.data(), false);
+  if (tokens.empty()) return impl_->logits;
+  if (impl_->options.batcher != nullptr) impl_->options.batcher->submit(*this, tokens);
+  else impl_->feed(tokens, impl_->logits.data(), false);
   return impl_->logits;
 }
 

@@ -144,7 +144,8 @@ void write_atomically(const std::string& path, const std::string& header, const 
 
 }  // namespace
 
-void Session::save_state(const std::string& path) const {
+// The payload of a state file (everything after the header).
+std::string Session::state_payload() const {
   const Impl& s = *impl_;
   core::ByteWriter w;
   w.put_str(fingerprint(*s.model));
@@ -163,8 +164,11 @@ void Session::save_state(const std::string& path) const {
   for (const uint64_t word : s.sampler.rng().state()) w.put<uint64_t>(word);
   w.put_vec(s.logits);
   s.cache->save(w);
+  return w.bytes();
+}
 
-  const std::string& payload = w.bytes();
+void Session::save_state(const std::string& path) const {
+  const std::string payload = state_payload();
   core::ByteWriter h;
   for (char ch : kMagic) h.put<char>(ch);
   h.put<uint32_t>(kVersion);
@@ -191,9 +195,20 @@ CachePolicy Session::state_policy(const std::string& path) {
 }
 
 void Session::load_state(const std::string& path) {
-  Impl& s = *impl_;
   const io::MappedFile f(path);
   core::ByteReader r = open_payload(f);
+  load_payload(r);
+}
+
+std::string Session::snapshot() const { return state_payload(); }
+
+void Session::restore(const std::string& snapshot) {
+  core::ByteReader r(snapshot.data(), snapshot.size(), "session snapshot");
+  load_payload(r);
+}
+
+void Session::load_payload(core::ByteReader& r) {
+  Impl& s = *impl_;
   const std::string fp = r.get_str("model fingerprint");
   if (fp != fingerprint(*s.model)) {
     r.fail("saved for model " + fp + ", but this session runs " + fingerprint(*s.model));

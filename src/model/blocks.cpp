@@ -93,15 +93,17 @@ void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, Fo
 }
 
 void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
-                           int64_t pos0, int64_t T) {
+                           int64_t T) {
   const core::TensorView& table = w.pos_embd;
-  if (pos0 < 0 || pos0 + T > table.rows) {
-    throw Error(ErrorKind::kRange, "position " + std::to_string(pos0 + T - 1) + " is past the model's " +
-                                       std::to_string(table.rows) +
-                                       " learned positions (" + table.name +
-                                       "): use a dense or recompute cache within the trained context");
+  for (const ChunkSegment& g : s.segments) {
+    if (g.pos0 < 0 || g.pos0 + g.n > table.rows) {
+      throw Error(ErrorKind::kRange, "position " + std::to_string(g.pos0 + g.n - 1) + " is past the model's " +
+                                         std::to_string(table.rows) +
+                                         " learned positions (" + table.name +
+                                         "): use a dense or recompute cache within the trained context");
+    }
+    for (int64_t j = 0; j < g.n; ++j) s.ids[static_cast<size_t>(g.row0 + j)] = g.pos0 + j;
   }
-  for (int64_t t = 0; t < T; ++t) s.ids[static_cast<size_t>(t)] = pos0 + t;
   be.embedding_rows(table, s.ids.data(), T, s.xb.data());  // xb is free before the first layer
   be.add(s.x.data(), s.xb.data(), T * c.n_embd);
 }
@@ -113,40 +115,54 @@ void norm_rows(const ModelConfig& c, backend::Backend& be, const core::TensorVie
 }
 
 void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T) {
-  if (T > cache.chunk_limit()) {
-    throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(T) + " tokens exceeds the cache's limit of " +
-                                            std::to_string(cache.chunk_limit()));
+  s.segments.assign(1, ChunkSegment{&cache, pos0, 0, T});
+  prepare_segments(c, s, T);
+}
+
+void prepare_segments(const ModelConfig& c, ForwardScratch& s, int64_t T) {
+  const int32_t n_groups = s.segments.front().cache->n_groups();
+  for (const ChunkSegment& g : s.segments) {
+    if (g.n > g.cache->chunk_limit()) {
+      throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(g.n) + " tokens exceeds the cache's limit of " +
+                                              std::to_string(g.cache->chunk_limit()));
+    }
+    if (g.cache->n_groups() != n_groups) {
+      throw Error(ErrorKind::kInvalidArg, "forward_segments: the sessions' caches have different layer plans");
+    }
   }
-  if (s.groups.size() != static_cast<size_t>(cache.n_groups())) {
-    s.groups.resize(static_cast<size_t>(cache.n_groups()));
+  if (s.groups.size() != static_cast<size_t>(n_groups)) {
+    s.groups.resize(static_cast<size_t>(n_groups));
     for (ForwardScratch::GroupChunk& g : s.groups) g.resize(static_cast<size_t>(s.capacity));
   }
   s.reserve(T);
   const size_t QD = static_cast<size_t>(c.q_dim());
-  for (int32_t gi = 0; gi < cache.n_groups(); ++gi) {
+  for (int32_t gi = 0; gi < n_groups; ++gi) {
     ForwardScratch::GroupChunk& g = s.groups[static_cast<size_t>(gi)];
-    for (int64_t t = 0; t < T; ++t) g.place[static_cast<size_t>(t)] = cache.append(gi, pos0 + t);
-    for (int64_t t = 0; t < T; ++t) {
-      const size_t ti = static_cast<size_t>(t);
-      cache.spans(gi, pos0 + t, &g.spans[ti]);
-      auto& qp = g.qpos[ti];
-      qp.clear();
-      for (const backend::KvSpan& sp : g.spans[ti]) {
-        if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+    for (const ChunkSegment& seg : s.segments) {  // each row's token goes to its own session's cache
+      cache::KvCache& cache = *seg.cache;
+      for (int64_t j = 0; j < seg.n; ++j) g.place[static_cast<size_t>(seg.row0 + j)] = cache.append(gi, seg.pos0 + j);
+      for (int64_t j = 0; j < seg.n; ++j) {
+        const size_t ti = static_cast<size_t>(seg.row0 + j);
+        cache.spans(gi, seg.pos0 + j, &g.spans[ti]);
+        auto& qp = g.qpos[ti];
+        qp.clear();
+        for (const backend::KvSpan& sp : g.spans[ti]) {
+          if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+        }
+        g.qrot[ti].resize(qp.size() * QD);
+        g.qptr[ti].resize(g.spans[ti].size());
+        for (size_t i = 0; i < g.spans[ti].size(); ++i) {
+          const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), g.spans[ti][i].q_rot_pos) - qp.begin());
+          g.qptr[ti][i] = g.qrot[ti].data() + qi * QD;
+        }
+        g.views[ti] = {g.spans[ti].data(), static_cast<int32_t>(g.spans[ti].size()), g.qptr[ti].data()};
       }
-      g.qrot[ti].resize(qp.size() * QD);
-      g.qptr[ti].resize(g.spans[ti].size());
-      for (size_t i = 0; i < g.spans[ti].size(); ++i) {
-        const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), g.spans[ti][i].q_rot_pos) - qp.begin());
-        g.qptr[ti][i] = g.qrot[ti].data() + qi * QD;
-      }
-      g.views[ti] = {g.spans[ti].data(), static_cast<int32_t>(g.spans[ti].size()), g.qptr[ti].data()};
     }
   }
 }
 
-void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                     ForwardScratch& s, const float* in, int64_t T) {
+void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                     const float* in, int64_t T) {
   const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
   {  // q, k, v in one pass over the input (one activation quantization, one pool sync)
     const core::TensorView* ws[3] = {&L.wq, &L.wk, &L.wv};
@@ -158,7 +174,8 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   if (!L.k_norm.empty()) head_norm(c, be, L.k_norm, s.k.data(), T * c.n_head_kv);
 
   const bool rope = c.positions == PositionKind::kRope;
-  ForwardScratch::GroupChunk& g = s.groups[static_cast<size_t>(cache.group_of(l))];
+  // The layer's group of every session's cache (the same layer plan for all: one model).
+  ForwardScratch::GroupChunk& g = s.groups[static_cast<size_t>(s.segments.front().cache->group_of(l))];
   // Keys: the policy writes each one (and may re-rotate, as the naive test oracle does).
   const backend::RopeSpec key_rope = rope_spec(c, s, c.n_head_kv, l);
   const cache::KeyRotator rotate = rope ? cache::KeyRotator([&](float* kk, int64_t pos) {
@@ -167,14 +184,16 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
                                  : cache::KeyRotator();
   s.rope_rows.clear();
   s.rope_pos.clear();
-  for (int64_t t = 0; t < T; ++t) {
-    const size_t ti = static_cast<size_t>(t);
-    cache.write(l, g.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
-    for (size_t qi = 0; qi < g.qpos[ti].size(); ++qi) {
-      float* dst = g.qrot[ti].data() + qi * QD;
-      std::copy_n(s.q.data() + ti * QD, QD, dst);
-      s.rope_rows.push_back(dst);
-      s.rope_pos.push_back(g.qpos[ti][qi]);
+  for (const ChunkSegment& seg : s.segments) {  // each row's key goes to its own session's cache
+    for (int64_t t = seg.row0; t < seg.row0 + seg.n; ++t) {
+      const size_t ti = static_cast<size_t>(t);
+      seg.cache->write(l, g.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
+      for (size_t qi = 0; qi < g.qpos[ti].size(); ++qi) {
+        float* dst = g.qrot[ti].data() + qi * QD;
+        std::copy_n(s.q.data() + ti * QD, QD, dst);
+        s.rope_rows.push_back(dst);
+        s.rope_pos.push_back(g.qpos[ti][qi]);
+      }
     }
   }
   // Queries: every (token, distinct span position) row of the chunk in one call.
@@ -191,12 +210,15 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
     const auto f = static_cast<float>(c.rope_scaling.attention_factor());
     aa.scale *= f * f;
   }
-  aa.kv = cache.view(l);
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
   aa.probe = s.probe;
-  be.attention(aa, std::span<const backend::QueryView>(g.views.data(), static_cast<size_t>(T)), s.att.data());
+  for (const ChunkSegment& seg : s.segments) {  // each row attends to its own session's cache
+    aa.kv = seg.cache->view(l);
+    be.attention(aa, std::span<const backend::QueryView>(g.views.data() + seg.row0, static_cast<size_t>(seg.n)),
+                 s.att.data() + static_cast<size_t>(seg.row0) * QD);
+  }
   if (!L.attn_gate.empty()) {
     // Head-wise output gate (sinklab "gate"): o_h *= sigmoid(in · Wg[h]), one scalar per head and token.
     be.matmul(L.attn_gate, in, s.gate.data(), T);
@@ -231,11 +253,11 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
   be.matmul(L.ffn_down, s.hb.data(), s.proj.data(), T, &L.ffn_down_b);
 }
 
-void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                      ForwardScratch& s, int64_t T) {
+void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                      int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
-  attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  attention_block(c, L, l, be, s, s.xb.data(), T);
   if (!L.attn_post_norm.empty()) norm_rows(c, be, L.attn_post_norm, core::TensorView(), s.proj.data(), s.proj.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
@@ -244,8 +266,8 @@ void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, ca
   be.add(s.x.data(), s.proj.data(), n);
 }
 
-void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
-                    ForwardScratch& s, int64_t T) {
+void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, backend::Backend& be, ForwardScratch& s,
+                    int64_t T) {
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
   const float* ffn_in = s.xb.data();
@@ -253,7 +275,7 @@ void parallel_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cach
     norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb2.data(), T);  // from x before the attention adds
     ffn_in = s.xb2.data();
   }
-  attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  attention_block(c, L, l, be, s, s.xb.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   ffn_block(c, L, be, s, ffn_in, T);
   be.add(s.x.data(), s.proj.data(), n);
@@ -264,16 +286,53 @@ void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache
   const int64_t T = static_cast<int64_t>(tokens.size());
   if (T == 0) return;
   prepare_chunk(c, cache, s, pos0, T);
-  embed(c, w, be, s, tokens);
-  if (c.positions == PositionKind::kLearned) add_learned_positions(c, w, be, s, pos0, T);
-  for (int32_t l = 0; l < c.n_layer; ++l) {
-    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
-    if (r == Residual::kParallel) parallel_layer(c, L, l, cache, be, s, T);
-    else sequential_layer(c, L, l, cache, be, s, T);
-    after_layer(s, l, pos0, T);
-  }
+  run_layers(c, w, be, s, tokens, r);
   if (logits == nullptr) return;
   output_logits(c, w, be, s, T, all_logits ? 0 : T - 1, logits);
+}
+
+void segments_forward(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
+                      std::span<const ChunkSegment> segments, std::span<const int32_t> tokens, float* logits,
+                      Residual r) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  int64_t row = 0;
+  for (const ChunkSegment& g : segments) {
+    if (g.cache == nullptr || g.n < 1 || g.row0 != row) {
+      throw Error(ErrorKind::kInvalidArg, "forward_segments: segments must cover the rows in order, each non-empty");
+    }
+    row += g.n;
+  }
+  if (row != T) throw Error(ErrorKind::kInvalidArg, "forward_segments: segments cover " + std::to_string(row) +
+                                                        " rows but " + std::to_string(T) + " tokens were given");
+  if (s.probe != nullptr || s.layer_hook != nullptr) {
+    throw Error(ErrorKind::kUnsupported, "forward_segments: analysis probes run one session at a time");
+  }
+  if (T == 0) return;
+  s.segments.assign(segments.begin(), segments.end());
+  prepare_segments(c, s, T);
+  run_layers(c, w, be, s, tokens, r);
+  // Final norm of each segment's last row, gathered into xb, then one classifier call.
+  const size_t D = static_cast<size_t>(c.n_embd);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const ChunkSegment& g = segments[i];
+    norm_rows(c, be, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(g.row0 + g.n - 1) * D,
+              s.xb.data() + i * D, 1);
+  }
+  be.matmul(w.output, s.xb.data(), logits, static_cast<int64_t>(segments.size()));
+  soft_cap_logits(c, logits, static_cast<int64_t>(segments.size()));
+}
+
+void run_layers(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
+                std::span<const int32_t> tokens, Residual r) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  embed(c, w, be, s, tokens);
+  if (c.positions == PositionKind::kLearned) add_learned_positions(c, w, be, s, T);
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    if (r == Residual::kParallel) parallel_layer(c, L, l, be, s, T);
+    else sequential_layer(c, L, l, be, s, T);
+    after_layer(s, l, s.segments.front().pos0, T);
+  }
 }
 
 void after_layer(ForwardScratch& s, int32_t l, int64_t pos0, int64_t T) {
@@ -286,11 +345,14 @@ void output_logits(const ModelConfig& c, const ModelWeights& w, backend::Backend
   const int64_t rows = T - first;
   norm_rows(c, be, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(first) * D, s.xb.data(), rows);
   be.matmul(w.output, s.xb.data(), out, rows);
-  if (c.final_softcap > 0.0f) {  // Gemma 2: logits capped as cap * tanh(logit / cap)
-    const float cap = c.final_softcap;
-    const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(c.n_vocab);
-    for (size_t i = 0; i < n; ++i) out[i] = cap * std::tanh(out[i] / cap);
-  }
+  soft_cap_logits(c, out, rows);
+}
+
+void soft_cap_logits(const ModelConfig& c, float* out, int64_t rows) {
+  if (c.final_softcap <= 0.0f) return;  // Gemma 2: logits capped as cap * tanh(logit / cap)
+  const float cap = c.final_softcap;
+  const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(c.n_vocab);
+  for (size_t i = 0; i < n; ++i) out[i] = cap * std::tanh(out[i] / cap);
 }
 
 }  // namespace blocks

@@ -14,4 +14,10 @@ void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& 
                           c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential);
 }
 
+void forward_segments(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
+                      std::span<const ChunkSegment> segments, std::span<const int32_t> tokens, float* logits) {
+  blocks::segments_forward(c, w, be, s, segments, tokens, logits,
+                           c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential);
+}
+
 }  // namespace sinkstream::model

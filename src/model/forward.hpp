@@ -31,7 +31,17 @@ struct MoeScratch {
   std::vector<float> out;         // [n][n_embd] expert outputs
 };
 
-// Scratch for one session; grown to the largest chunk seen.
+// The rows of one session in a chunk: rows [row0, row0+n) of the scratch are
+// tokens at stream positions pos0 .. pos0+n-1 of `cache`. A single-session
+// chunk is one segment; continuous batching runs several in one forward pass.
+struct ChunkSegment {
+  cache::KvCache* cache = nullptr;
+  int64_t pos0 = 0;
+  int64_t row0 = 0;
+  int64_t n = 0;
+};
+
+// Scratch for one session (or one batcher); grown to the largest chunk seen.
 struct ForwardScratch {
   explicit ForwardScratch(const ModelConfig& c);
   void reserve(int64_t T);
@@ -67,6 +77,7 @@ struct ForwardScratch {
   std::vector<int64_t> rope_pos;                   // [same] their positions
   std::vector<int64_t> ids;                        // [T] embedding rows to look up
   MoeScratch moe;                                  // mixture-of-experts layers only
+  std::vector<ChunkSegment> segments;              // [n_segments] whose caches the chunk's rows belong to
   // Analysis only (null in normal runs): sees / masks every attention softmax,
   // and sees the residual stream after every layer. Not owned.
   const backend::AttentionProbe* probe = nullptr;
@@ -85,5 +96,14 @@ inline constexpr int32_t kSinkTokenId = -2;
 void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& backend,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits);
+
+// Continuous batching: one forward pass over the rows of several sessions.
+// tokens[T] holds every segment's tokens back to back (segments[i] covers
+// rows [row0, row0+n), in order, each n <= its cache's chunk_limit()); each
+// token attends only to its own segment's cache. Writes the logits after the
+// last row of each segment to logits [n_segments][n_vocab]. Per row the same
+// numbers as forward_chunk() over that segment alone. Refuses analysis probes.
+void forward_segments(const ModelConfig& c, const ModelWeights& w, backend::Backend& backend, ForwardScratch& s,
+                      std::span<const ChunkSegment> segments, std::span<const int32_t> tokens, float* logits);
 
 }  // namespace sinkstream::model

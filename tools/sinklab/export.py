@@ -61,7 +61,7 @@ def export_gguf(model, path, dtype="f32", tokenizer_json=None, name="sinklab", e
     w = G.GGUFWriter()
     w.add_string("general.architecture", "llama")
     w.add_string("general.name", name)
-    w.add_u32("general.file_type", 0 if dtype == "f32" else 1)
+    w.add_u32("general.file_type", {"f32": 0, "f16": 1, "q8_0": 7}[dtype])
     w.add_u32("llama.context_length", cfg.max_seq - 8)
     w.add_u32("llama.embedding_length", cfg.dim)
     w.add_u32("llama.block_count", cfg.n_layers)
@@ -89,6 +89,8 @@ def export_gguf(model, path, dtype="f32", tokenizer_json=None, name="sinklab", e
         ne = list(reversed(a.shape))
         if dtype == "f16" and a.ndim == 2:
             w.add_tensor(n, ne, G.GGML_F16, a.astype("<f2").tobytes())
+        elif dtype == "q8_0" and a.ndim == 2:
+            w.add_tensor(n, ne, G.GGML_Q8_0, G.quantize_q8_0(a))
         else:
             w.add_tensor(n, ne, G.GGML_F32, a.astype("<f4").tobytes())
     return w.write(path)

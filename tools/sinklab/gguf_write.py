@@ -21,9 +21,32 @@ UINT8, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64,
 _SCALAR = {UINT8: "<B", INT8: "<b", UINT16: "<H", INT16: "<h", UINT32: "<I", INT32: "<i",
            FLOAT32: "<f", BOOL: "<?", UINT64: "<Q", INT64: "<q", FLOAT64: "<d"}
 
-# ggml tensor types used here
-GGML_F32, GGML_F16 = 0, 1
+# ggml tensor types used here (q8_0: blocks of 32 values = f16 scale + 32 int8)
+GGML_F32, GGML_F16, GGML_Q8_0 = 0, 1, 8
 GGML_TYPE_SIZE = {GGML_F32: 4, GGML_F16: 2}
+Q8_0_BLOCK, Q8_0_BYTES = 32, 34
+
+
+def tensor_bytes(ggml_type, n):
+    if ggml_type == GGML_Q8_0:
+        if n % Q8_0_BLOCK:
+            raise ValueError("q8_0 needs a multiple of %d values, got %d" % (Q8_0_BLOCK, n))
+        return n // Q8_0_BLOCK * Q8_0_BYTES
+    return n * GGML_TYPE_SIZE[ggml_type]
+
+
+def quantize_q8_0(a):
+    """float array (rows of a multiple of 32) -> q8_0 bytes, as ggml's reference quantizer:
+    d = max|x| / 127 (stored f16), q = round(x / d)."""
+    import numpy as np
+    x = np.asarray(a, dtype=np.float32).reshape(-1, Q8_0_BLOCK)
+    d = np.abs(x).max(axis=1) / 127.0
+    inv = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0)
+    q = np.clip(np.rint(x * inv[:, None]), -127, 127).astype(np.int8)
+    blocks = np.zeros(x.shape[0], dtype=[("d", "<f2"), ("q", "i1", (Q8_0_BLOCK,))])
+    blocks["d"] = d.astype("<f2")
+    blocks["q"] = q
+    return blocks.tobytes()
 
 
 def _str(s):
@@ -59,7 +82,7 @@ class GGUFWriter:
         n = 1
         for d in ne:
             n *= int(d)
-        if len(data) != n * GGML_TYPE_SIZE[ggml_type]:
+        if len(data) != tensor_bytes(ggml_type, n):
             raise ValueError("tensor %s: %d bytes for ne=%s" % (name, len(data), ne))
         if any(t[0] == name for t in self.tensors):
             raise ValueError("duplicate tensor " + name)
@@ -154,7 +177,7 @@ class GGUFFile:
             n = 1
             for d in ne:
                 n *= d
-            nb = n * GGML_TYPE_SIZE[gt]
+            nb = tensor_bytes(gt, n)
             self.tensors[name] = (ne, gt, buf[data0 + off: data0 + off + nb])
 
     def _u(self, fmt):
