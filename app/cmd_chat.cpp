@@ -140,8 +140,9 @@ int run_chat(const ChatArgs& a) {
   auto model = Model::load(a.model);
   conversation::Conversation conv(model, chat_options(a, *model));
   if (a.json) return run_json(conv);
-  ChatLoop loop(conv, {}, static_cast<size_t>(a.window));
-  return isatty(STDIN_FILENO) ? run_interactive(loop, conv) : run_lines(loop);
+  const bool interactive = isatty(STDIN_FILENO) != 0;
+  ChatLoop loop(conv, {}, static_cast<size_t>(a.window), !interactive);
+  return interactive ? run_interactive(loop, conv) : run_lines(loop);
 }
 
 }  // namespace
