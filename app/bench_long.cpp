@@ -53,10 +53,10 @@ void bench_long(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
     const double sec = seconds_since(t0);
     if (pos + kLatencyTokens >= marks[next]) lat.push_back(sec);
     if (pos + 1 == marks[next]) {
-      const double rss = mib(current_rss_bytes());
-      std::printf("%12lld %12.3f %10.1f\n", static_cast<long long>(pos + 1), median(lat) * 1e3, rss);
+      const double rss = mib(eval::current_rss_bytes());
+      std::printf("%12lld %12.3f %10.1f\n", static_cast<long long>(pos + 1), eval::median(lat) * 1e3, rss);
       std::fflush(stdout);
-      rows.push_back({{"position", pos + 1}, {"ms_per_token", median(lat) * 1e3}, {"rss_mib", rss}});
+      rows.push_back({{"position", pos + 1}, {"ms_per_token", eval::median(lat) * 1e3}, {"rss_mib", rss}});
       lat.clear();
       ++next;
     }

@@ -41,7 +41,7 @@ RecomputeRow time_window(const BenchArgs& a, const BenchRun& run, int W) {
     logits = s.eval(next);
     if (i >= 8) sink.push_back(seconds_since(t0));
   }
-  return {median(rec), median(sink)};
+  return {eval::median(rec), eval::median(sink)};
 }
 
 }  // namespace

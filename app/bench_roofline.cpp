@@ -17,8 +17,8 @@ double kv_bytes(const ModelConfig& c, int64_t keys, bool f16) {
 // The bandwidth probes and the achieved fraction of the roofline.
 void bandwidth_roofline(const BenchArgs& a, const BenchRun& run, const DecodeFigures& decode, double bytes_per_token,
                         BenchJson& out) {
-  const Bandwidth rd = read_bandwidth_gbs(run.threads, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
-  const double tr = triad_bandwidth_gbs(run.threads, 768u << 20, a.reps);
+  const eval::Bandwidth rd = eval::read_bandwidth_gbs(run.threads, static_cast<size_t>(a.bw_gib * 1024 * 1024 * 1024), a.reps);
+  const double tr = eval::triad_bandwidth_gbs(run.threads, 768u << 20, a.reps);
   const double roof = rd.gbs * 1e9 / bytes_per_token, roof_cpu = rd.cpu_gbs * 1e9 / bytes_per_token;
   std::printf("bandwidth: read %.1f GB/s (64 KiB chunks alternating; CPU-time estimate %.1f GB/s), triad %.1f GB/s\n",
               rd.gbs, rd.cpu_gbs, tr);

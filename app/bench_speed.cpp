@@ -13,17 +13,17 @@ void bench_prefill(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
   for (int r = 0; r <= a.reps; ++r) {
     Session s(run.model, run.options);
     const auto t0 = BenchClock::now();
-    const double c0 = process_cpu_seconds();
+    const double c0 = eval::process_cpu_seconds();
     s.eval(std::span<const int32_t>(run.tokens.data(), static_cast<size_t>(a.prompt)));
-    const double sec = seconds_since(t0), cpu = (process_cpu_seconds() - c0) / run.threads;
+    const double sec = seconds_since(t0), cpu = (eval::process_cpu_seconds() - c0) / run.threads;
     if (r > 0) tps.push_back(static_cast<double>(a.prompt) / sec);
     if (r > 0) cpu_tps.push_back(static_cast<double>(a.prompt) / cpu);
   }
   std::printf("prefill  %5lld tokens: %9.2f tokens/s (CPU-time estimate %.2f tokens/s)\n",
-              static_cast<long long>(a.prompt), median(tps), median(cpu_tps));
+              static_cast<long long>(a.prompt), eval::median(tps), eval::median(cpu_tps));
   out["prefill_tokens"] = a.prompt;
-  out["prefill_tokens_per_s"] = median(tps);
-  out["prefill_tokens_per_cpu_s"] = median(cpu_tps);
+  out["prefill_tokens_per_s"] = eval::median(tps);
+  out["prefill_tokens_per_cpu_s"] = eval::median(cpu_tps);
 }
 
 DecodeFigures bench_decode(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
@@ -32,18 +32,18 @@ DecodeFigures bench_decode(const BenchArgs& a, const BenchRun& run, BenchJson& o
   std::vector<double> tps, cpu_tps;
   for (int r = 0; r <= a.reps; ++r) {
     std::vector<double> lat;
-    const double c0 = process_cpu_seconds();
+    const double c0 = eval::process_cpu_seconds();
     for (int64_t i = 0; i < a.decode; ++i) {
       const int32_t next = argmax_token(logits);
       const auto t0 = BenchClock::now();
       logits = s.eval(next);
       lat.push_back(seconds_since(t0));
     }
-    const double cpu = (process_cpu_seconds() - c0) / run.threads;
-    if (r > 0) tps.push_back(1.0 / median(lat));
+    const double cpu = (eval::process_cpu_seconds() - c0) / run.threads;
+    if (r > 0) tps.push_back(1.0 / eval::median(lat));
     if (r > 0) cpu_tps.push_back(static_cast<double>(a.decode) / cpu);
   }
-  const DecodeFigures d{median(tps), median(cpu_tps), run.options.cache.live_keys(s.position())};
+  const DecodeFigures d{eval::median(tps), eval::median(cpu_tps), run.options.cache.live_keys(s.position())};
   std::printf("decode   %5lld tokens after %lld: %9.2f tokens/s (%.2f ms/token, %lld keys cached; CPU-time estimate %.2f tokens/s)\n",
               static_cast<long long>(a.decode), static_cast<long long>(a.depth), d.tokens_per_s, 1e3 / d.tokens_per_s,
               static_cast<long long>(d.keys), d.tokens_per_cpu_s);

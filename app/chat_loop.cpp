@@ -97,7 +97,7 @@ void ChatLoop::print_stats() const {
               static_cast<long long>(s.position), static_cast<long long>(s.cache_tokens), cap.c_str(),
               static_cast<double>(s.cache_bytes) / 1024.0, static_cast<long long>(s.evicted), s.pinned_tokens,
               s.cache_policy.c_str(), static_cast<long long>(s.turns), s.prompt_tokens_per_s, s.gen_tokens_per_s,
-              static_cast<double>(current_rss_bytes()) / (1024.0 * 1024.0));
+              static_cast<double>(eval::current_rss_bytes()) / (1024.0 * 1024.0));
   std::fflush(stdout);
 }
 

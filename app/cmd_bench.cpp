@@ -92,7 +92,7 @@ void print_header(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
 
 // Peak RSS so far (before the bandwidth probes allocate their own buffers).
 void report_peak_rss(BenchJson& out) {
-  const double peak = static_cast<double>(peak_rss_bytes()) / (1024.0 * 1024.0);
+  const double peak = static_cast<double>(eval::peak_rss_bytes()) / (1024.0 * 1024.0);
   std::printf("peak RSS: %.1f MiB\n", peak);
   out["peak_rss_mib"] = peak;
 }

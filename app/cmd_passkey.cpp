@@ -60,8 +60,8 @@ Runner add_passkey(CLI::App& app) {
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
   return [a]() {
-    PasskeyOptions o;
-    o.policies = parse_policy_list(a->cache);
+    eval::PasskeyOptions o;
+    o.policies = eval::parse_policy_list(a->cache);
     if (!a->plot.empty()) {
       plot::check_plot_path(a->plot);
       ensure_writable(a->plot);
@@ -76,15 +76,15 @@ Runner add_passkey(CLI::App& app) {
     o.threads = a->threads;
     o.batch = a->batch;
     for (const auto& p : o.policies) {
-      check_cache_fits(model->config(), p, a->length + o.max_new, a->batch, false, 0.0, physical_memory_bytes());
+      eval::check_cache_fits(model->config(), p, a->length + o.max_new, a->batch, false, 0.0, eval::physical_memory_bytes());
     }
     ProgressReporter progress("sinkstream passkey", "prompts");
-    o.progress = [&progress](const PasskeyProgress& p) { progress.update(p.policy, p.done, p.total, p.seconds); };
-    const PasskeyResult r = run_passkey(model, o);
+    o.progress = [&progress](const eval::PasskeyProgress& p) { progress.update(p.policy, p.done, p.total, p.seconds); };
+    const eval::PasskeyResult r = eval::run_passkey(model, o);
     const std::string name = std::filesystem::path(a->model).filename().string();
-    const std::string table = format_passkey_table(r, name);
+    const std::string table = eval::format_passkey_table(r, name);
     std::fwrite(table.data(), 1, table.size(), stdout);
-    if (!a->plot.empty()) save_passkey_plot(r, name, a->plot);
+    if (!a->plot.empty()) eval::save_passkey_plot(r, name, a->plot);
     return 0;
   };
 }

@@ -46,7 +46,7 @@ struct PplArgs {
 std::vector<int32_t> load_stream(const PplArgs& a, const Model& model, std::string* source) {
   if (!a.ids.empty()) {
     *source = a.ids;
-    return parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
+    return eval::parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
   }
   *source = a.text.empty() ? "stdin" : a.text;
   const std::string text = a.text.empty() ? read_stdin() : read_input_file(a.text);
@@ -103,7 +103,7 @@ void add_ppl_options(CLI::App* cmd, PplArgs* a) {
 
 // The policies, after refusing bad ones and outputs that cannot be written (before the long run).
 std::vector<CachePolicy> check_ppl_request(const PplArgs& a) {
-  std::vector<CachePolicy> policies = parse_policy_list(a.cache);
+  std::vector<CachePolicy> policies = eval::parse_policy_list(a.cache);
   for (const auto& p : a.plots) plot::check_plot_path(p);
   for (const std::string* out : {&a.nll_out, &a.json}) {
     if (!out->empty()) ensure_writable(*out);
@@ -132,9 +132,9 @@ std::vector<int32_t> load_checked_stream(const PplArgs& a, const Model& model, s
 }
 
 // Evaluation options; refuses a policy whose cache would not fit in memory.
-StreamPplOptions stream_options(const PplArgs& a, const Model& model, const std::vector<CachePolicy>& policies,
+eval::StreamPplOptions stream_options(const PplArgs& a, const Model& model, const std::vector<CachePolicy>& policies,
                                 int64_t stream_tokens) {
-  StreamPplOptions so;
+  eval::StreamPplOptions so;
   so.policies = policies;
   so.threads = a.threads;
   so.batch = a.batch;
@@ -142,15 +142,15 @@ StreamPplOptions stream_options(const PplArgs& a, const Model& model, const std:
   const int64_t V = model.config().n_vocab;
   so.piece = std::max<int64_t>(a.batch, 256 / a.batch * a.batch);
   so.piece = std::max<int64_t>(1, std::min<int64_t>(so.piece, (int64_t{256} << 20) / (V * 4)));
-  const size_t phys = physical_memory_bytes();
+  const size_t phys = eval::physical_memory_bytes();
   for (const auto& p : policies) {
-    check_cache_fits(model.config(), p, stream_tokens, a.batch, false, static_cast<double>(so.piece * V) * 4.0, phys);
+    eval::check_cache_fits(model.config(), p, stream_tokens, a.batch, false, static_cast<double>(so.piece * V) * 4.0, phys);
   }
   return so;
 }
 
 // The table on stdout, then the CSV, JSON and plots asked for.
-void write_ppl_outputs(const PplArgs& a, const std::vector<PolicyNll>& runs, const std::string& source,
+void write_ppl_outputs(const PplArgs& a, const std::vector<eval::PolicyNll>& runs, const std::string& source,
                        int64_t stream_tokens) {
   std::vector<std::string> names;
   std::vector<std::vector<double>> nll;
@@ -158,15 +158,15 @@ void write_ppl_outputs(const PplArgs& a, const std::vector<PolicyNll>& runs, con
     names.push_back(r.policy);
     nll.push_back(r.nll);
   }
-  const PplTable table = make_ppl_table(names, nll, a.bucket);
-  PplRunInfo info{a.model, source, stream_tokens, a.batch, a.threads};
-  const std::string report = format_ppl_table(table, runs, info);
+  const eval::PplTable table = eval::make_ppl_table(names, nll, a.bucket);
+  eval::PplRunInfo info{a.model, source, stream_tokens, a.batch, a.threads};
+  const std::string report = eval::format_ppl_table(table, runs, info);
   std::fwrite(report.data(), 1, report.size(), stdout);
   std::fflush(stdout);
-  if (!a.nll_out.empty()) write_nll_csv(a.nll_out, NllColumns{names, nll});
-  if (!a.json.empty()) write_text(a.json, ppl_json(table, runs, info));
+  if (!a.nll_out.empty()) eval::write_nll_csv(a.nll_out, eval::NllColumns{names, nll});
+  if (!a.json.empty()) write_text(a.json, eval::ppl_json(table, runs, info));
   for (const auto& p : a.plots) {
-    save_ppl_plot(runs, std::filesystem::path(a.model).filename().string(), static_cast<size_t>(a.bucket), p);
+    eval::save_ppl_plot(runs, std::filesystem::path(a.model).filename().string(), static_cast<size_t>(a.bucket), p);
   }
 }
 
@@ -179,13 +179,13 @@ int run_ppl(const PplArgs& args) {
   std::string source;
   const std::vector<int32_t> stream = load_checked_stream(a, *model, &source, &a.bucket);
   const int64_t n = static_cast<int64_t>(stream.size());
-  StreamPplOptions so = stream_options(a, *model, policies, n);
+  eval::StreamPplOptions so = stream_options(a, *model, policies, n);
   ProgressReporter progress("sinkstream ppl", "tokens");
-  so.progress = [&progress](const StreamProgress& p) {
+  so.progress = [&progress](const eval::StreamProgress& p) {
     progress.update(p.policy + " (" + std::to_string(p.policy_index + 1) + "/" + std::to_string(p.n_policies) + ")",
                     p.done, p.total, p.seconds);
   };
-  const std::vector<PolicyNll> runs = evaluate_stream(model, stream, so);
+  const std::vector<eval::PolicyNll> runs = eval::evaluate_stream(model, stream, so);
   write_ppl_outputs(a, runs, source, n);
   return 0;
 }

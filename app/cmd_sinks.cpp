@@ -92,7 +92,7 @@ std::vector<int32_t> load_sinks_stream(const SinksArgs& a, const Model& model, s
   std::vector<int32_t> stream;
   if (!a.ids.empty()) {
     *source = a.ids;
-    stream = parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
+    stream = eval::parse_token_ids(read_input_file(a.ids), a.ids, model.config().n_vocab);
   } else {
     *source = a.text;
     const std::string body = read_input_file(a.text);

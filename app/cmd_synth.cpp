@@ -24,7 +24,7 @@ Runner add_synth(CLI::App& app) {
   auto a = std::make_shared<SynthArgs>();
   CLI::App* cmd = app.add_subcommand("synth", "Write a random-weight GGUF model with the shapes of a real one");
   std::string shapes;
-  for (const auto& n : synth_shape_names()) shapes += (shapes.empty() ? "" : ", ") + n;
+  for (const auto& n : eval::synth_shape_names()) shapes += (shapes.empty() ? "" : ", ") + n;
   cmd->add_option("--shape", a->shape, "Shape: " + shapes)->required();
   cmd->add_option("--type", a->type, std::string("Matrix storage type: ") + kWritableTypes)
       ->capture_default_str();
@@ -32,11 +32,11 @@ Runner add_synth(CLI::App& app) {
   cmd->add_option("--vocab", a->vocab, "Vocab-only GGUF whose tokenizer metadata is copied (padded to the shape's vocabulary)");
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
   return [a]() {
-    SynthOptions o;
+    eval::SynthOptions o;
     o.type = a->type;
     o.seed = a->seed;
     o.vocab = a->vocab;
-    synth_gguf(a->shape, a->out, o);
+    eval::synth_gguf(a->shape, a->out, o);
     std::printf("wrote %s (%s, %s)\n", a->out.c_str(), a->shape.c_str(), a->type.c_str());
     return 0;
   };

@@ -14,7 +14,7 @@ namespace {
 
 using namespace sinkstream;
 
-void exercise_getters(const gguf::File& f) {
+void exercise_getters(const io::gguf::File& f) {
   for (const std::string& k : f.keys()) {
     (void)f.type_of(k);
     (void)f.get(k);
@@ -29,33 +29,33 @@ void exercise_getters(const gguf::File& f) {
   }
 }
 
-void decode_tensors(const gguf::File& f) {
-  for (const gguf::TensorInfo& t : f.tensors()) {
+void decode_tensors(const io::gguf::File& f) {
+  for (const io::gguf::TensorInfo& t : f.tensors()) {
     // Every shape: the parser proved a row fits in the file, so cols is bounded by its size.
     std::vector<float> row(static_cast<size_t>(t.cols()));  // [cols] first row, dequantized
-    row_dequantize_ref(t.type, t.data, row.data(), t.cols());
-    (void)row_dot_ref(t.type, t.data, row.data(), t.cols());
+    core::row_dequantize_ref(t.type, t.data, row.data(), t.cols());
+    (void)core::row_dot_ref(t.type, t.data, row.data(), t.cols());
   }
 }
 
-void round_trip(const gguf::File& f) {
+void round_trip(const io::gguf::File& f) {
   if (f.alignment() > 4096) return;
-  gguf::Writer w(f.alignment());
+  io::gguf::Writer w(f.alignment());
   for (const std::string& k : f.keys()) {
     if (k != "general.alignment") w.set(k, f.get(k));
   }
-  for (const gguf::TensorInfo& t : f.tensors()) {
+  for (const io::gguf::TensorInfo& t : f.tensors()) {
     const auto* p = static_cast<const uint8_t*>(t.data);
     w.add_tensor(t.name, t.type, t.dims, std::vector<uint8_t>(p, p + t.bytes));
   }
   const std::vector<uint8_t> bytes = w.to_bytes();
-  const auto g = gguf::File::parse(bytes.data(), bytes.size(), "rewritten");
+  const auto g = io::gguf::File::parse(bytes.data(), bytes.size(), "rewritten");
   if (g->keys().size() != f.keys().size() || g->tensors().size() != f.tensors().size()) __builtin_trap();
   for (const std::string& k : f.keys()) {
     if (k != "general.alignment" && !(g->get(k) == f.get(k))) {
       // NaN floats compare unequal; anything else is a writer/reader disagreement.
-      const gguf::Value v = f.get(k);
-      if (v.type != gguf::ValueType::kF32 && v.type != gguf::ValueType::kF64 && v.type != gguf::ValueType::kArray) {
+      const io::gguf::Value v = f.get(k);
+      if (v.type != io::gguf::ValueType::kF32 && v.type != io::gguf::ValueType::kF64 && v.type != io::gguf::ValueType::kArray) {
         __builtin_trap();
       }
     }
@@ -65,9 +65,9 @@ void round_trip(const gguf::File& f) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::shared_ptr<const gguf::File> f;
+  std::shared_ptr<const io::gguf::File> f;
   try {
-    f = gguf::File::parse(data, size, "fuzz.gguf");
+    f = io::gguf::File::parse(data, size, "fuzz.gguf");
   } catch (const Error&) {
     return 0;
   }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const ModelConfig& c = h.config;
-  if (c.n_layer < 1 || c.n_layer > kMaxLayers || c.n_head < 1 || c.n_head > kMaxHeads || c.n_head_kv < 1 ||
+  if (c.n_layer < 1 || c.n_layer > io::kMaxLayers || c.n_head < 1 || c.n_head > io::kMaxHeads || c.n_head_kv < 1 ||
       c.n_head_kv > c.n_head || c.n_embd < 1 || c.n_vocab < 1 || c.head_dim < 1) {
     __builtin_trap();
   }

@@ -15,7 +15,7 @@ namespace {
 
 volatile float g_sink = 0;
 
-void touch(const sinkstream::TensorView& t) {
+void touch(const sinkstream::core::TensorView& t) {
   if (t.rows <= 0 || t.cols <= 0) return;
   const auto* p = static_cast<const float*>(t.data);
   g_sink = g_sink + p[0] + p[t.rows * t.cols - 1];
@@ -27,14 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sinkstream;
   const fuzz::MemoryFile mem(data, size);
   try {
-    auto file = std::make_shared<const MappedFile>(mem.path());
+    auto file = std::make_shared<const io::MappedFile>(mem.path());
     (void)io::looks_like_llama2c(*file);
     const model::formats::Llama2cCheckpoint ck = model::formats::load_llama2c(file);
     touch(ck.weights.tok_embd);
     touch(ck.weights.output_norm);
     touch(ck.weights.output);
-    for (const LayerWeights& l : ck.weights.layers) {
-      for (const TensorView* t : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.ffn_gate, &l.ffn_down,
+    for (const model::LayerWeights& l : ck.weights.layers) {
+      for (const core::TensorView* t : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.ffn_gate, &l.ffn_down,
                                   &l.ffn_up}) {
         touch(*t);
       }

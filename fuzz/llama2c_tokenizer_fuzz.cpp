@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sinkstream;
   const fuzz::MemoryFile mem(data, size);
   try {
-    const Llama2cTokenizer tok(mem.path(), size % 2 == 0 ? 512 : 259);
-    (void)vocab_from_llama2c(tok);
+    const tokenizer::Llama2cTokenizer tok(mem.path(), size % 2 == 0 ? 512 : 259);
+    (void)tokenizer::vocab_from_llama2c(tok);
     const auto ids = tok.encode("Once upon a time, caf\xC3\xA9 \xF0\x9F\x98\x80.", true);
     int32_t prev = -1;
     for (const int32_t id : ids) {

@@ -9,9 +9,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sinkstream;
   try {
-    const auto st = safetensors::Archive::parse(data, size, "fuzz.safetensors");
+    const auto st = io::safetensors::Archive::parse(data, size, "fuzz.safetensors");
     volatile uint8_t sink = 0;
-    for (const safetensors::Tensor& t : st->tensors()) {
+    for (const io::safetensors::Tensor& t : st->tensors()) {
       if (st->find(t.name) != &t) __builtin_trap();
       if (t.bytes == 0) continue;
       const auto* p = static_cast<const uint8_t*>(t.data);

@@ -12,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sinkstream;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    VocabData v = vocab_from_hf_json_text(text, {}, "fuzz/tokenizer.json");
-    const auto tok = make_vocab_tokenizer(std::move(v));
+    tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(text, {}, "fuzz/tokenizer.json");
+    const auto tok = tokenizer::make_vocab_tokenizer(std::move(v));
     const auto ids = tok->encode("Hello world, 123 caf\xC3\xA9!", true);
     int32_t prev = -1;
     for (const int32_t id : ids) {

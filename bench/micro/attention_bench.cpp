@@ -25,8 +25,8 @@ namespace {
 void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
   const int32_t keys = static_cast<int32_t>(st.range(0));
   const bool f16 = st.range(1) != 0;
-  const auto kernels = sinkstream::cpu::available_kernels();
-  const sinkstream::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(2))];
+  const auto kernels = sinkstream::backend::cpu::available_kernels();
+  const sinkstream::backend::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(2))];
   const int threads = static_cast<int>(st.range(3));
   const int32_t n_head = 32, hd = 64;
   sinkstream::cache::KvCache cache(std::make_unique<sinkstream::cache::SinkPolicy>(4, keys - 4, 1), n_layer, n_kv * hd, f16);
@@ -51,12 +51,12 @@ void run_attention(benchmark::State& st, int32_t n_kv, int32_t n_layer = 1) {
   a.head_dim = hd;
   a.scale = 0.125f;
   a.kv = cache.view();
-  sinkstream::ThreadPool pool(threads);
+  sinkstream::core::ThreadPool pool(threads);
   std::vector<float> out(static_cast<size_t>(n_head * hd));
   for (auto _ : st) {
     a.layer = (a.layer + 1) % n_layer;
-    if (k.is_ref()) sinkstream::cpu::attention_ref(a, views, out.data(), pool);
-    else sinkstream::cpu::attention_flash(k, a, views, out.data(), pool);
+    if (k.is_ref()) sinkstream::backend::cpu::attention_ref(a, views, out.data(), pool);
+    else sinkstream::backend::cpu::attention_flash(k, a, views, out.data(), pool);
     benchmark::DoNotOptimize(out.data());
   }
   st.SetLabel(std::string(k.is_ref() ? "reference" : k.name) + (f16 ? " f16 KV " : " f32 KV ") +
@@ -71,7 +71,7 @@ void BM_AttentionDram(benchmark::State& st) { run_attention(st, 4, 22); }
 void BM_AttentionDramG4(benchmark::State& st) { run_attention(st, 8, 16); }
 
 void AttentionArgs(benchmark::internal::Benchmark* b) {
-  const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
+  const int64_t n = static_cast<int64_t>(sinkstream::backend::cpu::available_kernels().size());
   for (int64_t keys : {512, 1024, 4096})
     for (int64_t f16 : {0, 1})
       for (int64_t k = 0; k < n; ++k) b->Args({keys, f16, k, 2});
@@ -79,7 +79,7 @@ void AttentionArgs(benchmark::internal::Benchmark* b) {
 }
 
 void MhaArgs(benchmark::internal::Benchmark* b) {
-  const int64_t n = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
+  const int64_t n = static_cast<int64_t>(sinkstream::backend::cpu::available_kernels().size());
   for (int64_t k = 0; k < n; ++k) b->Args({4096, 1, k, 2});
 }
 

@@ -15,13 +15,13 @@
 
 namespace {
 
-using sinkstream::DType;
+using sinkstream::core::DType;
 
 struct Weights {
   Weights(DType t, int64_t rows, int64_t cols) {
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-0.05f, 0.05f);
-    const size_t rb = sinkstream::dtype_row_bytes(t, cols);
+    const size_t rb = sinkstream::core::dtype_row_bytes(t, cols);
     bytes.resize(rb * static_cast<size_t>(rows));
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = 0; r < rows; ++r) {
@@ -31,13 +31,13 @@ struct Weights {
         std::copy(row.begin(), row.end(), reinterpret_cast<float*>(dst));
       } else if (t == DType::kF16 || t == DType::kBF16) {
         for (int64_t i = 0; i < cols; ++i) {
-          const uint16_t h = t == DType::kF16 ? sinkstream::f32_to_f16(row[static_cast<size_t>(i)])
-                                              : sinkstream::f32_to_bf16(row[static_cast<size_t>(i)]);
+          const uint16_t h = t == DType::kF16 ? sinkstream::core::f32_to_f16(row[static_cast<size_t>(i)])
+                                              : sinkstream::core::f32_to_bf16(row[static_cast<size_t>(i)]);
           dst[2 * i] = static_cast<uint8_t>(h & 0xFF);
           dst[2 * i + 1] = static_cast<uint8_t>(h >> 8);
         }
       } else {
-        sinkstream::quantize_row_ref(t, row.data(), dst, cols);
+        sinkstream::core::quantize_row_ref(t, row.data(), dst, cols);
       }
     }
     view.type = t;
@@ -46,29 +46,29 @@ struct Weights {
     view.cols = cols;
   }
   std::vector<uint8_t> bytes;
-  sinkstream::TensorView view;
+  sinkstream::core::TensorView view;
 };
 
 // args: type id, target index (into available_kernels()), T, threads
 void BM_Matvec(benchmark::State& st) {
   const auto t = static_cast<DType>(st.range(0));
-  const auto kernels = sinkstream::cpu::available_kernels();
+  const auto kernels = sinkstream::backend::cpu::available_kernels();
   if (static_cast<size_t>(st.range(1)) >= kernels.size()) {
     st.SkipWithError("target not available");
     return;
   }
-  const sinkstream::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(1))];
+  const sinkstream::backend::cpu::Kernels& k = *kernels[static_cast<size_t>(st.range(1))];
   const int64_t T = st.range(2);
   static Weights* cache[32] = {};
   if (cache[st.range(0)] == nullptr) cache[st.range(0)] = new Weights(t, 5632, 2048);  // kept for the process
   const Weights& w = *cache[st.range(0)];
-  sinkstream::ThreadPool pool(static_cast<int>(st.range(3)));
+  sinkstream::core::ThreadPool pool(static_cast<int>(st.range(3)));
   std::vector<float> x(static_cast<size_t>(T * 2048), 0.5f), y(static_cast<size_t>(T * 5632));
   for (auto _ : st) {
-    sinkstream::cpu::matmul_with(k, w.view, x.data(), y.data(), T, pool);
+    sinkstream::backend::cpu::matmul_with(k, w.view, x.data(), y.data(), T, pool);
     benchmark::DoNotOptimize(y.data());
   }
-  st.SetLabel(std::string(k.name) + " " + sinkstream::dtype_name(t));
+  st.SetLabel(std::string(k.name) + " " + sinkstream::core::dtype_name(t));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(w.bytes.size()));
   st.counters["tokens/s"] = benchmark::Counter(static_cast<double>(T), benchmark::Counter::kIsIterationInvariantRate);
   // Multiply-adds per second (1e9 = one GMAC/s): the compute rate of prefill GEMMs.
@@ -78,7 +78,7 @@ void BM_Matvec(benchmark::State& st) {
 
 void MatvecArgs(benchmark::internal::Benchmark* b) {
   const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
-  const int64_t n_targets = static_cast<int64_t>(sinkstream::cpu::available_kernels().size());
+  const int64_t n_targets = static_cast<int64_t>(sinkstream::backend::cpu::available_kernels().size());
   for (DType t : types)
     for (int64_t k = 0; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 1, 2});
   // Prefill chunk: best target only.

@@ -9,7 +9,7 @@
 namespace {
 
 void BM_ThreadPoolSync(benchmark::State& st) {
-  sinkstream::ThreadPool pool(static_cast<int>(st.range(0)), static_cast<int>(st.range(1)));
+  sinkstream::core::ThreadPool pool(static_cast<int>(st.range(0)), static_cast<int>(st.range(1)));
   int64_t sink = 0;
   for (auto _ : st) {
     pool.parallel_for(64, [&](int64_t b, int64_t e, int) { benchmark::DoNotOptimize(sink += e - b); });

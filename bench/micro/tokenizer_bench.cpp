@@ -31,7 +31,7 @@ void BM_Encode1MiB(benchmark::State& state, const char* name) {
     state.SkipWithError("vocab file absent");
     return;
   }
-  const auto tok = sinkstream::make_gguf_tokenizer(*sinkstream::gguf::File::open(path));
+  const auto tok = sinkstream::tokenizer::make_gguf_tokenizer(*sinkstream::io::gguf::File::open(path));
   const std::string text = one_mib_text();
   size_t n = 0;
   for (auto _ : state) {

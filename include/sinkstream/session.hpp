@@ -15,7 +15,9 @@
 
 namespace sinkstream {
 
+namespace core {
 class ByteReader;
+}
 
 struct SessionOptions {
   CachePolicy cache;          // default: dense
@@ -93,7 +95,7 @@ class Session {
  private:
   struct Impl;
   std::string state_payload() const;
-  void load_payload(ByteReader& r);
+  void load_payload(core::ByteReader& r);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -44,7 +44,7 @@ double run_pass(const std::shared_ptr<const Model>& m, std::span<const int32_t> 
   const size_t V = static_cast<size_t>(m->config().n_vocab);
   double sum = 0;
   for (size_t t = 0; t + 1 < tokens.size(); ++t) {
-    sum += token_nll(std::span<const float>(logits.data() + t * V, V), tokens[t + 1]);
+    sum += eval::token_nll(std::span<const float>(logits.data() + t * V, V), tokens[t + 1]);
   }
   if (keep != nullptr) *keep = std::move(session);
   return sum / static_cast<double>(tokens.size() - 1);

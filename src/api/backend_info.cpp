@@ -3,6 +3,6 @@
 
 namespace sinkstream {
 
-std::string simd_target() { return cpu::active_kernels().name; }
+std::string simd_target() { return backend::cpu::active_kernels().name; }
 
 }  // namespace sinkstream

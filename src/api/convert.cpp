@@ -8,9 +8,9 @@
 namespace sinkstream {
 
 namespace {
-DType writable_type(const std::string& type) {
-  DType t = DType::kF32;
-  if (!dtype_from_name(type, &t)) {
+core::DType writable_type(const std::string& type) {
+  core::DType t = core::DType::kF32;
+  if (!core::dtype_from_name(type, &t)) {
     throw Error(ErrorKind::kInvalidArg, "unknown tensor type '" + type + "' (expected one of " + kWritableTypes + ")");
   }
   return t;
@@ -20,7 +20,7 @@ DType writable_type(const std::string& type) {
 void check_writable_type(const std::string& type) { (void)writable_type(type); }
 
 void write_gguf(const Model& model, const std::string& path, const GgufWriteOptions& options) {
-  const DType type = writable_type(options.type);
+  const core::DType type = writable_type(options.type);
   if (!model.has_weights()) throw Error(ErrorKind::kInvalidArg, model.path() + ": has no weights to write");
   model::formats::GgufExportOptions o;
   o.type = type;

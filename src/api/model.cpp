@@ -26,10 +26,10 @@ struct Model::Impl {
   std::string path;
   std::string format;
   ModelConfig config;
-  ModelWeights weights;
+  model::ModelWeights weights;
   bool has_weights = false;
   std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<VocabData> vocab;  // GGUF-style description of the tokenizer, when known
+  std::unique_ptr<tokenizer::VocabData> vocab;  // GGUF-style description of the tokenizer, when known
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -41,31 +41,31 @@ bool Model::has_weights() const { return impl_->has_weights; }
 const std::string& Model::path() const { return impl_->path; }
 const std::string& Model::format() const { return impl_->format; }
 namespace api {
-const ModelWeights& ModelAccess::weights(const Model& m) { return m.impl_->weights; }
-const VocabData* ModelAccess::vocab(const Model& m) { return m.impl_->vocab.get(); }
+const model::ModelWeights& ModelAccess::weights(const Model& m) { return m.impl_->weights; }
+const tokenizer::VocabData* ModelAccess::vocab(const Model& m) { return m.impl_->vocab.get(); }
 }  // namespace api
 
 namespace {
-double tensor_bytes(const TensorView& t) {
-  return t.empty() ? 0.0 : static_cast<double>(dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
+double tensor_bytes(const core::TensorView& t) {
+  return t.empty() ? 0.0 : static_cast<double>(core::dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
 }
 }  // namespace
 
 std::vector<WeightTypeSummary> Model::weight_types() const {
   std::vector<WeightTypeSummary> out;
-  auto add = [&](const TensorView& t) {
+  auto add = [&](const core::TensorView& t) {
     if (t.empty()) return;
-    const std::string name = dtype_name(t.type);
+    const std::string name = core::dtype_name(t.type);
     auto it = std::find_if(out.begin(), out.end(), [&](const WeightTypeSummary& s) { return s.type == name; });
     if (it == out.end()) it = out.insert(out.end(), WeightTypeSummary{name, 0, 0.0});
     it->parameters += t.numel();
     it->bytes += tensor_bytes(t);
   };
-  const ModelWeights& w = impl_->weights;
-  for (const TensorView* t : {&w.tok_embd, &w.pos_embd, &w.sink_token_embd, &w.output_norm, &w.output_norm_b}) add(*t);
+  const model::ModelWeights& w = impl_->weights;
+  for (const core::TensorView* t : {&w.tok_embd, &w.pos_embd, &w.sink_token_embd, &w.output_norm, &w.output_norm_b}) add(*t);
   if (w.output.data != w.tok_embd.data) add(w.output);
-  for (const LayerWeights& L : w.layers) {
-    for (const TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
+  for (const model::LayerWeights& L : w.layers) {
+    for (const core::TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
                                 &L.q_norm, &L.k_norm, &L.attn_sinks, &L.attn_gate, &L.ffn_norm, &L.ffn_norm_b,
                                 &L.ffn_gate, &L.ffn_up, &L.ffn_down, &L.ffn_up_b, &L.ffn_down_b}) {
       add(*t);
@@ -76,10 +76,10 @@ std::vector<WeightTypeSummary> Model::weight_types() const {
 }
 
 double Model::decode_weight_bytes() const {
-  const ModelWeights& w = impl_->weights;
+  const model::ModelWeights& w = impl_->weights;
   double b = tensor_bytes(w.output);
-  for (const LayerWeights& L : w.layers) {
-    for (const TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) b += tensor_bytes(*t);
+  for (const model::LayerWeights& L : w.layers) {
+    for (const core::TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) b += tensor_bytes(*t);
   }
   return b;
 }
@@ -87,7 +87,7 @@ double Model::decode_weight_bytes() const {
 bool Model::has_sink_token() const { return !impl_->weights.sink_token_embd.empty(); }
 
 bool Model::has_learned_sink_logits() const {
-  for (const LayerWeights& L : impl_->weights.layers) {
+  for (const model::LayerWeights& L : impl_->weights.layers) {
     if (!L.attn_sinks.empty()) return true;
   }
   return false;
@@ -101,11 +101,11 @@ const Tokenizer& Model::tokenizer() const {
 }
 
 int64_t Model::parameter_count() const {
-  const ModelWeights& w = impl_->weights;
+  const model::ModelWeights& w = impl_->weights;
   int64_t n = w.tok_embd.numel() + w.pos_embd.numel() + w.output_norm.numel() + w.output_norm_b.numel();
   if (w.output.data != w.tok_embd.data) n += w.output.numel();
   for (const auto& l : w.layers) {
-    for (const TensorView* t : {&l.attn_norm, &l.attn_norm_b, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
+    for (const core::TensorView* t : {&l.attn_norm, &l.attn_norm_b, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
                                 &l.q_norm, &l.k_norm, &l.ffn_norm, &l.ffn_norm_b, &l.ffn_gate, &l.ffn_up, &l.ffn_down,
                                 &l.ffn_up_b, &l.ffn_down_b}) {
       n += t->numel();
@@ -130,13 +130,13 @@ std::string find_llama2c_tokenizer(const std::string& model_path, int32_t vocab)
 
 // GGUF: a full model, or a vocab-only file (tokenizer metadata, no tensors).
 std::shared_ptr<const Model> load_gguf(const std::string& path, const LoadOptions& options) {
-  const std::shared_ptr<const gguf::File> f = gguf::File::open(path);
+  const std::shared_ptr<const io::gguf::File> f = io::gguf::File::open(path);
   auto impl = std::make_unique<Model::Impl>();
   impl->path = path;
   impl->format = "gguf";
   if (f->has("tokenizer.ggml.model")) {
-    impl->vocab = std::make_unique<VocabData>(vocab_from_gguf(*f));
-    impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+    impl->vocab = std::make_unique<tokenizer::VocabData>(tokenizer::vocab_from_gguf(*f));
+    impl->tokenizer = tokenizer::make_vocab_tokenizer(*impl->vocab);
   }
   const bool vocab_only = f->tensors().empty();
   if (vocab_only || options.tokenizer_only) {
@@ -176,12 +176,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     impl->weights = std::move(hf.weights);
     impl->has_weights = !options.tokenizer_only;
     if (fs::is_regular_file(fs::path(path) / "tokenizer.json", ec)) {
-      impl->vocab = std::make_unique<VocabData>(vocab_from_hf_tokenizer_json(path));
-      impl->tokenizer = make_vocab_tokenizer(*impl->vocab);
+      impl->vocab = std::make_unique<tokenizer::VocabData>(tokenizer::vocab_from_hf_tokenizer_json(path));
+      impl->tokenizer = tokenizer::make_vocab_tokenizer(*impl->vocab);
     }
     return std::make_shared<const Model>(std::move(impl));
   }
-  auto file = std::make_shared<const MappedFile>(path);
+  auto file = std::make_shared<const io::MappedFile>(path);
   if (file->size() >= 4 && std::memcmp(file->data(), "GGUF", 4) == 0) return load_gguf(path, options);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
@@ -193,8 +193,8 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   std::string tok = options.tokenizer_path;
   if (tok.empty()) tok = find_llama2c_tokenizer(path, impl->config.n_vocab);
   if (!tok.empty()) {
-    auto t = std::make_unique<Llama2cTokenizer>(tok, impl->config.n_vocab);
-    impl->vocab = std::make_unique<VocabData>(vocab_from_llama2c(*t));
+    auto t = std::make_unique<tokenizer::Llama2cTokenizer>(tok, impl->config.n_vocab);
+    impl->vocab = std::make_unique<tokenizer::VocabData>(tokenizer::vocab_from_llama2c(*t));
     impl->tokenizer = std::move(t);
   }
   return std::make_shared<const Model>(std::move(impl));

@@ -11,9 +11,9 @@
 namespace sinkstream::api {
 
 struct ModelAccess {
-  static const ModelWeights& weights(const Model& m);
+  static const model::ModelWeights& weights(const Model& m);
   // The vocabulary as GGUF tokenizer metadata, or null when unknown.
-  static const VocabData* vocab(const Model& m);
+  static const tokenizer::VocabData* vocab(const Model& m);
 };
 
 }  // namespace sinkstream::api

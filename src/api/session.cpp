@@ -60,8 +60,8 @@ CachedKv Session::cached_kv(int32_t layer) const {
       if (cache.is_f16()) {
         const uint16_t* k = cache.k16(layer, slot);
         const uint16_t* v = cache.v16(layer, slot);
-        for (size_t j = 0; j < D; ++j) out.k.push_back(f16_to_f32(k[j]));
-        for (size_t j = 0; j < D; ++j) out.v.push_back(f16_to_f32(v[j]));
+        for (size_t j = 0; j < D; ++j) out.k.push_back(core::f16_to_f32(k[j]));
+        for (size_t j = 0; j < D; ++j) out.v.push_back(core::f16_to_f32(v[j]));
       } else {
         out.k.insert(out.k.end(), cache.k(layer, slot), cache.k(layer, slot) + D);
         out.v.insert(out.v.end(), cache.v(layer, slot), cache.v(layer, slot) + D);

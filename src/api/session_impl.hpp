@@ -21,7 +21,7 @@ struct Session::Impl {
   SessionOptions options;
   std::unique_ptr<backend::Backend> backend;  // runs every op of the forward pass
   std::unique_ptr<cache::KvCache> cache;
-  ForwardScratch scratch;
+  model::ForwardScratch scratch;
   Sampler sampler;
   std::vector<float> logits;     // [n_vocab] after the last token fed
   std::vector<int32_t> history;  // recent tokens (repetition penalty; recompute window), bounded
@@ -68,7 +68,7 @@ struct Session::Impl {
       return;
     }
     if (has_sink_token() && pos == 0) {
-      const int32_t sink = kSinkTokenId;
+      const int32_t sink = model::kSinkTokenId;
       run_chunks(std::span<const int32_t>(&sink, 1), 0, nullptr, false);
       pos = 1;
     }
@@ -88,7 +88,7 @@ struct Session::Impl {
       const size_t room = std::max<size_t>(1, static_cast<size_t>(window) - (has_sink_token() ? 1 : 0));
       const size_t W = std::min(history.size(), room);
       std::vector<int32_t> win;
-      if (has_sink_token()) win.push_back(kSinkTokenId);
+      if (has_sink_token()) win.push_back(model::kSinkTokenId);
       win.insert(win.end(), history.end() - static_cast<std::ptrdiff_t>(W), history.end());
       cache->clear();
       float* dst = all ? out + i * V : (i + 1 == tokens.size() ? out : nullptr);
@@ -108,7 +108,7 @@ struct Session::Impl {
       float* dst = nullptr;
       if (out != nullptr && all) dst = out + i * V;
       else if (out != nullptr && last) dst = out;
-      forward_chunk(cfg(), api::ModelAccess::weights(*model), *cache, *backend, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
+      model::forward_chunk(cfg(), api::ModelAccess::weights(*model), *cache, *backend, scratch, tokens.subspan(i, n), p0 + static_cast<int64_t>(i),
                     dst, all);
       i += n;
     }

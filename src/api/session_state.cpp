@@ -36,19 +36,19 @@ uint32_t crc_of(const char* data, size_t n);
 // models of the same shapes but other weights get other fingerprints.
 uint32_t weights_sample_crc(const Model& m) {
   uint32_t crc = 0;
-  auto add_row = [&](const TensorView& t, int64_t r) {
+  auto add_row = [&](const core::TensorView& t, int64_t r) {
     if (t.empty() || t.rows <= 0 || t.cols <= 0) return;
-    const size_t bytes = dtype_row_bytes(t.type, t.cols);
+    const size_t bytes = core::dtype_row_bytes(t.type, t.cols);
     const uint32_t c = crc_of(reinterpret_cast<const char*>(t.row_ptr(r)), bytes);
     crc = crc * 31u + c;
   };
   if (!m.has_weights()) return 0;
-  const ModelWeights& w = api::ModelAccess::weights(m);
+  const model::ModelWeights& w = api::ModelAccess::weights(m);
   add_row(w.tok_embd, 0);
   add_row(w.tok_embd, w.tok_embd.rows - 1);
   add_row(w.output, 0);
   add_row(w.output, w.output.rows - 1);
-  for (const LayerWeights& l : w.layers) {
+  for (const model::LayerWeights& l : w.layers) {
     add_row(l.wq, 0);
     add_row(l.ffn_down, 0);
   }
@@ -74,7 +74,7 @@ uint32_t crc_of(const char* data, size_t n) {
 }
 
 // Validates the header and checksum; returns a reader over the payload.
-ByteReader open_payload(const MappedFile& f) {
+core::ByteReader open_payload(const io::MappedFile& f) {
   const std::string& path = f.path();
   const char* d = reinterpret_cast<const char*>(f.data());
   if (f.size() < kHeaderBytes || std::memcmp(d, kMagic, 8) != 0) {
@@ -98,7 +98,7 @@ ByteReader open_payload(const MappedFile& f) {
   if (crc_of(d + kHeaderBytes, static_cast<size_t>(payload)) != crc) {
     throw Error(ErrorKind::kFormat, path + ": state file checksum mismatch (corrupted)");
   }
-  return ByteReader(d + kHeaderBytes, static_cast<size_t>(payload), path);
+  return core::ByteReader(d + kHeaderBytes, static_cast<size_t>(payload), path);
 }
 
 // Writes header + payload to `path` atomically: a temporary file in the same
@@ -147,7 +147,7 @@ void write_atomically(const std::string& path, const std::string& header, const 
 // The payload of a state file (everything after the header).
 std::string Session::state_payload() const {
   const Impl& s = *impl_;
-  ByteWriter w;
+  core::ByteWriter w;
   w.put_str(fingerprint(*s.model));
   w.put_str(s.options.cache.to_string());
   w.put<int32_t>(s.options.batch);
@@ -169,7 +169,7 @@ std::string Session::state_payload() const {
 
 void Session::save_state(const std::string& path) const {
   const std::string payload = state_payload();
-  ByteWriter h;
+  core::ByteWriter h;
   for (char ch : kMagic) h.put<char>(ch);
   h.put<uint32_t>(kVersion);
   h.put<uint32_t>(0);
@@ -179,8 +179,8 @@ void Session::save_state(const std::string& path) const {
 }
 
 CachePolicy Session::state_policy(const std::string& path) {
-  const MappedFile f(path);
-  ByteReader r = open_payload(f);
+  const io::MappedFile f(path);
+  core::ByteReader r = open_payload(f);
   r.get_str("model fingerprint");
   const CachePolicy p = CachePolicy::parse(r.get_str("cache policy"));
   // The caller sizes a cache by this policy before load_state reads the cache:
@@ -195,19 +195,19 @@ CachePolicy Session::state_policy(const std::string& path) {
 }
 
 void Session::load_state(const std::string& path) {
-  const MappedFile f(path);
-  ByteReader r = open_payload(f);
+  const io::MappedFile f(path);
+  core::ByteReader r = open_payload(f);
   load_payload(r);
 }
 
 std::string Session::snapshot() const { return state_payload(); }
 
 void Session::restore(const std::string& snapshot) {
-  ByteReader r(snapshot.data(), snapshot.size(), "session snapshot");
+  core::ByteReader r(snapshot.data(), snapshot.size(), "session snapshot");
   load_payload(r);
 }
 
-void Session::load_payload(ByteReader& r) {
+void Session::load_payload(core::ByteReader& r) {
   Impl& s = *impl_;
   const std::string fp = r.get_str("model fingerprint");
   if (fp != fingerprint(*s.model)) {

@@ -52,12 +52,12 @@ class Backend {
 
   // Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias[w.rows] when bias is non-null and not empty).
   // Row t of Y depends only on row t of X (a chunk gives the rows T single calls give).
-  virtual void matmul(const TensorView& w, const float* X, float* Y, int64_t T, const TensorView* bias = nullptr) = 0;
+  virtual void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, const core::TensorView* bias = nullptr) = 0;
 
   // n <= 4 matrices over the same input (q/k/v, gate/up): ws[i] (rows_i, cols),
   // Ys[i] [T][rows_i], biases[i] null or a view (maybe empty). Same results as n matmul calls.
-  virtual void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
-                            const TensorView* const* biases) = 0;
+  virtual void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
+                            const core::TensorView* const* biases) = 0;
 
   // out[T][n_head * head_dim] = attention of each query over a.kv (attention_args.hpp).
   virtual void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out) = 0;
@@ -72,7 +72,7 @@ class Backend {
   virtual void rope(const RopeSpec& spec, float* const* rows, const int64_t* pos, int64_t n_rows) = 0;
 
   // out[n][table.cols] f32 = rows ids[0..n) of an embedding table (n_vocab or n_ctx, n_embd) of any dtype.
-  virtual void embedding_rows(const TensorView& table, const int64_t* ids, int64_t n, float* out) = 0;
+  virtual void embedding_rows(const core::TensorView& table, const int64_t* ids, int64_t n, float* out) = 0;
 
   // Activations over n values in place: x = silu(x) * y (SwiGLU); x = gelu(x)
   // (tanh approximation, GPT-2's "gelu_new"); x = gelu(x) exact (erf).

@@ -27,8 +27,8 @@ void KvStorage::store(int32_t layer, int32_t slot, const float* k_in, const floa
     uint16_t* kd = k16_.data() + offset(layer, slot);
     uint16_t* vd = v16_.data() + offset(layer, slot);
     for (int32_t i = 0; i < kv_dim_; ++i) {
-      kd[i] = f32_to_f16(k_in[i]);
-      vd[i] = f32_to_f16(v_in[i]);
+      kd[i] = core::f32_to_f16(k_in[i]);
+      vd[i] = core::f32_to_f16(v_in[i]);
     }
     return;
   }
@@ -57,7 +57,7 @@ void KvStorage::resize_slots(int32_t n_slots) {
   n_slots_ = n_slots;
 }
 
-void KvStorage::save(ByteWriter& w) const {
+void KvStorage::save(core::ByteWriter& w) const {
   w.put<int32_t>(n_layer_);
   w.put<int32_t>(kv_dim_);
   w.put<int32_t>(n_slots_);
@@ -72,7 +72,7 @@ void KvStorage::save(ByteWriter& w) const {
   w.put_vec(slot_pos_);
 }
 
-void KvStorage::load(ByteReader& r) {
+void KvStorage::load(core::ByteReader& r) {
   const int32_t n_layer = r.get<int32_t>("cache n_layer");
   const int32_t kv_dim = r.get<int32_t>("cache kv_dim");
   const int32_t n_slots = r.get<int32_t>("cache n_slots");

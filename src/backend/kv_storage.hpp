@@ -10,10 +10,10 @@
 
 #include "backend/kv_view.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 class ByteWriter;
 class ByteReader;
-}  // namespace sinkstream
+}  // namespace sinkstream::core
 
 namespace sinkstream::backend {
 
@@ -52,8 +52,8 @@ class KvStorage {
   // Saved sessions: shape, dtype, rows and slot positions. load() refuses
   // another shape or dtype or a slot count below the current one, and checks
   // that the rows fit in the bytes left before it allocates anything.
-  void save(ByteWriter& w) const;
-  void load(ByteReader& r);
+  void save(core::ByteWriter& w) const;
+  void load(core::ByteReader& r);
 
  private:
   size_t offset(int32_t layer, int32_t slot) const {

@@ -42,9 +42,9 @@ void DensePolicy::spans(int64_t pos, std::vector<KvSpan>* out) const {
   out->push_back({0, static_cast<int32_t>(pos + 1), pos});
 }
 
-void DensePolicy::save_indices(ByteWriter& w) const { w.put<int64_t>(n_); }
+void DensePolicy::save_indices(core::ByteWriter& w) const { w.put<int64_t>(n_); }
 
-void DensePolicy::load_indices(ByteReader& r, const KvStorage& kv) {
+void DensePolicy::load_indices(core::ByteReader& r, const KvStorage& kv) {
   n_ = r.get<int64_t>("cache index n");
   if (n_ < 0 || n_ > kv.n_slots()) r.fail("dense cache token count out of range");
 }

@@ -23,8 +23,8 @@ class DensePolicy : public Policy {
   void clear() override { n_ = 0; }
   int64_t chunk_limit() const override { return INT64_MAX; }
   int64_t size() const { return n_; }
-  void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r, const KvStorage& kv) override;
+  void save_indices(core::ByteWriter& w) const override;
+  void load_indices(core::ByteReader& r, const KvStorage& kv) override;
 
  private:
   int32_t initial_slots_;

@@ -58,13 +58,13 @@ void DiscardPolicy::spans(int64_t t, std::vector<KvSpan>* out) const {
   append_ring_spans(first, t - lo + 1, keep_, ring_, t, out);
 }
 
-void DiscardPolicy::save_indices(ByteWriter& w) const {
+void DiscardPolicy::save_indices(core::ByteWriter& w) const {
   w.put<int64_t>(n_);
   w.put<int64_t>(head_);
   w.put<int64_t>(shifted_);
 }
 
-void DiscardPolicy::load_indices(ByteReader& r, const KvStorage& kv) {
+void DiscardPolicy::load_indices(core::ByteReader& r, const KvStorage& kv) {
   n_ = r.get<int64_t>("cache index n");
   head_ = r.get<int64_t>("cache index head");
   shifted_ = r.get<int64_t>("cache index shifted");

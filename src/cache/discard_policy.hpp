@@ -26,8 +26,8 @@ class DiscardPolicy final : public Policy {
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override;
   int64_t chunk_limit() const override;
-  void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r, const KvStorage& kv) override;
+  void save_indices(core::ByteWriter& w) const override;
+  void load_indices(core::ByteReader& r, const KvStorage& kv) override;
 
   int32_t capacity() const { return keep_ + 2 * discard_; }
   int64_t shifted() const { return shifted_; }

@@ -9,12 +9,12 @@ namespace sinkstream::cache {
 KvCache::KvCache(std::unique_ptr<Policy> policy, int32_t n_layer, int32_t kv_dim, bool f16)
     : policy_(std::move(policy)), storage_(n_layer, kv_dim, policy_->initial_slots(), f16) {}
 
-void KvCache::save(ByteWriter& w) const {
+void KvCache::save(core::ByteWriter& w) const {
   storage_.save(w);
   policy_->save_indices(w);
 }
 
-void KvCache::load(ByteReader& r) {
+void KvCache::load(core::ByteReader& r) {
   storage_.load(r);
   policy_->load_indices(r, storage_);
 }

@@ -39,8 +39,8 @@ class KvCache {
   size_t bytes() const { return storage_.bytes(); }
 
   // Saved sessions: storage (shape, rows, slot positions), then the policy's indices.
-  void save(ByteWriter& w) const;
-  void load(ByteReader& r);
+  void save(core::ByteWriter& w) const;
+  void load(core::ByteReader& r);
 
  private:
   std::unique_ptr<Policy> policy_;

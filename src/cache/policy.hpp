@@ -16,10 +16,10 @@
 #include "backend/kv_storage.hpp"
 #include "backend/kv_view.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 class ByteWriter;
 class ByteReader;
-}  // namespace sinkstream
+}  // namespace sinkstream::core
 
 namespace sinkstream::cache {
 
@@ -75,8 +75,8 @@ class Policy {
 
   // Saved sessions: the policy's indices. load_indices validates them against
   // the storage already loaded (kv) and fails through r on anything inconsistent.
-  virtual void save_indices(ByteWriter& w) const = 0;
-  virtual void load_indices(ByteReader& r, const KvStorage& kv) = 0;
+  virtual void save_indices(core::ByteWriter& w) const = 0;
+  virtual void load_indices(core::ByteReader& r, const KvStorage& kv) = 0;
 };
 
 }  // namespace sinkstream::cache

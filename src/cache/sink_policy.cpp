@@ -46,9 +46,9 @@ void SinkPolicy::spans(int64_t t, std::vector<KvSpan>* out) const {
   append_ring_spans(ring_slot(lo), t - lo + 1, sinks_, ring_, t, out);
 }
 
-void SinkPolicy::save_indices(ByteWriter& w) const { w.put<int64_t>(n_); }
+void SinkPolicy::save_indices(core::ByteWriter& w) const { w.put<int64_t>(n_); }
 
-void SinkPolicy::load_indices(ByteReader& r, const KvStorage& kv) {
+void SinkPolicy::load_indices(core::ByteReader& r, const KvStorage& kv) {
   n_ = r.get<int64_t>("cache index n");
   if (n_ < 0) r.fail("negative token count in cache state");
   if (kv.n_slots() != slots_) r.fail("sink cache slot count " + std::to_string(kv.n_slots()) + " is not " + std::to_string(slots_));

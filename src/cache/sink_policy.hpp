@@ -30,8 +30,8 @@ class SinkPolicy final : public Policy {
   void spans(int64_t pos, std::vector<KvSpan>* out) const override;
   void clear() override { n_ = 0; }
   int64_t chunk_limit() const override { return max_chunk_; }
-  void save_indices(ByteWriter& w) const override;
-  void load_indices(ByteReader& r, const KvStorage& kv) override;
+  void save_indices(core::ByteWriter& w) const override;
+  void load_indices(core::ByteReader& r, const KvStorage& kv) override;
 
   int32_t sinks() const { return sinks_; }
   int32_t window() const { return window_; }

@@ -298,7 +298,7 @@ class Lexer {
           cp = cp * 16 + static_cast<uint32_t>(d);
         }
         if (cp > 0x10FFFF) syntax_error(line_, "illegal Unicode character in escape");
-        utf8_append(value, static_cast<char32_t>(cp));
+        tokenizer::utf8_append(value, static_cast<char32_t>(cp));
         return p + 2 + n;
       }
       default: value += '\\'; value += e; return p + 2;

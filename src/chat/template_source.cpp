@@ -24,14 +24,14 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-std::string token_text(const gguf::File& f, const std::vector<std::string>& tokens, const char* id_key) {
+std::string token_text(const io::gguf::File& f, const std::vector<std::string>& tokens, const char* id_key) {
   if (!f.has(id_key)) return "";
   const int64_t id = f.get_int(id_key);
   return id >= 0 && static_cast<size_t>(id) < tokens.size() ? tokens[static_cast<size_t>(id)] : "";
 }
 
 TemplateSource from_gguf(const std::string& path, const std::string& name, bool need_template) {
-  const auto f = gguf::File::open(path);
+  const auto f = io::gguf::File::open(path);
   TemplateSource src;
   if (f->has("tokenizer.ggml.tokens")) {
     const std::vector<std::string> tokens = f->get_string_array("tokenizer.ggml.tokens");

@@ -11,7 +11,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 class ByteWriter {
  public:
@@ -81,4 +81,4 @@ class ByteReader {
   std::string what_;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 namespace {
 constexpr DTypeTraits kF32{"f32", 1, 4};
@@ -76,4 +76,4 @@ bool dtype_from_name(const std::string& name, DType* out) {
   return false;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 enum class DType : uint32_t {
   kF32 = 0,
@@ -41,4 +41,4 @@ inline const char* dtype_name(DType t) { return dtype_traits(t).name; }
 // (throws sinkstream::Error otherwise).
 size_t dtype_row_bytes(DType t, int64_t n);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -6,7 +6,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 inline float f16_to_f32(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
@@ -56,4 +56,4 @@ inline uint16_t f32_to_bf16(float f) {
   return static_cast<uint16_t>(rounded >> 16);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -5,7 +5,7 @@
 #include "core/quant/legacy.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 namespace {
 using BlockQuantizer = void (*)(const float*, uint8_t*);
@@ -55,4 +55,4 @@ void quantize_row_ref(DType t, const float* x, void* out, int64_t n) {
   for (size_t b = 0; b < nb; ++b) q(x + b * static_cast<size_t>(tr.block_elems), o + b * tr.block_bytes);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -7,7 +7,7 @@
 
 #include "core/dtype.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 bool dtype_has_quantizer(DType t);
 
@@ -16,4 +16,4 @@ bool dtype_has_quantizer(DType t);
 // Non-finite inputs give valid (but meaningless) blocks, never undefined behaviour.
 void quantize_row_ref(DType t, const float* x, void* out, int64_t n);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -7,7 +7,7 @@
 #include "core/quant/legacy.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 namespace {
 
@@ -88,4 +88,4 @@ float row_dot_ref(DType t, const void* row, const float* x, int64_t n) {
   return acc;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

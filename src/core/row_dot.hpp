@@ -7,7 +7,7 @@
 
 #include "core/dtype.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 // row: dtype_row_bytes(t, n) bytes; x: [n] f32. Returns sum_i row[i] * x[i].
 float row_dot_ref(DType t, const void* row, const float* x, int64_t n);
@@ -15,4 +15,4 @@ float row_dot_ref(DType t, const void* row, const float* x, int64_t n);
 // row: dtype_row_bytes(t, n) bytes -> out: [n] f32.
 void row_dequantize_ref(DType t, const void* row, float* out, int64_t n);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

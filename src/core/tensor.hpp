@@ -8,7 +8,7 @@
 
 #include "core/dtype.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 struct TensorView {
   std::string name;  // e.g. "blk.0.attn_q.weight"; used in error messages
@@ -25,4 +25,4 @@ struct TensorView {
   }
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -7,7 +7,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 namespace {
 constexpr uint64_t kFieldMask = 0xFFFF;  // chunk count and next chunk: 16 bits each
@@ -159,4 +159,4 @@ void ThreadPool::worker_loop(int index) {
   }
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::core {
 
 class ThreadPool {
  public:
@@ -96,4 +96,4 @@ class ThreadPool {
   mutable std::atomic<int64_t> quiet_until_ns_{0};
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::core

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // The median of v (the upper one for an even count); 0 for an empty v.
 inline double median(std::vector<double> v) {
@@ -12,4 +12,4 @@ inline double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

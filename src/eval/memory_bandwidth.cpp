@@ -11,14 +11,14 @@
 #include "eval/median.hpp"
 #include "eval/resources.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 using clock = std::chrono::steady_clock;
 }  // namespace
 
 Bandwidth read_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
-  ThreadPool pool(threads);
+  core::ThreadPool pool(threads);
   constexpr size_t kChunk = 64 * 1024 / sizeof(uint64_t);  // words per 64 KiB chunk
   const size_t words = bytes / sizeof(uint64_t) / kChunk * kChunk;
   std::vector<uint64_t> buf(words);
@@ -53,7 +53,7 @@ Bandwidth read_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
 }
 
 double triad_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
-  ThreadPool pool(threads);
+  core::ThreadPool pool(threads);
   const size_t n = bytes / 3 / sizeof(double);
   std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 2.0);
   std::vector<double> gbs;
@@ -69,4 +69,4 @@ double triad_bandwidth_gbs(int32_t threads, size_t bytes, int reps) {
   return median(gbs);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Read-only bandwidth in GB/s (1e9 B/s): `bytes` of memory summed in 64 KiB
 // chunks handed to `threads` threads in turn (chunk i -> thread i % n), the
@@ -23,4 +23,4 @@ Bandwidth read_bandwidth_gbs(int32_t threads, size_t bytes, int reps);
 // convention, write-allocate traffic not counted). Median of `reps`.
 double triad_bandwidth_gbs(int32_t threads, size_t bytes, int reps);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -9,7 +9,7 @@
 #include "cache/make_cache.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 std::string gib(double bytes) {
@@ -44,4 +44,4 @@ void check_cache_fits(const ModelConfig& c, const CachePolicy& policy, int64_t n
   }
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

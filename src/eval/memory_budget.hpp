@@ -10,7 +10,7 @@
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Bytes of K and V storage the cache of `policy` holds at its largest over a
 // stream of n_tokens tokens fed in chunks of `batch` (kv_f16: 2 bytes per value,
@@ -30,4 +30,4 @@ size_t physical_memory_bytes();
 void check_cache_fits(const ModelConfig& c, const CachePolicy& policy, int64_t n_tokens, int32_t batch, bool kv_f16,
                       double extra_bytes, size_t available_bytes);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

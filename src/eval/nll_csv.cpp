@@ -7,7 +7,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 
@@ -100,4 +100,4 @@ NllColumns read_nll_csv(const std::string& path) {
   return read_nll_csv(f, path);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 struct NllColumns {
   std::vector<std::string> policies;     // [n_policies]
@@ -24,4 +24,4 @@ void write_nll_csv(const std::string& path, const NllColumns& cols);
 NllColumns read_nll_csv(std::istream& in, const std::string& name);
 NllColumns read_nll_csv(const std::string& path);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

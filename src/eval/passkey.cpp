@@ -7,7 +7,7 @@
 #include "sinkstream/sampler.hpp"
 #include "sinkstream/session.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 
@@ -87,4 +87,4 @@ PasskeyResult run_passkey(const std::shared_ptr<const Model>& model, const Passk
   return r;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

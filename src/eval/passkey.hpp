@@ -16,7 +16,7 @@
 #include "sinkstream/model.hpp"
 #include "sinkstream/tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 struct PasskeyPrompt {
   std::vector<int32_t> tokens;  // [n] BOS, intro, filler, key sentence, filler, question
@@ -77,4 +77,4 @@ std::string format_passkey_table(const PasskeyResult& r, const std::string& mode
 // Accuracy (%) against depth (%), one line per policy.
 void save_passkey_plot(const PasskeyResult& r, const std::string& model_name, const std::string& path);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -6,7 +6,7 @@
 #include "eval/passkey.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 constexpr std::string_view kIntro =
@@ -60,4 +60,4 @@ std::string first_number(std::string_view text) {
   return std::string(text.substr(i, j - i));
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -5,7 +5,7 @@
 #include "plot/plot.hpp"
 #include "eval/passkey.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 std::string format_passkey_table(const PasskeyResult& r, const std::string& model_name) {
   size_t w = 12;
@@ -63,4 +63,4 @@ void save_passkey_plot(const PasskeyResult& r, const std::string& model_name, co
   plot::save_line_plot(p, path);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

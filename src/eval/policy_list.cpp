@@ -4,7 +4,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 std::vector<CachePolicy> parse_policy_list(std::string_view list) {
   std::vector<CachePolicy> out;
@@ -27,4 +27,4 @@ std::vector<CachePolicy> parse_policy_list(std::string_view list) {
   }
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

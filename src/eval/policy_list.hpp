@@ -6,10 +6,10 @@
 
 #include "sinkstream/cache_policy.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Throws Error(kInvalidArg) for an empty list or entry, a policy CachePolicy::parse
 // rejects (its message names the bad part), or a policy given twice.
 std::vector<CachePolicy> parse_policy_list(std::string_view list);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

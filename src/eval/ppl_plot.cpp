@@ -5,7 +5,7 @@
 #include "plot/plot.hpp"
 #include "eval/ppl_table.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 size_t ppl_plot_smoothing(size_t n_predicted, size_t bucket) {
   return std::clamp<size_t>(n_predicted / 40, 1, std::max<size_t>(1, bucket));
@@ -39,4 +39,4 @@ void save_ppl_plot(const std::vector<PolicyNll>& runs, const std::string& model_
   plot::save_line_plot(p, path);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

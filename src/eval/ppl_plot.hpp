@@ -8,7 +8,7 @@
 
 #include "eval/stream_ppl.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // The moving-average window the plot uses for N predicted tokens and bucket B:
 // N/40 clamped to [1, B]: smooth enough to tell overlapping lines apart,
@@ -21,4 +21,4 @@ size_t ppl_plot_smoothing(size_t n_predicted, size_t bucket);
 void save_ppl_plot(const std::vector<PolicyNll>& runs, const std::string& model_name, size_t bucket,
                    const std::string& path);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -6,7 +6,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 
@@ -98,4 +98,4 @@ std::string ppl_json(const PplTable& t, const std::vector<PolicyNll>& runs, cons
   return j.dump(2) + "\n";
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -7,7 +7,7 @@
 #include "eval/ppl_table.hpp"
 #include "eval/stream_ppl.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 struct PplRunInfo {
   std::string model;    // model path
@@ -26,4 +26,4 @@ std::string format_ppl_table(const PplTable& table, const std::vector<PolicyNll>
 // JSON summary (one object; see the keys in ppl_report.cpp), pretty-printed.
 std::string ppl_json(const PplTable& table, const std::vector<PolicyNll>& runs, const PplRunInfo& info);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

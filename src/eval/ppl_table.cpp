@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 double mean(std::span<const double> v) {
@@ -71,4 +71,4 @@ std::vector<double> moving_average(std::span<const double> v, size_t window) {
   return out;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

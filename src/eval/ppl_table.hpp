@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 struct PplBucket {
   int64_t begin = 0;          // first predicted-token index in the bucket
@@ -41,4 +41,4 @@ PplTable make_ppl_table(const std::vector<std::string>& policies, const std::vec
 // Trailing moving average: out[i] = mean(v[max(0, i-window+1) .. i]). [v.size()]
 std::vector<double> moving_average(std::span<const double> v, size_t window);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 size_t current_rss_bytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
@@ -30,4 +30,4 @@ double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 size_t current_rss_bytes();  // from /proc/self/statm; 0 if unavailable
 size_t peak_rss_bytes();     // getrusage ru_maxrss
@@ -12,4 +12,4 @@ size_t peak_rss_bytes();     // getrusage ru_maxrss
 // work takes when the threads are not waiting for a core.
 double process_cpu_seconds();
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -7,7 +7,7 @@
 #include "sinkstream/error.hpp"
 #include "sinkstream/session.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 double token_nll(std::span<const float> logits, int32_t target) {
   if (target < 0 || static_cast<size_t>(target) >= logits.size()) {
@@ -86,4 +86,4 @@ std::vector<PolicyNll> evaluate_stream(const std::shared_ptr<const Model>& model
   return out;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -15,7 +15,7 @@
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Natural-log negative log-likelihood of `target` under logits ([n_vocab]),
 // by log-sum-exp in double: log(sum_j exp(l_j)) - l_target. Throws
@@ -54,4 +54,4 @@ struct PolicyNll {
 std::vector<PolicyNll> evaluate_stream(const std::shared_ptr<const Model>& model, std::span<const int32_t> tokens,
                                        const StreamPplOptions& options);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -14,7 +14,7 @@
 #include "tokenizer/gguf_tokenizer.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 
@@ -90,30 +90,30 @@ struct Rng {
 
 class Builder {
  public:
-  Builder(ModelWeights& w, uint64_t seed) : w_(w), seed_(seed) {}
+  Builder(model::ModelWeights& w, uint64_t seed) : w_(w), seed_(seed) {}
 
   // (rows, cols) f16 matrix, uniform with std `std`.
-  TensorView matrix(const std::string& name, int64_t rows, int64_t cols, float std) {
+  core::TensorView matrix(const std::string& name, int64_t rows, int64_t cols, float std) {
     auto buf = std::make_shared<std::vector<uint16_t>>(static_cast<size_t>(rows * cols));
     Rng rng{seed_ + 0x1000ull * ++count_};
     const float a = std * std::sqrt(3.0f);
-    for (auto& h : *buf) h = f32_to_f16(a * rng.uniform());
-    return keep(name, DType::kF16, buf->data(), rows, cols, buf);
+    for (auto& h : *buf) h = core::f32_to_f16(a * rng.uniform());
+    return keep(name, core::DType::kF16, buf->data(), rows, cols, buf);
   }
 
   // [n] f32 vector: value + spread * uniform.
-  TensorView vector(const std::string& name, int64_t n, float value, float spread) {
+  core::TensorView vector(const std::string& name, int64_t n, float value, float spread) {
     auto buf = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
     Rng rng{seed_ + 0x1000ull * ++count_};
     for (auto& x : *buf) x = value + spread * rng.uniform();
-    return keep(name, DType::kF32, buf->data(), 1, n, buf);
+    return keep(name, core::DType::kF32, buf->data(), 1, n, buf);
   }
 
  private:
-  TensorView keep(const std::string& name, DType t, const void* data, int64_t rows, int64_t cols,
+  core::TensorView keep(const std::string& name, core::DType t, const void* data, int64_t rows, int64_t cols,
                   std::shared_ptr<const void> owner) {
     w_.owners.push_back(std::move(owner));
-    TensorView v;
+    core::TensorView v;
     v.name = name;
     v.type = t;
     v.data = data;
@@ -121,7 +121,7 @@ class Builder {
     v.cols = cols;
     return v;
   }
-  ModelWeights& w_;
+  model::ModelWeights& w_;
   uint64_t seed_;
   uint64_t count_ = 0;
 };
@@ -145,13 +145,13 @@ ModelConfig synth_shape(const std::string& name) {
 
 void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o) {
   const ModelConfig c = synth_shape(shape);
-  DType type = DType::kF16;
-  if (!dtype_from_name(o.type, &type)) {
+  core::DType type = core::DType::kF16;
+  if (!core::dtype_from_name(o.type, &type)) {
     throw Error(ErrorKind::kInvalidArg, "unknown tensor type '" + o.type + "' (expected one of " + kWritableTypes + ")");
   }
-  VocabData vocab;
+  tokenizer::VocabData vocab;
   if (!o.vocab.empty()) {
-    vocab = vocab_from_gguf(*gguf::File::open(o.vocab));
+    vocab = tokenizer::vocab_from_gguf(*io::gguf::File::open(o.vocab));
     if (static_cast<int64_t>(vocab.tokens.size()) > c.n_vocab) {
       throw Error(ErrorKind::kInvalidArg, "vocabulary " + vocab.source + " has " + std::to_string(vocab.tokens.size()) +
                                               " tokens, more than the " + std::to_string(c.n_vocab) + " rows of " +
@@ -159,14 +159,14 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
     }
     // Embedding tables are often larger than the tokenizer (Pythia: 50304 rows, 50277 tokens).
     if (vocab.scores.empty()) vocab.scores.assign(vocab.tokens.size(), 0.0f);
-    if (vocab.types.empty()) vocab.types.assign(vocab.tokens.size(), TokenType::kNormal);
+    if (vocab.types.empty()) vocab.types.assign(vocab.tokens.size(), tokenizer::TokenType::kNormal);
     for (size_t i = vocab.tokens.size(); i < static_cast<size_t>(c.n_vocab); ++i) {
       vocab.tokens.push_back("<|synth_pad_" + std::to_string(i) + "|>");
       vocab.scores.push_back(0.0f);
-      vocab.types.push_back(TokenType::kUnused);
+      vocab.types.push_back(tokenizer::TokenType::kUnused);
     }
   }
-  ModelWeights w;
+  model::ModelWeights w;
   Builder b(w, o.seed);
   const int64_t D = c.n_embd, F = c.n_ff, V = c.n_vocab, QD = c.q_dim(), KVD = c.kv_dim();
   const float out_gain = 1.0f / std::sqrt(2.0f * static_cast<float>(c.n_layer));
@@ -180,7 +180,7 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
   w.layers.resize(static_cast<size_t>(c.n_layer));
   const float sd = 1.0f / std::sqrt(static_cast<float>(D)), sf = 1.0f / std::sqrt(static_cast<float>(F));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     const std::string p = "blk." + std::to_string(l) + ".";
     L.attn_norm = b.vector(p + "attn_norm", D, 1.0f, 0.0f);
     if (ln) L.attn_norm_b = b.vector(p + "attn_norm_b", D, 0.0f, 0.01f);
@@ -211,4 +211,4 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
   model::formats::export_gguf(c, w, path, eo);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

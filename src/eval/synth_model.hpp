@@ -15,7 +15,7 @@
 
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 // Known shape names: tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm-135m, pythia-160m.
 std::vector<std::string> synth_shape_names();
@@ -33,4 +33,4 @@ struct SynthOptions {
 // ~2 bytes per parameter) and writes them with export_gguf.
 void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

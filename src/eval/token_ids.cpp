@@ -7,7 +7,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::eval {
 
 namespace {
 
@@ -72,4 +72,4 @@ std::vector<int32_t> parse_token_ids(std::string_view text, const std::string& n
   return ids;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::eval

@@ -11,7 +11,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::io {
 
 class ByteCursor {
  public:
@@ -66,4 +66,4 @@ class ByteCursor {
   std::string source_;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::io

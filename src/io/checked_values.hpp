@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace sinkstream {
+namespace sinkstream::io {
 
 inline constexpr int64_t kMaxEmbd = int64_t{1} << 20;     // hidden size
 inline constexpr int64_t kMaxLayers = 4096;               // transformer blocks
@@ -29,4 +29,4 @@ inline std::string outside_range(int64_t v, int64_t lo, int64_t hi) {
   return "= " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::io

@@ -28,14 +28,14 @@
 #include "io/gguf_value.hpp"
 #include "io/mapped_file.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 inline constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian u32
 inline constexpr uint64_t kDefaultAlignment = 32;
 
 struct TensorInfo {
   std::string name;
-  DType type = DType::kF32;
+  core::DType type = core::DType::kF32;
   std::vector<int64_t> dims;  // ggml order: dims[0] = elements per row (innermost)
   uint64_t offset = 0;        // from the start of the data section
   size_t bytes = 0;           // dtype_row_bytes(type, dims[0]) * (product of dims[1..])
@@ -121,4 +121,4 @@ class File {
   std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

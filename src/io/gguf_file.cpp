@@ -6,7 +6,7 @@
 #include "io/gguf.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 namespace {
 
@@ -228,4 +228,4 @@ const TensorInfo* File::find_tensor(std::string_view name) const {
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
 }
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

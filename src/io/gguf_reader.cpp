@@ -6,7 +6,7 @@
 #include "io/gguf.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 namespace {
 
@@ -224,16 +224,16 @@ void File::parse_all() {
         ti.dims.push_back(sv);
       }
       const uint32_t type_id = c.u32("type");
-      if (!dtype_from_id(type_id, &ti.type)) {
+      if (!core::dtype_from_id(type_id, &ti.type)) {
         throw Error(ErrorKind::kFormat, "unknown or unsupported tensor type id " + std::to_string(type_id));
       }
       ti.offset = c.u64("offset");
-      const DTypeTraits& tr = dtype_traits(ti.type);
+      const core::DTypeTraits& tr = core::dtype_traits(ti.type);
       if (ti.dims[0] % tr.block_elems != 0) {
         throw Error(ErrorKind::kFormat, "row length " + std::to_string(ti.dims[0]) + " is not a multiple of the " +
                                             tr.name + " block size " + std::to_string(tr.block_elems));
       }
-      const size_t row_bytes = dtype_row_bytes(ti.type, ti.dims[0]);
+      const size_t row_bytes = core::dtype_row_bytes(ti.type, ti.dims[0]);
       const auto rows = static_cast<uint64_t>(ti.rows());
       if (row_bytes != 0 && rows > std::numeric_limits<size_t>::max() / row_bytes) {
         throw Error(ErrorKind::kFormat, "byte size overflows");
@@ -277,4 +277,4 @@ void File::parse_all() {
   }
 }
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

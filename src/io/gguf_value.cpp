@@ -1,6 +1,6 @@
 #include "io/gguf_value.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 bool value_type_from_id(uint32_t id, ValueType* out) {
   if (id > 12) return false;
@@ -69,4 +69,4 @@ Value Value::i32_array(const std::vector<int32_t>& v) {
   return array(ValueType::kI32, std::move(items));
 }
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 enum class ValueType : uint32_t {
   kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6,
@@ -85,4 +85,4 @@ struct Value {
   }
 };
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

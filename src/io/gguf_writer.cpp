@@ -8,7 +8,7 @@
 #include "io/gguf.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 namespace {
 
@@ -83,12 +83,12 @@ void Writer::set(const std::string& key, Value v) {
   kv_.emplace_back(key, std::move(v));
 }
 
-void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> dims,
+void Writer::add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims,
                         std::span<const uint8_t> data) {
   add_tensor(name, type, std::move(dims), std::vector<uint8_t>(data.begin(), data.end()));
 }
 
-void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data) {
+void Writer::add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data) {
   const std::string ctx = "gguf writer: tensor '" + name + "': ";
   if (name.empty() || name.size() > 256) throw Error(ErrorKind::kInvalidArg, ctx + "name must be 1..256 bytes");
   for (const Tensor& t : tensors_) {
@@ -100,7 +100,7 @@ void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t
     if (dims[k] <= 0) throw Error(ErrorKind::kInvalidArg, ctx + "dims must be > 0");
     if (k > 0) rows *= static_cast<size_t>(dims[k]);
   }
-  const size_t bytes = dtype_row_bytes(type, dims[0]) * rows;
+  const size_t bytes = core::dtype_row_bytes(type, dims[0]) * rows;
   if (data.size() != bytes) {
     throw Error(ErrorKind::kInvalidArg, ctx + "data is " + std::to_string(data.size()) + " bytes, expected " +
                                             std::to_string(bytes));
@@ -164,4 +164,4 @@ void Writer::write(const std::string& path) const {
   if (!f) throw Error(ErrorKind::kIo, path + ": write failed");
 }
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

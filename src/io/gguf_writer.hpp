@@ -12,7 +12,7 @@
 #include "core/dtype.hpp"
 #include "io/gguf_value.hpp"
 
-namespace sinkstream::gguf {
+namespace sinkstream::io::gguf {
 
 class Writer {
  public:
@@ -34,8 +34,8 @@ class Writer {
 
   // dims in ggml order (dims[0] = elements per row), 1..4 dims, each > 0;
   // data: exactly dtype_row_bytes(type, dims[0]) * product(dims[1..]) bytes, copied.
-  void add_tensor(const std::string& name, DType type, std::vector<int64_t> dims, std::span<const uint8_t> data);
-  void add_tensor(const std::string& name, DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data);
+  void add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::span<const uint8_t> data);
+  void add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data);
 
   std::vector<uint8_t> to_bytes() const;   // the whole file image
   void write(const std::string& path) const;  // streams to `path`; throws kIo naming it
@@ -45,7 +45,7 @@ class Writer {
  private:
   struct Tensor {
     std::string name;
-    DType type;
+    core::DType type;
     std::vector<int64_t> dims;
     std::vector<uint8_t> data;  // [bytes]
   };
@@ -58,4 +58,4 @@ class Writer {
   std::vector<Tensor> tensors_;
 };
 
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf

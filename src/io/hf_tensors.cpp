@@ -5,7 +5,7 @@
 #include "core/row_dot.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::io {
 
 namespace {
 
@@ -35,11 +35,11 @@ const safetensors::Tensor& HfTensors::get(const std::string& name, int64_t rows,
   return *t;
 }
 
-TensorView HfTensors::matrix(const std::string& name, int64_t rows, int64_t cols) {
+core::TensorView HfTensors::matrix(const std::string& name, int64_t rows, int64_t cols) {
   const safetensors::Tensor& t = get(name, rows, cols);
-  const bool aligned = reinterpret_cast<uintptr_t>(t.data) % (t.type == DType::kF32 ? 4 : 2) == 0;
+  const bool aligned = reinterpret_cast<uintptr_t>(t.data) % (t.type == core::DType::kF32 ? 4 : 2) == 0;
   if (!aligned) return own(name, f32(name, rows, cols), rows, cols);
-  TensorView v;
+  core::TensorView v;
   v.name = name;
   v.type = t.type;
   v.data = t.data;
@@ -52,22 +52,22 @@ std::vector<float> HfTensors::f32(const std::string& name, int64_t rows, int64_t
   const safetensors::Tensor& t = get(name, rows, cols);
   const int64_t r = rows < 0 ? 1 : rows;
   std::vector<float> out(static_cast<size_t>(r * cols));
-  if (t.type == DType::kF32) {
+  if (t.type == core::DType::kF32) {
     std::memcpy(out.data(), t.data, out.size() * sizeof(float));  // also fixes misalignment
   } else {
-    const size_t row_bytes = dtype_row_bytes(t.type, cols);
+    const size_t row_bytes = core::dtype_row_bytes(t.type, cols);
     for (int64_t i = 0; i < r; ++i) {
-      row_dequantize_ref(t.type, static_cast<const uint8_t*>(t.data) + static_cast<size_t>(i) * row_bytes,
+      core::row_dequantize_ref(t.type, static_cast<const uint8_t*>(t.data) + static_cast<size_t>(i) * row_bytes,
                          out.data() + static_cast<size_t>(i * cols), cols);
     }
   }
   return out;
 }
 
-TensorView HfTensors::vector(const std::string& name, int64_t n) {
+core::TensorView HfTensors::vector(const std::string& name, int64_t n) {
   const safetensors::Tensor& t = get(name, -1, n);
-  if (t.type == DType::kF32 && reinterpret_cast<uintptr_t>(t.data) % 4 == 0) {
-    TensorView v;
+  if (t.type == core::DType::kF32 && reinterpret_cast<uintptr_t>(t.data) % 4 == 0) {
+    core::TensorView v;
     v.name = name;
     v.data = t.data;
     v.rows = 1;
@@ -77,16 +77,16 @@ TensorView HfTensors::vector(const std::string& name, int64_t n) {
   return own(name, f32(name, -1, n), 1, n);
 }
 
-TensorView HfTensors::optional_vector(const std::string& name, int64_t n) {
-  return has(name) ? vector(name, n) : TensorView{};
+core::TensorView HfTensors::optional_vector(const std::string& name, int64_t n) {
+  return has(name) ? vector(name, n) : core::TensorView{};
 }
 
-TensorView HfTensors::own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols) {
+core::TensorView HfTensors::own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols) {
   if (static_cast<int64_t>(data.size()) != rows * cols) {
     throw Error(ErrorKind::kFormat, file_ + ": tensor '" + name + "': internal size mismatch");
   }
   auto buf = std::make_shared<const std::vector<float>>(std::move(data));
-  TensorView v;
+  core::TensorView v;
   v.name = name;
   v.data = buf->data();
   v.rows = rows;
@@ -95,12 +95,12 @@ TensorView HfTensors::own(const std::string& name, std::vector<float> data, int6
   return v;
 }
 
-TensorView HfTensors::rows(const TensorView& m, int64_t row0, int64_t n, const std::string& name) {
+core::TensorView HfTensors::rows(const core::TensorView& m, int64_t row0, int64_t n, const std::string& name) {
   if (row0 < 0 || n <= 0 || row0 + n > m.rows) {
     throw Error(ErrorKind::kFormat, "tensor '" + m.name + "': rows [" + std::to_string(row0) + ", " +
                                         std::to_string(row0 + n) + ") outside its " + std::to_string(m.rows));
   }
-  TensorView v = m;
+  core::TensorView v = m;
   v.name = name;
   v.data = m.row_ptr(row0);
   v.rows = n;
@@ -109,4 +109,4 @@ TensorView HfTensors::rows(const TensorView& m, int64_t row0, int64_t n, const s
 
 std::vector<std::shared_ptr<const void>> HfTensors::take_owners() { return std::move(owned_); }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::io

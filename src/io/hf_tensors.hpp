@@ -13,7 +13,7 @@
 #include "core/tensor.hpp"
 #include "io/safetensors.hpp"
 
-namespace sinkstream {
+namespace sinkstream::io {
 
 class HfTensors {
  public:
@@ -22,20 +22,20 @@ class HfTensors {
   bool has(const std::string& name) const;
 
   // The matrix `name` of shape [rows, cols] (HF nn.Linear: (out, in)), as a view.
-  TensorView matrix(const std::string& name, int64_t rows, int64_t cols);
+  core::TensorView matrix(const std::string& name, int64_t rows, int64_t cols);
   // The vector `name` of shape [n] as owned-or-mapped f32.
-  TensorView vector(const std::string& name, int64_t n);
+  core::TensorView vector(const std::string& name, int64_t n);
   // Same, or an empty view when the tensor is absent.
-  TensorView optional_vector(const std::string& name, int64_t n);
+  core::TensorView optional_vector(const std::string& name, int64_t n);
 
   // The tensor `name` of shape [rows, cols] converted to f32: [rows][cols].
   std::vector<float> f32(const std::string& name, int64_t rows, int64_t cols);
 
   // Wraps an f32 buffer [rows][cols] (kept alive by owners()) as a view named `name`.
-  TensorView own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols);
+  core::TensorView own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols);
 
   // Rows [row0, row0 + n) of a view, sharing its storage (any dtype).
-  static TensorView rows(const TensorView& m, int64_t row0, int64_t n, const std::string& name);
+  static core::TensorView rows(const core::TensorView& m, int64_t row0, int64_t n, const std::string& name);
 
   // What ModelWeights::owners must hold: the archive and the owned buffers.
   std::vector<std::shared_ptr<const void>> take_owners();
@@ -50,4 +50,4 @@ class HfTensors {
   std::string file_;  // for messages: the archive's first file
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::io

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace sinkstream {
+namespace sinkstream::io {
 
 class MappedFile {
  public:
@@ -25,4 +25,4 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::io

@@ -7,7 +7,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::safetensors {
+namespace sinkstream::io::safetensors {
 
 namespace {
 
@@ -33,11 +33,11 @@ json parse_json(const char* p, size_t n, const std::string& file) {
 }
 
 // Element size of a safetensors dtype string; 0 for unknown strings.
-size_t dtype_size(const std::string& s, bool* supported, DType* type) {
+size_t dtype_size(const std::string& s, bool* supported, core::DType* type) {
   *supported = false;
-  if (s == "F32") return *supported = true, *type = DType::kF32, 4;
-  if (s == "F16") return *supported = true, *type = DType::kF16, 2;
-  if (s == "BF16") return *supported = true, *type = DType::kBF16, 2;
+  if (s == "F32") return *supported = true, *type = core::DType::kF32, 4;
+  if (s == "F16") return *supported = true, *type = core::DType::kF16, 2;
+  if (s == "BF16") return *supported = true, *type = core::DType::kBF16, 2;
   if (s == "F64" || s == "I64" || s == "U64") return 8;
   if (s == "I32" || s == "U32") return 4;
   if (s == "I16" || s == "U16") return 2;
@@ -121,7 +121,7 @@ void Archive::add_file(const uint8_t* base, size_t size, const std::string& name
     if (sh == v.end() || !sh->is_array()) fail(name, ctx + "missing or non-array shape");
     if (off == v.end() || !off->is_array() || off->size() != 2) fail(name, ctx + "data_offsets must be [begin, end]");
     bool supported = false;
-    DType type = DType::kF32;
+    core::DType type = core::DType::kF32;
     const std::string dtype = dt->get<std::string>();
     const size_t esize = dtype_size(dtype, &supported, &type);
     if (esize == 0) fail(name, ctx + "unknown dtype " + quote_name(dtype));
@@ -261,4 +261,4 @@ std::shared_ptr<const Archive> Archive::open(const std::string& path) {
   return a;
 }
 
-}  // namespace sinkstream::safetensors
+}  // namespace sinkstream::io::safetensors

@@ -28,13 +28,13 @@
 #include "core/dtype.hpp"
 #include "io/mapped_file.hpp"
 
-namespace sinkstream::safetensors {
+namespace sinkstream::io::safetensors {
 
 inline constexpr uint64_t kMaxHeaderBytes = 100ull << 20;  // 100 MB
 
 struct Tensor {
   std::string name;
-  DType type = DType::kF32;
+  core::DType type = core::DType::kF32;
   std::vector<int64_t> shape;  // as in the file: row-major, shape[0] = rows (outermost); [] = scalar
   const void* data = nullptr;  // inside the owning mapping; aligned to the element size
   size_t bytes = 0;            // numel * element size
@@ -75,4 +75,4 @@ class Archive {
   std::map<std::string, std::string> metadata_;
 };
 
-}  // namespace sinkstream::safetensors
+}  // namespace sinkstream::io::safetensors

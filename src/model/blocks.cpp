@@ -6,7 +6,7 @@
 #include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 ForwardScratch::ForwardScratch(const ModelConfig& c)
     : cfg(&c),
@@ -56,7 +56,7 @@ backend::RopeSpec rope_spec(const ModelConfig& c, const ForwardScratch& s, int32
 }
 
 // Per-head RMSNorm in place: vec [n_vecs][head_dim], weight [head_dim] (Qwen3 q/k norm).
-void head_norm(const ModelConfig& c, backend::Backend& be, const TensorView& weight, float* vec, int64_t n_vecs) {
+void head_norm(const ModelConfig& c, backend::Backend& be, const core::TensorView& weight, float* vec, int64_t n_vecs) {
   be.rms_norm(vec, vec, weight.f32(), n_vecs, c.head_dim, c.norm_eps);
 }
 
@@ -85,7 +85,7 @@ void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, Fo
 
 void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
                            int64_t pos0, int64_t T) {
-  const TensorView& table = w.pos_embd;
+  const core::TensorView& table = w.pos_embd;
   if (pos0 < 0 || pos0 + T > table.rows) {
     throw Error(ErrorKind::kRange, "position " + std::to_string(pos0 + T - 1) + " is past the model's " +
                                        std::to_string(table.rows) +
@@ -97,7 +97,7 @@ void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend:
   be.add(s.x.data(), s.xb.data(), T * c.n_embd);
 }
 
-void norm_rows(const ModelConfig& c, backend::Backend& be, const TensorView& weight, const TensorView& bias,
+void norm_rows(const ModelConfig& c, backend::Backend& be, const core::TensorView& weight, const core::TensorView& bias,
                const float* in, float* out, int64_t T) {
   if (c.norm == NormKind::kRms) be.rms_norm(out, in, weight.f32(), T, c.n_embd, c.norm_eps);
   else be.layer_norm(out, in, weight.f32(), bias.empty() ? nullptr : bias.f32(), T, c.n_embd, c.norm_eps);
@@ -133,8 +133,8 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
                      ForwardScratch& s, const float* in, int64_t T) {
   const size_t QD = static_cast<size_t>(c.q_dim()), KVD = static_cast<size_t>(c.kv_dim());
   {  // q, k, v in one pass over the input (one activation quantization, one pool sync)
-    const TensorView* ws[3] = {&L.wq, &L.wk, &L.wv};
-    const TensorView* bs[3] = {&L.bq, &L.bk, &L.bv};
+    const core::TensorView* ws[3] = {&L.wq, &L.wk, &L.wv};
+    const core::TensorView* bs[3] = {&L.bq, &L.bk, &L.bv};
     float* ys[3] = {s.q.data(), s.k.data(), s.v.data()};
     be.matmul_multi(ws, in, ys, 3, T, bs);
   }
@@ -186,8 +186,8 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
                int64_t T) {
   const int64_t n = T * c.n_ff;
   if (c.ffn == FfnKind::kSwiGlu) {
-    const TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};
-    const TensorView* bs[2] = {nullptr, &L.ffn_up_b};
+    const core::TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};
+    const core::TensorView* bs[2] = {nullptr, &L.ffn_up_b};
     float* ys[2] = {s.hb.data(), s.hb2.data()};
     be.matmul_multi(ws, in, ys, 2, T, bs);
     be.silu_mul(s.hb.data(), s.hb2.data(), n);
@@ -257,4 +257,4 @@ void output_logits(const ModelConfig& c, const ModelWeights& w, backend::Backend
 }
 
 }  // namespace blocks
-}  // namespace sinkstream
+}  // namespace sinkstream::model

@@ -10,7 +10,7 @@
 
 #include "model/forward.hpp"
 
-namespace sinkstream::blocks {
+namespace sinkstream::model::blocks {
 
 // s.x[T][n_embd] = embedding rows of tokens[T].
 void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, ForwardScratch& s,
@@ -22,7 +22,7 @@ void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend:
                            int64_t pos0, int64_t T);
 
 // out[T][n] = norm(in[T][n]) with weight (and bias for LayerNorm), per the config's norm kind.
-void norm_rows(const ModelConfig& c, backend::Backend& be, const TensorView& weight, const TensorView& bias,
+void norm_rows(const ModelConfig& c, backend::Backend& be, const core::TensorView& weight, const core::TensorView& bias,
                const float* in, float* out, int64_t T);
 
 // Appends the chunk to the cache (fills s.place and the per-query views). Call once per chunk.
@@ -67,4 +67,4 @@ enum class Residual {
 void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be, ForwardScratch& s,
                      std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r);
 
-}  // namespace sinkstream::blocks
+}  // namespace sinkstream::model::blocks

@@ -5,7 +5,7 @@
 // here looks the architecture up again per chunk.
 #include "model/blocks.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& cache, backend::Backend& be,
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
@@ -14,4 +14,4 @@ void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& 
                           c.parallel_residual ? blocks::Residual::kParallel : blocks::Residual::kSequential);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

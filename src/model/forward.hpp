@@ -15,7 +15,7 @@
 #include "model/weights.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 // Scratch for one session; grown to the largest chunk seen.
 struct ForwardScratch {
@@ -64,4 +64,4 @@ void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& 
                    ForwardScratch& s, std::span<const int32_t> tokens, int64_t pos0, float* logits,
                    bool all_logits);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

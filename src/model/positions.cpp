@@ -5,7 +5,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 namespace {
 
@@ -71,4 +71,4 @@ std::vector<float> alibi_slopes(const ModelConfig& c) {
   return slopes;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

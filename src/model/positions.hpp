@@ -6,7 +6,7 @@
 
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 // freq[n_rot/2]: rotation angle per position of each dimension pair,
 // theta^(-2i/n_rot) rescaled as c.rope_scaling says (double precision).
@@ -17,4 +17,4 @@ std::vector<double> rope_frequencies(const ModelConfig& c);
 // the odd-indexed slopes first, then the even-indexed, truncated to n_head.
 std::vector<float> alibi_slopes(const ModelConfig& c);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

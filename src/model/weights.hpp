@@ -8,29 +8,29 @@
 
 #include "core/tensor.hpp"
 
-namespace sinkstream {
+namespace sinkstream::model {
 
 struct LayerWeights {
-  TensorView attn_norm, attn_norm_b;  // [n_embd]
-  TensorView wq, wk, wv, wo;          // (q_dim, n_embd), (kv_dim, n_embd) x2, (n_embd, q_dim)
-  TensorView bq, bk, bv, bo;          // optional biases
-  TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
-  TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
-  TensorView attn_gate;               // optional head-wise output gate (n_head, n_embd) (sinklab "gate")
-  TensorView ffn_norm, ffn_norm_b;    // [n_embd]
-  TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
-  TensorView ffn_down;                // (n_embd, n_ff)
-  TensorView ffn_up_b, ffn_down_b;    // optional biases
+  core::TensorView attn_norm, attn_norm_b;  // [n_embd]
+  core::TensorView wq, wk, wv, wo;          // (q_dim, n_embd), (kv_dim, n_embd) x2, (n_embd, q_dim)
+  core::TensorView bq, bk, bv, bo;          // optional biases
+  core::TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
+  core::TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
+  core::TensorView attn_gate;               // optional head-wise output gate (n_head, n_embd) (sinklab "gate")
+  core::TensorView ffn_norm, ffn_norm_b;    // [n_embd]
+  core::TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
+  core::TensorView ffn_down;                // (n_embd, n_ff)
+  core::TensorView ffn_up_b, ffn_down_b;    // optional biases
 };
 
 struct ModelWeights {
-  TensorView tok_embd;                  // (n_vocab, n_embd)
-  TensorView pos_embd;                  // (n_ctx_train, n_embd), learned positions only
-  TensorView sink_token_embd;           // [n_embd] f32: a learned sink token placed at stream position 0
-  TensorView output_norm, output_norm_b;// [n_embd]
-  TensorView output;                    // (n_vocab, n_embd); == tok_embd when tied
+  core::TensorView tok_embd;                  // (n_vocab, n_embd)
+  core::TensorView pos_embd;                  // (n_ctx_train, n_embd), learned positions only
+  core::TensorView sink_token_embd;           // [n_embd] f32: a learned sink token placed at stream position 0
+  core::TensorView output_norm, output_norm_b;// [n_embd]
+  core::TensorView output;                    // (n_vocab, n_embd); == tok_embd when tied
   std::vector<LayerWeights> layers;     // [n_layer]
   std::vector<std::shared_ptr<const void>> owners;  // keep mapped files / buffers alive
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::model

@@ -8,7 +8,7 @@
 #include "sinkstream/error.hpp"
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -175,4 +175,4 @@ std::vector<std::string> bert_pretokenize(std::string_view text, const BertNorma
   return words;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

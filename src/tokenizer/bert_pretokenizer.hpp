@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 struct BertNormalizeOptions {
   bool lowercase = true;
@@ -27,4 +27,4 @@ std::vector<std::string> bert_pretokenize(std::string_view text, const BertNorma
 // Code point ranges that BERT treats as CJK ideographs.
 bool bert_is_cjk(char32_t cp);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -1,6 +1,6 @@
 #include "tokenizer/bpe_pretokenizers.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -60,4 +60,4 @@ std::optional<BpePreTokenizer> bpe_pretokenizer(std::string_view pre) {
   return std::nullopt;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

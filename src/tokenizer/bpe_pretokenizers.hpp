@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 struct BpePreTokenizer {
   std::vector<std::string> regexes;
@@ -25,4 +25,4 @@ std::optional<BpePreTokenizer> bpe_pretokenizer(std::string_view pre);
 // GPT-2's pattern (HF ByteLevel with use_regex).
 const std::string& gpt2_pretokenizer_regex();
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

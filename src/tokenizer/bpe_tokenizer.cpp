@@ -7,7 +7,7 @@
 #include "tokenizer/byte_level.hpp"
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 BpeTokenizer::BpeTokenizer(VocabData v) : VocabTokenizer(std::move(v)) {
   std::vector<std::string> regexes = v_.pre_regexes;
@@ -107,4 +107,4 @@ std::string BpeTokenizer::normal_piece(int32_t /*prev*/, int32_t id) const {
   return r;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

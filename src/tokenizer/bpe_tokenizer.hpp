@@ -12,7 +12,7 @@
 #include "tokenizer/regex_splitter.hpp"
 #include "tokenizer/vocab_tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class BpeTokenizer final : public VocabTokenizer {
  public:
@@ -43,4 +43,4 @@ class BpeTokenizer final : public VocabTokenizer {
   bool ignore_merges_ = false;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

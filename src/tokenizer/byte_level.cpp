@@ -4,7 +4,7 @@
 
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -54,4 +54,4 @@ bool byte_level_decode(std::string_view text, std::string& out) {
   return true;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // The code point that stands for byte `b`.
 char32_t byte_to_unicode(uint8_t b);
@@ -23,4 +23,4 @@ void byte_level_encode(std::string_view bytes, std::string& out);
 // (and appends nothing more) at the first character that stands for no byte.
 bool byte_level_decode(std::string_view text, std::string& out);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -5,14 +5,14 @@
 #include "tokenizer/spm_tokenizer.hpp"
 #include "tokenizer/wordpiece_tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
 constexpr const char* kModel = "tokenizer.ggml.model";
 constexpr const char* kTokens = "tokenizer.ggml.tokens";
 
-int32_t read_id(const gguf::File& f, const char* key, int32_t fallback) {
+int32_t read_id(const io::gguf::File& f, const char* key, int32_t fallback) {
   if (!f.has(key)) return fallback;
   const int64_t v = f.get_int(key);
   if (v < -1 || v > INT32_MAX) {
@@ -23,7 +23,7 @@ int32_t read_id(const gguf::File& f, const char* key, int32_t fallback) {
 
 }  // namespace
 
-VocabData vocab_from_gguf(const gguf::File& f) {
+VocabData vocab_from_gguf(const io::gguf::File& f) {
   auto fail = [&f](const std::string& key, const std::string& what) {
     throw Error(ErrorKind::kFormat, f.path() + ": " + key + " " + what);
   };
@@ -106,6 +106,6 @@ std::unique_ptr<Tokenizer> make_vocab_tokenizer(VocabData v) {
   throw Error(ErrorKind::kInvalidArg, v.source + ": unknown vocab model");
 }
 
-std::unique_ptr<Tokenizer> make_gguf_tokenizer(const gguf::File& f) { return make_vocab_tokenizer(vocab_from_gguf(f)); }
+std::unique_ptr<Tokenizer> make_gguf_tokenizer(const io::gguf::File& f) { return make_vocab_tokenizer(vocab_from_gguf(f)); }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

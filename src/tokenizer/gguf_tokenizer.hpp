@@ -13,15 +13,15 @@
 #include "sinkstream/tokenizer.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // Reads the metadata into a VocabData (throws sinkstream::Error naming the file
 // and key on missing or inconsistent metadata).
-VocabData vocab_from_gguf(const gguf::File& f);
+VocabData vocab_from_gguf(const io::gguf::File& f);
 
 // Builds the tokenizer for a VocabData (dispatch on v.model).
 std::unique_ptr<Tokenizer> make_vocab_tokenizer(VocabData v);
 
-std::unique_ptr<Tokenizer> make_gguf_tokenizer(const gguf::File& f);
+std::unique_ptr<Tokenizer> make_gguf_tokenizer(const io::gguf::File& f);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

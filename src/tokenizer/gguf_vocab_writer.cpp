@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -19,7 +19,7 @@ const char* model_name(VocabModel m) {
 
 }  // namespace
 
-void write_vocab_gguf(const VocabData& v, gguf::Writer& w) {
+void write_vocab_gguf(const VocabData& v, io::gguf::Writer& w) {
   w.set_string("tokenizer.ggml.model", model_name(v.model));
   if (v.model == VocabModel::kBpe) w.set_string("tokenizer.ggml.pre", v.pre);
   w.set_string_array("tokenizer.ggml.tokens", v.tokens);
@@ -43,4 +43,4 @@ void write_vocab_gguf(const VocabData& v, gguf::Writer& w) {
   if (v.model == VocabModel::kSpm) w.set_bool("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

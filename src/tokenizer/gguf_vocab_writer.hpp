@@ -5,8 +5,8 @@
 #include "io/gguf_writer.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
-void write_vocab_gguf(const VocabData& v, gguf::Writer& w);
+void write_vocab_gguf(const VocabData& v, io::gguf::Writer& w);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

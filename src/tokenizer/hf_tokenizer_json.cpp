@@ -10,7 +10,7 @@
 #include "sinkstream/error.hpp"
 #include "tokenizer/bpe_pretokenizers.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -315,4 +315,4 @@ VocabData vocab_from_hf_tokenizer_json(const std::string& path) {
   return vocab_from_hf_json_text(read_text(p.string()), config, p.string());
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -20,7 +20,7 @@
 
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // `path`: a tokenizer.json file or a folder holding one.
 VocabData vocab_from_hf_tokenizer_json(const std::string& path);
@@ -30,4 +30,4 @@ VocabData vocab_from_hf_tokenizer_json(const std::string& path);
 VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_view config_json,
                                   const std::string& source);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -8,14 +8,14 @@
 #include "sinkstream/error.hpp"
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 constexpr int32_t kByteFallbackBase = 3;  // <0x00> is id 3
 }
 
 Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int32_t vocab_size) {
-  const MappedFile f(path);
+  const io::MappedFile f(path);
   auto fail = [&path](const std::string& what) {
     throw Error(ErrorKind::kFormat, path + ": llama2.c tokenizer: " + what);
   };
@@ -129,4 +129,4 @@ std::string Llama2cTokenizer::decode_piece(int32_t prev, int32_t id) const {
   return p;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

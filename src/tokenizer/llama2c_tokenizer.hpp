@@ -9,7 +9,7 @@
 
 #include "sinkstream/tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class Llama2cTokenizer final : public Tokenizer {
  public:
@@ -37,4 +37,4 @@ class Llama2cTokenizer final : public Tokenizer {
   int32_t max_token_length_ = 0;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

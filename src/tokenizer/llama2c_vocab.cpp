@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 VocabData vocab_from_llama2c(const Llama2cTokenizer& t) {
   VocabData v;
@@ -37,4 +37,4 @@ VocabData vocab_from_llama2c(const Llama2cTokenizer& t) {
   return v;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -6,8 +6,8 @@
 #include "tokenizer/llama2c_tokenizer.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 VocabData vocab_from_llama2c(const Llama2cTokenizer& t);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

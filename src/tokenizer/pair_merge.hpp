@@ -12,7 +12,7 @@
 #include <queue>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // What merging a pair would do: its rank (lower merges first) and the id of
 // the merged symbol (whatever the caller wants to carry to `merge`).
@@ -73,4 +73,4 @@ std::vector<int32_t> merge_pairs(int32_t n, Propose propose, Apply apply) {
   return order;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -6,7 +6,7 @@
 #include "sinkstream/error.hpp"
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 struct RegexSplitter::Code {
   pcre2_code* code = nullptr;
@@ -94,4 +94,4 @@ std::vector<std::pair<size_t, size_t>> RegexSplitter::split(std::string_view tex
   return frags;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class RegexSplitter {
  public:
@@ -39,4 +39,4 @@ class RegexSplitter {
   std::string what_;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 SpecialTokenMatcher::SpecialTokenMatcher(const VocabData& v) {
   for (size_t id = 0; id < v.tokens.size(); ++id) {
@@ -46,4 +46,4 @@ std::vector<TextFragment> SpecialTokenMatcher::split(std::string_view text, bool
   return out;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -13,7 +13,7 @@
 
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 struct TextFragment {
   size_t begin = 0;  // byte range in the input, for text fragments
@@ -41,4 +41,4 @@ class SpecialTokenMatcher {
   size_t count_ = 0;
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

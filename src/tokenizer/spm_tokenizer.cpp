@@ -3,7 +3,7 @@
 #include "tokenizer/pair_merge.hpp"
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 const std::string_view kSpace = "\xE2\x96\x81";  // U+2581
@@ -116,4 +116,4 @@ std::string SpmTokenizer::normal_piece(int32_t prev, int32_t id) const {
   return r;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -11,7 +11,7 @@
 
 #include "tokenizer/vocab_tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class SpmTokenizer final : public VocabTokenizer {
  public:
@@ -33,4 +33,4 @@ class SpmTokenizer final : public VocabTokenizer {
   bool word_local_ = false;  // see above
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -5,7 +5,7 @@
 
 #include "sinkstream/tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 size_t utf8_sequence_length(std::string_view text, size_t i) {
   size_t n = 1;
@@ -14,7 +14,7 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
 }
 
 size_t utf8_char_length(std::string_view text, size_t i) {
-  const int need = utf8_expected_length(static_cast<unsigned char>(text[i]));
+  const int need = tokenizer::utf8_expected_length(static_cast<unsigned char>(text[i]));
   if (need <= 1 || i + static_cast<size_t>(need) > text.size()) return 1;
   for (int k = 1; k < need; ++k) {
     if ((static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0xC0) != 0x80) return 1;
@@ -32,7 +32,7 @@ int utf8_expected_length(unsigned char lead) {
 
 char32_t utf8_decode(std::string_view text, size_t& i) {
   const auto lead = static_cast<unsigned char>(text[i]);
-  const int need = utf8_expected_length(lead);
+  const int need = tokenizer::utf8_expected_length(lead);
   if (need == 1) {
     ++i;
     return lead;
@@ -77,6 +77,10 @@ void utf8_append(std::string& out, char32_t cp) {
   }
 }
 
+}  // namespace sinkstream::tokenizer
+
+namespace sinkstream {
+
 namespace {
 const char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
@@ -89,7 +93,7 @@ std::string Utf8StreamDecoder::push(std::string_view bytes) {
   size_t i = 0;
   while (i < pending_.size()) {
     const unsigned char lead = static_cast<unsigned char>(pending_[i]);
-    const int need = utf8_expected_length(lead);
+    const int need = tokenizer::utf8_expected_length(lead);
     if (need == 0) {  // stray continuation or invalid lead byte
       out += kReplacement;
       ++i;

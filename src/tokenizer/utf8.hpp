@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // Length of the code-point-like unit starting at text[i]: the byte plus the
 // continuation bytes (10xxxxxx) that follow it, at most 4 bytes in all.
@@ -28,4 +28,4 @@ char32_t utf8_decode(std::string_view text, size_t& i);
 // Appends the UTF-8 encoding of `cp` (<= 0x10FFFF).
 void utf8_append(std::string& out, char32_t cp);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

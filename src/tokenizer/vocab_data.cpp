@@ -4,7 +4,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 void validate_vocab(const VocabData& v) {
   auto fail = [&v](const std::string& what) { throw Error(ErrorKind::kFormat, v.source + ": " + what); };
@@ -38,4 +38,4 @@ void validate_vocab(const VocabData& v) {
   // An empty merge list is legal: a pure byte-level vocabulary (every token a byte).
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 // GGUF tokenizer.ggml.token_type values.
 enum class TokenType : int32_t {
@@ -64,4 +64,4 @@ struct VocabData {
 // the field at fault (array length mismatch, id out of range, empty vocab).
 void validate_vocab(const VocabData& v);
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -2,7 +2,7 @@
 
 #include "sinkstream/error.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 
@@ -99,4 +99,4 @@ std::string VocabTokenizer::decode_piece(int32_t prev, int32_t id) const {
   return normal_piece(prev, id);
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

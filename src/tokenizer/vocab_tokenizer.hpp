@@ -17,7 +17,7 @@
 #include "tokenizer/special_tokens.hpp"
 #include "tokenizer/vocab_data.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class VocabTokenizer : public Tokenizer {
  public:
@@ -76,4 +76,4 @@ class VocabTokenizer : public Tokenizer {
   int32_t byte_tokens_[256];
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -4,7 +4,7 @@
 
 #include "tokenizer/utf8.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 namespace {
 const std::string_view kWordStart = "\xE2\x96\x81";  // U+2581
@@ -58,4 +58,4 @@ std::string WordPieceTokenizer::normal_piece(int32_t prev, int32_t id) const {
   return r;
 }
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

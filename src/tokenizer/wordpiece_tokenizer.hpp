@@ -10,7 +10,7 @@
 #include "tokenizer/bert_pretokenizer.hpp"
 #include "tokenizer/vocab_tokenizer.hpp"
 
-namespace sinkstream {
+namespace sinkstream::tokenizer {
 
 class WordPieceTokenizer final : public VocabTokenizer {
  public:
@@ -26,4 +26,4 @@ class WordPieceTokenizer final : public VocabTokenizer {
   size_t max_token_len_ = 0;  // bytes
 };
 
-}  // namespace sinkstream
+}  // namespace sinkstream::tokenizer

@@ -113,8 +113,8 @@ TEST(ChatConversation, TwoHundredTurnsKeepSystemMatchesDirectSession) {
     ASSERT_TRUE(r.notice.empty()) << "turn " << turn << ": " << r.notice;
     got.push_back(Turn{r.text, r.fed_tokens, r.completion_tokens});
     history.push_back(text_message("assistant", r.text));
-    if (turn == 50) rss_at_50 = current_rss_bytes();
-    if (turn > 50) rss_max_after_50 = std::max(rss_max_after_50, current_rss_bytes());
+    if (turn == 50) rss_at_50 = eval::current_rss_bytes();
+    if (turn > 50) rss_max_after_50 = std::max(rss_max_after_50, eval::current_rss_bytes());
   }
   const conversation::Stats st = conv.stats();
   EXPECT_EQ(st.cache_policy, "sink:" + std::to_string(pinned.size()) + ":252");

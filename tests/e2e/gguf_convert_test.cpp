@@ -62,7 +62,7 @@ std::vector<float> all_logits(const std::shared_ptr<const Model>& m, const std::
 void export_q8_0(const std::string& hf_dir, const std::string& out) {
   const auto hf = Model::load(hf_dir);
   GgufExportOptions o;
-  o.type = DType::kQ8_0;
+  o.type = core::DType::kQ8_0;
   export_gguf(hf->config(), api::ModelAccess::weights(*hf), out, o);
 }
 

@@ -42,12 +42,12 @@ std::vector<double> naive_nll(const Model& m, const std::string& policy, const s
   const ModelConfig& c = m.config();
   const auto naive_cache = make_naive_cache(c, CachePolicy::parse(policy));
   cache::KvCache& cache = *naive_cache;
-  cpu::CpuBackend be(2);
-  ForwardScratch scratch(c);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
   std::vector<float> logits(static_cast<size_t>(c.n_vocab));
   std::vector<double> out;
   for (size_t t = 0; t + 1 < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(m), cache, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    model::forward_chunk(c, api::ModelAccess::weights(m), cache, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   logits.data(), false);
     long double z = 0;
     for (const float l : logits) z += std::exp(static_cast<long double>(l));

@@ -155,13 +155,13 @@ TEST(SinksPlanted, AblationDeltaEqualsTwoMaskedRuns) {
 TEST(SinksPlanted, LearnedSinkLogitMass) {
   Fixture f;
   const auto src = Model::load(f.model);
-  ModelWeights w = api::ModelAccess::weights(*src);
+  model::ModelWeights w = api::ModelAccess::weights(*src);
   ModelConfig c = src->config();
   const std::vector<float> logits{1.5f, -0.5f};  // [n_head], the same in both layers
   for (size_t l = 0; l < w.layers.size(); ++l) {
-    TensorView& t = w.layers[l].attn_sinks;
+    core::TensorView& t = w.layers[l].attn_sinks;
     t.name = "blk." + std::to_string(l) + ".attn_sinks.weight";
-    t.type = DType::kF32;
+    t.type = core::DType::kF32;
     t.data = logits.data();
     t.rows = 1;
     t.cols = c.n_head;
@@ -198,12 +198,12 @@ TEST(SinksPlanted, LearnedSinkLogitMass) {
 TEST(SinksPlanted, LearnedSinkTokenIsFedFirstLikeASession) {
   Fixture f;
   const auto src = Model::load(f.model);
-  ModelWeights w = api::ModelAccess::weights(*src);
+  model::ModelWeights w = api::ModelAccess::weights(*src);
   const ModelConfig c = src->config();
   std::vector<float> sink(static_cast<size_t>(c.n_embd));
   for (size_t i = 0; i < sink.size(); ++i) sink[i] = 0.5f * std::cos(static_cast<float>(i));
   w.sink_token_embd.name = "sink_token_embd.weight";
-  w.sink_token_embd.type = DType::kF32;
+  w.sink_token_embd.type = core::DType::kF32;
   w.sink_token_embd.data = sink.data();
   w.sink_token_embd.rows = 1;
   w.sink_token_embd.cols = c.n_embd;

@@ -29,7 +29,7 @@ struct Fixture {
   }
   std::vector<float> run() {
     float scores[8], out[2];
-    cpu::attention_head(args, view, 0, scores, out);
+    backend::cpu::attention_head(args, view, 0, scores, out);
     return {out[0], out[1]};
   }
   cache::KvCache cache;

@@ -13,7 +13,7 @@ namespace sinkstream::test {
 namespace {
 
 TEST(CpuBackendOps, RmsAndLayerNormPerRow) {
-  cpu::CpuBackend be(1);
+  backend::cpu::CpuBackend be(1);
   const std::vector<float> x = {3, 4, 1, -1};  // two rows of 2
   const std::vector<float> w = {1, 2}, b = {0.5f, -0.5f};
   std::vector<float> out(4);
@@ -32,7 +32,7 @@ TEST(CpuBackendOps, RmsAndLayerNormPerRow) {
 }
 
 TEST(CpuBackendOps, RopeRotatesEachRowAtItsPosition) {
-  cpu::CpuBackend be(1);
+  backend::cpu::CpuBackend be(1);
   const std::vector<double> freq = {1.0, 0.5};
   backend::RopeSpec spec;
   spec.n_heads = 2;
@@ -68,7 +68,7 @@ TEST(CpuBackendOps, RopeRotatesEachRowAtItsPosition) {
 }
 
 TEST(CpuBackendOps, ActivationsGateAndAdd) {
-  cpu::CpuBackend be(1);
+  backend::cpu::CpuBackend be(1);
   std::vector<float> x = {0, 1, -2}, y = {5, 2, 1};
   be.silu_mul(x.data(), y.data(), 3);
   EXPECT_NEAR(x[0], 0.0, 1e-7);
@@ -93,11 +93,11 @@ TEST(CpuBackendOps, ActivationsGateAndAdd) {
 }
 
 TEST(CpuBackendOps, EmbeddingRows) {
-  cpu::CpuBackend be(1);
+  backend::cpu::CpuBackend be(1);
   const std::vector<float> table = {0, 1, 10, 11, 20, 21};  // 3 rows of 2, f32
-  TensorView t;
+  core::TensorView t;
   t.name = "tok_embd";
-  t.type = DType::kF32;
+  t.type = core::DType::kF32;
   t.data = table.data();
   t.rows = 3;
   t.cols = 2;

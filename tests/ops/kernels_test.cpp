@@ -33,32 +33,32 @@ using test::random_vec;
 constexpr size_t kSlack = 64;
 
 TEST(Kernels, DispatchListsTheHighwayTargetsThisCpuRuns) {
-  const auto avail = cpu::available_kernels();
+  const auto avail = backend::cpu::available_kernels();
   ASSERT_GE(avail.size(), 2u);  // at least emu128 and the reference
   EXPECT_TRUE(avail.back()->is_ref());
-  EXPECT_NE(cpu::kernels_by_name("scalar"), nullptr);
-  EXPECT_NE(cpu::kernels_by_name("ref"), nullptr);
+  EXPECT_NE(backend::cpu::kernels_by_name("scalar"), nullptr);
+  EXPECT_NE(backend::cpu::kernels_by_name("ref"), nullptr);
   // Every target Highway generated and this CPU supports has a table.
   for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
     bool found = false;
-    for (const cpu::Kernels* k : avail) found = found || k->target == t;
+    for (const backend::cpu::Kernels* k : avail) found = found || k->target == t;
     EXPECT_TRUE(found) << hwy::TargetName(t);
   }
-  EXPECT_NE(cpu::active_kernels().name, nullptr);
+  EXPECT_NE(backend::cpu::active_kernels().name, nullptr);
 }
 
 TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
-  ThreadPool pool(2);
-  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
+  core::ThreadPool pool(2);
+  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K};
   const int64_t rows = 37;
-  for (DType t : types) {
+  for (core::DType t : types) {
     // K-quants need multiples of 256; the plain types also get a ragged tail.
-    const bool plain = t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
-    const int64_t cols = t == DType::kQ4_K || t == DType::kQ6_K ? 512 : plain ? 263 : 320;
+    const bool plain = t == core::DType::kF32 || t == core::DType::kF16 || t == core::DType::kBF16;
+    const int64_t cols = t == core::DType::kQ4_K || t == core::DType::kQ6_K ? 512 : plain ? 263 : 320;
     test::RandomMatrix m(t, rows, cols, 7, kSlack);
     const std::vector<float> bias = random_vec(static_cast<size_t>(rows), 9);
-    TensorView bv;
-    bv.type = DType::kF32;
+    core::TensorView bv;
+    bv.type = core::DType::kF32;
     bv.data = bias.data();
     bv.rows = 1;
     bv.cols = rows;
@@ -69,24 +69,24 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
         const float* x = X.data() + tt * cols;
         std::vector<float> wrow(static_cast<size_t>(cols));
         for (int64_t r = 0; r < rows; ++r) {
-          row_dequantize_ref(t, m.view.row_ptr(r), wrow.data(), cols);
-          ref[static_cast<size_t>(tt * rows + r)] = row_dot_ref(t, m.view.row_ptr(r), x, cols) + bias[static_cast<size_t>(r)];
+          core::row_dequantize_ref(t, m.view.row_ptr(r), wrow.data(), cols);
+          ref[static_cast<size_t>(tt * rows + r)] = core::row_dot_ref(t, m.view.row_ptr(r), x, cols) + bias[static_cast<size_t>(r)];
           // Tolerance: f32 reassociation, plus 8-bit activations for the block quants.
           bound[static_cast<size_t>(tt * rows + r)] = test::dot_tolerance(wrow.data(), x, cols, !plain);
         }
       }
-      for (const cpu::Kernels* k : cpu::available_kernels()) {
+      for (const backend::cpu::Kernels* k : backend::cpu::available_kernels()) {
         std::vector<float> Y(ref.size(), -1.0f);
-        cpu::matmul_with(*k, m.view, X.data(), Y.data(), T, pool, &bv);
+        backend::cpu::matmul_with(*k, m.view, X.data(), Y.data(), T, pool, &bv);
         for (size_t i = 0; i < Y.size(); ++i) {
-          ASSERT_NEAR(Y[i], ref[i], bound[i]) << k->name << " " << dtype_name(t) << " T=" << T << " i=" << i;
+          ASSERT_NEAR(Y[i], ref[i], bound[i]) << k->name << " " << core::dtype_name(t) << " T=" << T << " i=" << i;
         }
         // A chunk gives each row exactly what a single token gives.
         if (T > 1) {
           std::vector<float> y1(static_cast<size_t>(rows));
-          cpu::matmul_with(*k, m.view, X.data() + (T - 1) * cols, y1.data(), 1, pool, &bv);
+          backend::cpu::matmul_with(*k, m.view, X.data() + (T - 1) * cols, y1.data(), 1, pool, &bv);
           for (int64_t r = 0; r < rows; ++r) {
-            ASSERT_EQ(y1[static_cast<size_t>(r)], Y[static_cast<size_t>((T - 1) * rows + r)]) << k->name << " " << dtype_name(t);
+            ASSERT_EQ(y1[static_cast<size_t>(r)], Y[static_cast<size_t>((T - 1) * rows + r)]) << k->name << " " << core::dtype_name(t);
           }
         }
       }
@@ -95,24 +95,24 @@ TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
 }
 
 TEST(Kernels, MatmulMultiEqualsSeparateMatmuls) {
-  ThreadPool pool(2);
-  for (DType t : {DType::kQ8_0, DType::kF16}) {
+  core::ThreadPool pool(2);
+  for (core::DType t : {core::DType::kQ8_0, core::DType::kF16}) {
     test::RandomMatrix a(t, 40, 256, 1, kSlack), b(t, 24, 256, 2, kSlack), c(t, 8, 256, 3, kSlack);
     const std::vector<float> bias = random_vec(24, 4);
-    TensorView bv;
-    bv.type = DType::kF32;
+    core::TensorView bv;
+    bv.type = core::DType::kF32;
     bv.data = bias.data();
     bv.rows = 1;
     bv.cols = 24;
     const std::vector<float> X = random_vec(3 * 256, 5);
     std::vector<float> ya(3 * 40), yb(3 * 24), yc(3 * 8), ra(ya.size()), rb(yb.size()), rc(yc.size());
-    const TensorView* ws[3] = {&a.view, &b.view, &c.view};
-    const TensorView* bs[3] = {nullptr, &bv, nullptr};
+    const core::TensorView* ws[3] = {&a.view, &b.view, &c.view};
+    const core::TensorView* bs[3] = {nullptr, &bv, nullptr};
     float* ys[3] = {ya.data(), yb.data(), yc.data()};
-    cpu::matmul_multi(ws, X.data(), ys, 3, 3, pool, bs);
-    cpu::matmul(a.view, X.data(), ra.data(), 3, pool);
-    cpu::matmul(b.view, X.data(), rb.data(), 3, pool, &bv);
-    cpu::matmul(c.view, X.data(), rc.data(), 3, pool);
+    backend::cpu::matmul_multi(ws, X.data(), ys, 3, 3, pool, bs);
+    backend::cpu::matmul(a.view, X.data(), ra.data(), 3, pool);
+    backend::cpu::matmul(b.view, X.data(), rb.data(), 3, pool, &bv);
+    backend::cpu::matmul(c.view, X.data(), rc.data(), 3, pool);
     EXPECT_EQ(ya, ra);
     EXPECT_EQ(yb, rb);
     EXPECT_EQ(yc, rc);
@@ -121,8 +121,8 @@ TEST(Kernels, MatmulMultiEqualsSeparateMatmuls) {
 
 TEST(Kernels, ActivationQuantizationRoundTrips) {
   const std::vector<float> x = random_vec(64, 3, 5.0f);
-  cpu::QActs q;
-  cpu::quantize_acts(x.data(), 1, 64, &q);
+  backend::cpu::QActs q;
+  backend::cpu::quantize_acts(x.data(), 1, 64, &q);
   for (size_t i = 0; i < 64; ++i) {
     const float d = q.d[i / 32];
     EXPECT_NEAR(q.q[i] * d, x[i], d / 2 + 1e-6f);
@@ -189,15 +189,15 @@ void check_attention(const AttnShape& sh, bool f16, bool alibi, int sink_mode, i
   if (alibi) a.alibi_slopes = slopes.data();
   if (sink_mode == 1) a.sink_logits = sinks.data();
   if (sink_mode == 2) a.zero_sink_logit = true;
-  ThreadPool pool(2);
+  core::ThreadPool pool(2);
   std::vector<float> ref(static_cast<size_t>(T * n_head * hd)), out(ref.size());
-  cpu::attention_ref(a, views, ref.data(), pool);
+  backend::cpu::attention_ref(a, views, ref.data(), pool);
   float out_scale = 1.0f;
   for (float x : ref) out_scale = std::max(out_scale, std::fabs(x));
-  for (const cpu::Kernels* k : cpu::available_kernels()) {
+  for (const backend::cpu::Kernels* k : backend::cpu::available_kernels()) {
     if (k->is_ref()) continue;
     std::fill(out.begin(), out.end(), std::nanf(""));
-    cpu::attention_flash(*k, a, views, out.data(), pool, key_chunk);
+    backend::cpu::attention_flash(*k, a, views, out.data(), pool, key_chunk);
     for (size_t i = 0; i < out.size(); ++i) {
       ASSERT_NEAR(out[i], ref[i], 2e-5f * out_scale)
           << k->name << " heads=" << n_head << "/" << n_head_kv << " hd=" << hd << " f16=" << f16
@@ -244,7 +244,7 @@ TEST(Kernels, FlashAttentionGroupShapes) {
 
 TEST(ThreadPool, SpinThenBlockRunsEveryChunkOnce) {
   for (int spin : {0, 50}) {
-    ThreadPool pool(3, spin);
+    core::ThreadPool pool(3, spin);
     for (int rep = 0; rep < 200; ++rep) {
       std::vector<std::atomic<int>> hits(97);
       pool.parallel_for(97, [&](int64_t b, int64_t e, int) {

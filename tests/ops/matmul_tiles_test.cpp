@@ -32,7 +32,7 @@ using test::random_vec;
 // No slack after the last row of a test matrix: an over-read shows in ASan.
 constexpr size_t kSlack = 0;
 
-bool is_plain(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+bool is_plain(core::DType t) { return t == core::DType::kF32 || t == core::DType::kF16 || t == core::DType::kBF16; }
 
 // Reference Y[T][rows] and the tolerance of each element: f32 reassociation,
 // plus the 8-bit activation rounding for the block quants (see kernels_test.cpp).
@@ -44,45 +44,45 @@ void reference(const test::RandomMatrix& m, const std::vector<float>& X, int64_t
   bound->assign(ref->size(), 0.0f);
   std::vector<float> wrow(static_cast<size_t>(cols));
   for (int64_t r = 0; r < rows; ++r) {
-    row_dequantize_ref(m.view.type, m.view.row_ptr(r), wrow.data(), cols);
+    core::row_dequantize_ref(m.view.type, m.view.row_ptr(r), wrow.data(), cols);
     for (int64_t t = 0; t < T; ++t) {
       const float* x = X.data() + t * cols;
-      (*ref)[static_cast<size_t>(t * rows + r)] = row_dot_ref(m.view.type, m.view.row_ptr(r), x, cols);
+      (*ref)[static_cast<size_t>(t * rows + r)] = core::row_dot_ref(m.view.type, m.view.row_ptr(r), x, cols);
       (*bound)[static_cast<size_t>(t * rows + r)] = test::dot_tolerance(wrow.data(), x, cols, !plain);
     }
   }
 }
 
-std::vector<int64_t> cols_for(DType t) {
-  if (t == DType::kQ4_K || t == DType::kQ6_K) return {256, 768};  // 1 and 3 super-blocks
+std::vector<int64_t> cols_for(core::DType t) {
+  if (t == core::DType::kQ4_K || t == core::DType::kQ6_K) return {256, 768};  // 1 and 3 super-blocks
   if (is_plain(t)) return {7, 263};                                 // shorter than a vector; ragged tail
   return {32, 96, 320, 1056};                                       // 1, 3, 10, 33 blocks (odd and even pairs)
 }
 
 TEST(MatmulTiles, EveryTypeTokenCountAndRowCountMatchesReference) {
-  ThreadPool pool(2);
-  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
+  core::ThreadPool pool(2);
+  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K};
   const int64_t token_counts[] = {1, 2, 3, 4, 5, 8, 17, 64};
-  for (DType t : types) {
+  for (core::DType t : types) {
     for (int64_t cols : cols_for(t)) {
       for (int64_t rows : {int64_t{1}, int64_t{6}, int64_t{13}}) {
         const test::RandomMatrix m(t, rows, cols, static_cast<uint32_t>(rows * 131 + cols), kSlack);
         const std::vector<float> X = random_vec(static_cast<size_t>(64 * cols), 17, 2.0f);
-        for (const cpu::Kernels* k : cpu::available_kernels()) {
+        for (const backend::cpu::Kernels* k : backend::cpu::available_kernels()) {
           // Each token alone (decode): the bits every chunk must reproduce.
           std::vector<float> alone(static_cast<size_t>(64 * rows));
           for (int64_t tt = 0; tt < 64; ++tt) {
-            cpu::matmul_with(*k, m.view, X.data() + tt * cols, alone.data() + tt * rows, 1, pool);
+            backend::cpu::matmul_with(*k, m.view, X.data() + tt * cols, alone.data() + tt * rows, 1, pool);
           }
           for (int64_t T : token_counts) {
             std::vector<float> ref, bound;
             reference(m, X, T, &ref, &bound);
             std::vector<float> Y(ref.size(), -1.0f);
-            cpu::matmul_with(*k, m.view, X.data(), Y.data(), T, pool);
+            backend::cpu::matmul_with(*k, m.view, X.data(), Y.data(), T, pool);
             for (size_t i = 0; i < Y.size(); ++i) {
               ASSERT_NEAR(Y[i], ref[i], bound[i])
-                  << k->name << " " << dtype_name(t) << " rows=" << rows << " cols=" << cols << " T=" << T << " i=" << i;
-              ASSERT_EQ(Y[i], alone[i]) << "chunk != alone: " << k->name << " " << dtype_name(t) << " rows=" << rows
+                  << k->name << " " << core::dtype_name(t) << " rows=" << rows << " cols=" << cols << " T=" << T << " i=" << i;
+              ASSERT_EQ(Y[i], alone[i]) << "chunk != alone: " << k->name << " " << core::dtype_name(t) << " rows=" << rows
                                         << " cols=" << cols << " T=" << T << " i=" << i;
             }
           }
@@ -95,16 +95,16 @@ TEST(MatmulTiles, EveryTypeTokenCountAndRowCountMatchesReference) {
 // Large enough to go through the pool: the row split between threads must not
 // change any bit (tiles see different row remainders per thread).
 TEST(MatmulTiles, ThreadCountDoesNotChangeBits) {
-  ThreadPool one(1), three(3);
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kF16, DType::kQ4_K}) {
-    const int64_t cols = t == DType::kQ4_K ? 512 : 544, rows = 67, T = 9;
+  core::ThreadPool one(1), three(3);
+  for (core::DType t : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kF16, core::DType::kQ4_K}) {
+    const int64_t cols = t == core::DType::kQ4_K ? 512 : 544, rows = 67, T = 9;
     const test::RandomMatrix m(t, rows, cols, 5, kSlack);
     const std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 8, 3.0f);
-    for (const cpu::Kernels* k : cpu::available_kernels()) {
+    for (const backend::cpu::Kernels* k : backend::cpu::available_kernels()) {
       std::vector<float> y1(static_cast<size_t>(T * rows)), y3(y1.size());
-      cpu::matmul_with(*k, m.view, X.data(), y1.data(), T, one);
-      cpu::matmul_with(*k, m.view, X.data(), y3.data(), T, three);
-      EXPECT_EQ(y1, y3) << k->name << " " << dtype_name(t);
+      backend::cpu::matmul_with(*k, m.view, X.data(), y1.data(), T, one);
+      backend::cpu::matmul_with(*k, m.view, X.data(), y3.data(), T, three);
+      EXPECT_EQ(y1, y3) << k->name << " " << core::dtype_name(t);
     }
   }
 }
@@ -121,11 +121,11 @@ TEST(MatmulTiles, EveryTargetQuantizesActivationsLikeTheReference) {
   X[130] = std::numeric_limits<float>::infinity();  // block 4: inf
   X[170] = std::numeric_limits<float>::quiet_NaN();  // block 5: NaN
   X[200] = 3e38f;                                    // block 6: huge
-  cpu::QActs ref;
-  cpu::quantize_acts(X.data(), T, cols, &ref);
+  backend::cpu::QActs ref;
+  backend::cpu::quantize_acts(X.data(), T, cols, &ref);
   ASSERT_EQ(ref.ldq, 256);  // 7 blocks = 4 pairs, zero tail
-  for (const cpu::Kernels* k : cpu::available_kernels()) {
-    cpu::QActs q;
+  for (const backend::cpu::Kernels* k : backend::cpu::available_kernels()) {
+    backend::cpu::QActs q;
     q.resize(T, cols);
     std::fill(q.q.begin(), q.q.end(), int8_t{99});
     k->quantize_acts(X.data(), 0, T, &q);
@@ -140,7 +140,7 @@ TEST(MatmulTiles, EveryTargetQuantizesActivationsLikeTheReference) {
     for (int64_t b = 0; b < 8; ++b) {
       int32_t sum = 0;
       for (int64_t i = 0; i < 32 && b < 7; ++i) sum += ref.row_q(t)[b * 32 + i];
-      const uint8_t* pk = ref.row_packed(t) + (b / 2) * cpu::kPackedPair;
+      const uint8_t* pk = ref.row_packed(t) + (b / 2) * backend::cpu::kPackedPair;
       int32_t c;
       float d;
       std::memcpy(&c, pk + 128 + 4 * 8 * (b % 2), 4);

@@ -22,7 +22,7 @@ TEST(RopeAnglesFreq, MatchesTheLongDoubleFormulaAtLargePositions) {
   }
   std::vector<float> c(kHalf), s(kHalf);
   for (const int64_t pos : {int64_t{0}, int64_t{1}, int64_t{4095}, int64_t{1000003}, int64_t{9999991}}) {
-    cpu::rope_angles_freq(pos, freq.data(), kHalf, c.data(), s.data());
+    backend::cpu::rope_angles_freq(pos, freq.data(), kHalf, c.data(), s.data());
     for (int32_t i = 0; i < kHalf; ++i) {
       const long double a = static_cast<long double>(pos) * std::pow(kTheta, -2.0L * i / kRot);
       // Float rounding of a value in [-1, 1] (6e-8) plus the double angle's error (pos * 1e-16).

@@ -63,8 +63,8 @@ void NaivePolicy::spans(int64_t, std::vector<cache::KvSpan>* out) const {
   out->push_back({0, n, n - 1});
 }
 
-void NaivePolicy::save_indices(ByteWriter&) const { throw Error(ErrorKind::kUnsupported, "naive cache: no save"); }
-void NaivePolicy::load_indices(ByteReader&, const cache::KvStorage&) {
+void NaivePolicy::save_indices(core::ByteWriter&) const { throw Error(ErrorKind::kUnsupported, "naive cache: no save"); }
+void NaivePolicy::load_indices(core::ByteReader&, const cache::KvStorage&) {
   throw Error(ErrorKind::kUnsupported, "naive cache: no load");
 }
 

@@ -28,8 +28,8 @@ class NaivePolicy final : public cache::Policy {
   void spans(int64_t pos, std::vector<cache::KvSpan>* out) const override;
   void clear() override;
   int64_t chunk_limit() const override { return 1; }
-  void save_indices(ByteWriter&) const override;
-  void load_indices(ByteReader&, const cache::KvStorage&) override;
+  void save_indices(core::ByteWriter&) const override;
+  void load_indices(core::ByteReader&, const cache::KvStorage&) override;
 
  private:
   CachePolicy policy_;

@@ -20,7 +20,7 @@ Vec rms(const Vec& x, const float* w, float eps) {
   return o;
 }
 
-Vec mv(const TensorView& W, const Vec& x) {
+Vec mv(const core::TensorView& W, const Vec& x) {
   Vec y(static_cast<size_t>(W.rows));
   for (int64_t r = 0; r < W.rows; ++r) {
     double acc = 0;
@@ -50,7 +50,7 @@ std::vector<float> plain_llama_logits(const Model& model, std::span<const int32_
 
 std::vector<float> plain_llama_run(const Model& model, std::span<const int32_t> tokens, const PlainProbe& probe) {
   const ModelConfig& c = model.config();
-  const ModelWeights& w = api::ModelAccess::weights(model);
+  const model::ModelWeights& w = api::ModelAccess::weights(model);
   const size_t n = tokens.size(), D = static_cast<size_t>(c.n_embd), hd = static_cast<size_t>(c.head_dim);
   std::vector<Vec> x(n, Vec(D));
   for (size_t t = 0; t < n; ++t) {
@@ -63,7 +63,7 @@ std::vector<float> plain_llama_run(const Model& model, std::span<const int32_t> 
   if (probe.keys) probe.keys->clear();
   if (probe.values) probe.values->clear();
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    const model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     std::vector<Vec> q(n), k(n), v(n);
     for (size_t t = 0; t < n; ++t) {
       const Vec xb = rms(x[t], L.attn_norm.f32(), c.norm_eps);

@@ -16,23 +16,23 @@ std::vector<float> random_vec(size_t n, uint32_t seed, float scale) {
   return v;
 }
 
-RandomMatrix::RandomMatrix(DType t, int64_t rows, int64_t cols, uint32_t seed, size_t slack) {
+RandomMatrix::RandomMatrix(core::DType t, int64_t rows, int64_t cols, uint32_t seed, size_t slack) {
   const std::vector<float> f = random_vec(static_cast<size_t>(rows * cols), seed);
-  const size_t rb = dtype_row_bytes(t, cols);
+  const size_t rb = core::dtype_row_bytes(t, cols);
   bytes.resize(rb * static_cast<size_t>(rows) + slack);
   for (int64_t r = 0; r < rows; ++r) {
     const float* src = f.data() + r * cols;
     uint8_t* dst = bytes.data() + static_cast<size_t>(r) * rb;
-    if (t == DType::kF32) {
+    if (t == core::DType::kF32) {
       std::copy(src, src + cols, reinterpret_cast<float*>(dst));
-    } else if (t == DType::kF16 || t == DType::kBF16) {
+    } else if (t == core::DType::kF16 || t == core::DType::kBF16) {
       for (int64_t i = 0; i < cols; ++i) {
-        const uint16_t h = t == DType::kF16 ? f32_to_f16(src[i]) : f32_to_bf16(src[i]);
+        const uint16_t h = t == core::DType::kF16 ? core::f32_to_f16(src[i]) : core::f32_to_bf16(src[i]);
         dst[2 * i] = static_cast<uint8_t>(h & 0xFF);
         dst[2 * i + 1] = static_cast<uint8_t>(h >> 8);
       }
     } else {
-      quantize_row_ref(t, src, dst, cols);
+      core::quantize_row_ref(t, src, dst, cols);
     }
   }
   view.type = t;

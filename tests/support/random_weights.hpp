@@ -17,9 +17,9 @@ std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f);
 // A (rows, cols) matrix of type t with random content: bytes [rows][row_bytes]
 // followed by `slack` zero bytes (0: any over-read past the last row shows in ASan).
 struct RandomMatrix {
-  RandomMatrix(DType t, int64_t rows, int64_t cols, uint32_t seed, size_t slack = 0);
+  RandomMatrix(core::DType t, int64_t rows, int64_t cols, uint32_t seed, size_t slack = 0);
   std::vector<uint8_t> bytes;
-  TensorView view;
+  core::TensorView view;
 };
 
 }  // namespace sinkstream::test

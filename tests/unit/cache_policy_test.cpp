@@ -172,12 +172,12 @@ TEST_P(NaiveOracle, FastCacheMatchesReRotatingReference) {
 
   const auto naive_cache = make_naive_cache(c, p);
   cache::KvCache& naive = *naive_cache;
-  cpu::CpuBackend be(2);
-  ForwardScratch scratch(c);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), naive, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
+    model::forward_chunk(c, api::ModelAccess::weights(*m), naive, be, scratch, std::span<const int32_t>(&ids[t], 1), static_cast<int64_t>(t),
                   ref.data(), false);
     worst = std::max(worst, max_abs_diff(fast.data() + t * V, ref.data(), V));
   }

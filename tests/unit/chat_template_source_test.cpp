@@ -21,7 +21,7 @@ std::string error_of(const chat::TemplateQuery& q) {
 }
 
 void write_gguf(const std::string& path, bool with_template) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set_string("general.architecture", "llama");
   w.set_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "hi"});
   w.set_u32("tokenizer.ggml.bos_token_id", 1);

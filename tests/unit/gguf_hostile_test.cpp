@@ -17,7 +17,7 @@ using test::ByteBuilder;
 
 std::string parse_error(const std::vector<uint8_t>& b) {
   try {
-    gguf::File::parse(b.data(), b.size(), "bad.gguf");
+    io::gguf::File::parse(b.data(), b.size(), "bad.gguf");
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kFormat) << e.what();
     EXPECT_NE(std::string(e.what()).find("bad.gguf"), std::string::npos) << e.what();
@@ -50,17 +50,17 @@ void tensor_info(ByteBuilder& b, const std::string& name, const std::vector<uint
 }
 
 TEST(GgufHostile, TruncatedAtEveryByteThrows) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set_string("general.name", "tiny");
   w.set_i32_array("ids", {1, 2, 3});
-  w.set("nested", gguf::Value::array(gguf::ValueType::kArray, {gguf::Value::string_array({"a", "bc"})}));
-  w.add_tensor("a", DType::kF32, {4}, std::vector<uint8_t>(16, 1));
-  w.add_tensor("b", DType::kQ8_0, {32, 2}, std::vector<uint8_t>(68, 2));
+  w.set("nested", io::gguf::Value::array(io::gguf::ValueType::kArray, {io::gguf::Value::string_array({"a", "bc"})}));
+  w.add_tensor("a", core::DType::kF32, {4}, std::vector<uint8_t>(16, 1));
+  w.add_tensor("b", core::DType::kQ8_0, {32, 2}, std::vector<uint8_t>(68, 2));
   const std::vector<uint8_t> full = w.to_bytes();
-  ASSERT_NO_THROW(gguf::File::parse(full.data(), full.size()));
+  ASSERT_NO_THROW(io::gguf::File::parse(full.data(), full.size()));
   for (size_t n = 0; n < full.size(); ++n) {
     const std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
-    EXPECT_THROW(gguf::File::parse(cut.data(), cut.size()), Error) << "prefix of " << n << " bytes";
+    EXPECT_THROW(io::gguf::File::parse(cut.data(), cut.size()), Error) << "prefix of " << n << " bytes";
   }
 }
 
@@ -74,7 +74,7 @@ TEST(GgufHostile, BadMagicAndVersions) {
   // v2 is accepted (same layout as v3 for little-endian files).
   auto v2 = header(0, 1, 2);
   v2.str("k").u32(4).u32(5);
-  auto f = gguf::File::parse(v2.b.data(), v2.b.size());
+  auto f = io::gguf::File::parse(v2.b.data(), v2.b.size());
   EXPECT_EQ(f->version(), 2u);
   EXPECT_EQ(f->get_int("k"), 5);
 }
@@ -137,7 +137,7 @@ TEST(GgufHostile, BadAlignment) {
   ok.str("general.alignment").u32(4).u32(8);
   tensor_info(ok, "w", {4}, 0, 8);
   ok.pad_to(8).zeros(24);
-  auto f = gguf::File::parse(ok.b.data(), ok.b.size());
+  auto f = io::gguf::File::parse(ok.b.data(), ok.b.size());
   EXPECT_EQ(f->alignment(), 8u);
   EXPECT_EQ(f->find_tensor("w")->offset, 8u);
 }
@@ -187,12 +187,12 @@ TEST(GgufHostile, OverlappingAndDuplicateTensors) {
   tensor_info(ok, "a", {8}, 0, 0);
   tensor_info(ok, "b", {8}, 0, 32);
   ok.pad_to(32).zeros(64);
-  EXPECT_NO_THROW(gguf::File::parse(ok.b.data(), ok.b.size()));
+  EXPECT_NO_THROW(io::gguf::File::parse(ok.b.data(), ok.b.size()));
 }
 
 TEST(GgufHostile, MissingFileIsAnIoError) {
   try {
-    gguf::File::open("/nonexistent/x.gguf");
+    io::gguf::File::open("/nonexistent/x.gguf");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kIo);

@@ -11,11 +11,11 @@
 namespace sinkstream {
 namespace {
 
-using gguf::Value;
-using gguf::ValueType;
+using io::gguf::Value;
+using io::gguf::ValueType;
 
 TEST(GgufWriter, MinimalImageMatchesHandWrittenLayout) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set_u32("a", 7);
   // magic, version 3, n_tensors 0, n_kv 1, key "a", type u32 (4), value 7, pad to 32.
   test::ByteBuilder e;
@@ -24,9 +24,9 @@ TEST(GgufWriter, MinimalImageMatchesHandWrittenLayout) {
 }
 
 TEST(GgufWriter, TensorImageMatchesHandWrittenLayout) {
-  gguf::Writer w(64);
+  io::gguf::Writer w(64);
   const std::vector<uint8_t> data = {1, 0, 0, 0, 2, 0, 0, 0};  // two f32 bit patterns, opaque here
-  w.add_tensor("t", DType::kF32, {2}, data);
+  w.add_tensor("t", core::DType::kF32, {2}, data);
   test::ByteBuilder e;
   e.raw("GGUF").u32(3).u64(1).u64(1).str("general.alignment").u32(4).u32(64);
   e.str("t").u32(1).u64(2).u32(0).u64(0).pad_to(64);
@@ -35,7 +35,7 @@ TEST(GgufWriter, TensorImageMatchesHandWrittenLayout) {
 }
 
 TEST(GgufRoundTrip, EveryScalarType) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set("u8", Value::u8(255));
   w.set("i8", Value::i8(-128));
   w.set("u16", Value::u16(65535));
@@ -51,7 +51,7 @@ TEST(GgufRoundTrip, EveryScalarType) {
   w.set("s", Value::string(std::string("h\xC3\xA9llo\0x", 8)));
   w.set("empty", Value::string(""));
   const auto bytes = w.to_bytes();
-  auto f = gguf::File::parse(bytes.data(), bytes.size(), "mem");
+  auto f = io::gguf::File::parse(bytes.data(), bytes.size(), "mem");
   EXPECT_EQ(f->version(), 3u);
   EXPECT_EQ(f->keys(), (std::vector<std::string>{"u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32", "f64",
                                                  "t", "f", "s", "empty"}));
@@ -96,7 +96,7 @@ TEST(GgufRoundTrip, EveryScalarType) {
 }
 
 TEST(GgufRoundTrip, ArraysOfEveryTypeAndNestedArrays) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set("a_u8", Value::array(ValueType::kU8, {Value::u8(0), Value::u8(200)}));
   w.set("a_i8", Value::array(ValueType::kI8, {Value::i8(-1), Value::i8(5)}));
   w.set("a_u16", Value::array(ValueType::kU16, {Value::u16(1), Value::u16(65535)}));
@@ -115,7 +115,7 @@ TEST(GgufRoundTrip, ArraysOfEveryTypeAndNestedArrays) {
   w.set("a_nested", nested);
   w.set("a_nested_str", Value::array(ValueType::kArray, {Value::string_array({"x", "yz"})}));
   const auto bytes = w.to_bytes();
-  auto f = gguf::File::parse(bytes.data(), bytes.size());
+  auto f = io::gguf::File::parse(bytes.data(), bytes.size());
 
   EXPECT_EQ(f->get_i32_array("a_u8"), (std::vector<int32_t>{0, 200}));
   EXPECT_EQ(f->get_i32_array("a_i8"), (std::vector<int32_t>{-1, 5}));
@@ -144,36 +144,36 @@ TEST(GgufRoundTrip, ArraysOfEveryTypeAndNestedArrays) {
 }
 
 TEST(GgufWriter, RejectsBadInput) {
-  EXPECT_THROW(gguf::Writer(0), Error);
-  EXPECT_THROW(gguf::Writer(48), Error);
-  EXPECT_THROW(gguf::Writer(4), Error);  // the spec asks for a multiple of 8
-  gguf::Writer w;
+  EXPECT_THROW(io::gguf::Writer(0), Error);
+  EXPECT_THROW(io::gguf::Writer(48), Error);
+  EXPECT_THROW(io::gguf::Writer(4), Error);  // the spec asks for a multiple of 8
+  io::gguf::Writer w;
   EXPECT_THROW(w.set("x", Value::array(ValueType::kU8, {Value::i8(1)})), Error);
   const std::vector<uint8_t> four(4);
-  EXPECT_THROW(w.add_tensor("t", DType::kF32, {2}, four), Error);       // 2 f32 = 8 bytes
-  EXPECT_THROW(w.add_tensor("t", DType::kF32, {0}, std::vector<uint8_t>{}), Error);  // zero dim
-  EXPECT_THROW(w.add_tensor("t", DType::kF32, {1, 1, 1, 1, 1}, four), Error);
-  EXPECT_THROW(w.add_tensor("t", DType::kQ4_0, {16}, four), Error);     // not a block multiple
-  w.add_tensor("t", DType::kF32, {1}, four);
-  EXPECT_THROW(w.add_tensor("t", DType::kF32, {1}, four), Error);       // duplicate
+  EXPECT_THROW(w.add_tensor("t", core::DType::kF32, {2}, four), Error);       // 2 f32 = 8 bytes
+  EXPECT_THROW(w.add_tensor("t", core::DType::kF32, {0}, std::vector<uint8_t>{}), Error);  // zero dim
+  EXPECT_THROW(w.add_tensor("t", core::DType::kF32, {1, 1, 1, 1, 1}, four), Error);
+  EXPECT_THROW(w.add_tensor("t", core::DType::kQ4_0, {16}, four), Error);     // not a block multiple
+  w.add_tensor("t", core::DType::kF32, {1}, four);
+  EXPECT_THROW(w.add_tensor("t", core::DType::kF32, {1}, four), Error);       // duplicate
   // Replacing a key keeps one entry.
   w.set_u32("k", 1);
   w.set_u32("k", 2);
   const auto bytes = w.to_bytes();
-  auto f = gguf::File::parse(bytes.data(), bytes.size());
+  auto f = io::gguf::File::parse(bytes.data(), bytes.size());
   EXPECT_EQ(f->keys().size(), 1u);
   EXPECT_EQ(f->get_int("k"), 2);
 }
 
 TEST(GgufRoundTrip, TensorsOfEveryTypeThroughAFile) {
-  const DType types[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
-                         DType::kQ5_0, DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+  const core::DType types[] = {core::DType::kF32,  core::DType::kF16,  core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1,
+                         core::DType::kQ5_0, core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K};
   // Block bytes from the ggml layouts (independent of dtype.cpp): elements per block, bytes per block.
   const std::pair<int64_t, size_t> expect[] = {{1, 4},    {1, 2},    {1, 2},     {32, 34},  {32, 18}, {32, 20},
                                                {32, 22},  {32, 24},  {256, 144}, {256, 176}, {256, 210}};
   for (uint64_t alignment : {uint64_t{32}, uint64_t{64}, uint64_t{8}}) {
     SCOPED_TRACE(alignment);
-    gguf::Writer w(alignment);
+    io::gguf::Writer w(alignment);
     w.set_string("general.architecture", "llama");
     std::vector<std::vector<uint8_t>> datas;
     for (size_t k = 0; k < std::size(types); ++k) {
@@ -184,7 +184,7 @@ TEST(GgufRoundTrip, TensorsOfEveryTypeThroughAFile) {
       w.add_tensor("blk." + std::to_string(k) + ".w", types[k], {cols, rows}, d);
       datas.push_back(d);
     }
-    w.add_tensor("t4d", DType::kF32, {1, 2, 3, 4}, std::vector<uint8_t>(24 * 4, 0xAB));
+    w.add_tensor("t4d", core::DType::kF32, {1, 2, 3, 4}, std::vector<uint8_t>(24 * 4, 0xAB));
     test::TempDir dir;
     const std::string path = dir.file("m.gguf");
     w.write(path);
@@ -193,14 +193,14 @@ TEST(GgufRoundTrip, TensorsOfEveryTypeThroughAFile) {
     const auto image = w.to_bytes();
     ASSERT_EQ(on_disk, std::string(image.begin(), image.end()));
 
-    auto f = gguf::File::open(path);
+    auto f = io::gguf::File::open(path);
     ASSERT_NE(f->mapping(), nullptr);
     EXPECT_EQ(f->get_string("general.architecture"), "llama");
     EXPECT_EQ(f->alignment(), alignment);
     EXPECT_EQ(f->data_offset() % alignment, 0u);
     ASSERT_EQ(f->tensors().size(), std::size(types) + 1);
     for (size_t k = 0; k < std::size(types); ++k) {
-      const gguf::TensorInfo* t = f->find_tensor("blk." + std::to_string(k) + ".w");
+      const io::gguf::TensorInfo* t = f->find_tensor("blk." + std::to_string(k) + ".w");
       ASSERT_NE(t, nullptr);
       EXPECT_EQ(t->type, types[k]);
       EXPECT_EQ(t->dims, (std::vector<int64_t>{expect[k].first * 2, 3}));
@@ -212,7 +212,7 @@ TEST(GgufRoundTrip, TensorsOfEveryTypeThroughAFile) {
       EXPECT_EQ(t->rows(), 3);
       EXPECT_EQ(t->numel(), expect[k].first * 6);
     }
-    const gguf::TensorInfo* t4 = f->find_tensor("t4d");
+    const io::gguf::TensorInfo* t4 = f->find_tensor("t4d");
     ASSERT_NE(t4, nullptr);
     EXPECT_EQ(t4->dims.size(), 4u);
     EXPECT_EQ(t4->rows(), 24);

@@ -15,10 +15,10 @@ TEST(GgufVocabFiles, EveryVocabFileParsesAndHasConsistentTokenArrays) {
   for (const auto& ent : std::filesystem::directory_iterator(dir)) {
     if (ent.path().extension() != ".gguf") continue;
     SCOPED_TRACE(ent.path().string());
-    auto f = gguf::File::open(ent.path().string());
+    auto f = io::gguf::File::open(ent.path().string());
     EXPECT_TRUE(f->version() == 2 || f->version() == 3);
     ASSERT_TRUE(f->has("tokenizer.ggml.model"));
-    EXPECT_EQ(f->type_of("tokenizer.ggml.model"), gguf::ValueType::kString);
+    EXPECT_EQ(f->type_of("tokenizer.ggml.model"), io::gguf::ValueType::kString);
     EXPECT_FALSE(f->get_string("tokenizer.ggml.model").empty());
     const auto tokens = f->get_string_array("tokenizer.ggml.tokens");
     EXPECT_EQ(tokens.size(), f->array_size("tokenizer.ggml.tokens"));

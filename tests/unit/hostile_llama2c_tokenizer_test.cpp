@@ -26,7 +26,7 @@ TEST(HostileLlama2cTokenizer, VocabLargerThanTheFileNamesTheOverrunningEntry) {
   bytes[12] = 'a';
   write_file(dir.file("tok.bin"), bytes);
   try {
-    Llama2cTokenizer(dir.file("tok.bin"), 1 << 24);  // the checkpoint header's cap
+    tokenizer::Llama2cTokenizer(dir.file("tok.bin"), 1 << 24);  // the checkpoint header's cap
     ADD_FAILURE() << "a 13-byte file was read as 2^24 tokens";
   } catch (const Error& e) {
     const std::string msg = e.what();

@@ -19,8 +19,8 @@ using sinkstream::model::formats::parse_hf_config;
 namespace {
 
 // Metadata of a small llama; `extra` adds or overrides keys.
-std::string gguf_config_error(const std::string& key, gguf::Value v) {
-  gguf::Writer w;
+std::string gguf_config_error(const std::string& key, io::gguf::Value v) {
+  io::gguf::Writer w;
   w.set_string("general.architecture", "llama");
   w.set_u32("llama.embedding_length", 256);
   w.set_u32("llama.block_count", 1);
@@ -28,7 +28,7 @@ std::string gguf_config_error(const std::string& key, gguf::Value v) {
   w.set_u32("llama.attention.head_count", 2);
   if (!key.empty()) w.set(key, std::move(v));
   const std::vector<uint8_t> bytes = w.to_bytes();
-  const auto f = gguf::File::parse(bytes.data(), bytes.size(), "meta.gguf");
+  const auto f = io::gguf::File::parse(bytes.data(), bytes.size(), "meta.gguf");
   try {
     gguf_model_config(*f);
   } catch (const Error& e) {
@@ -37,17 +37,17 @@ std::string gguf_config_error(const std::string& key, gguf::Value v) {
   return "";
 }
 
-TEST(HostileModelValues, GgufBaselineParses) { EXPECT_EQ(gguf_config_error("", gguf::Value::u32(0)), ""); }
+TEST(HostileModelValues, GgufBaselineParses) { EXPECT_EQ(gguf_config_error("", io::gguf::Value::u32(0)), ""); }
 
 TEST(HostileModelValues, GgufRopeDimensionAboveInt32IsNotTruncated) {
   // 2^32 + 64 would read as 64 after a cast to int32 (a valid rotary size).
-  const std::string msg = gguf_config_error("llama.rope.dimension_count", gguf::Value::u64((uint64_t{1} << 32) + 64));
+  const std::string msg = gguf_config_error("llama.rope.dimension_count", io::gguf::Value::u64((uint64_t{1} << 32) + 64));
   EXPECT_NE(msg.find("rope.dimension_count"), std::string::npos) << msg;
   EXPECT_NE(msg.find("4294967360"), std::string::npos) << msg;
 }
 
 TEST(HostileModelValues, GgufSlidingWindowAboveInt32IsNotTruncated) {
-  const std::string msg = gguf_config_error("llama.attention.sliding_window", gguf::Value::u64((uint64_t{1} << 32) + 5));
+  const std::string msg = gguf_config_error("llama.attention.sliding_window", io::gguf::Value::u64((uint64_t{1} << 32) + 5));
   EXPECT_NE(msg.find("sliding_window"), std::string::npos) << msg;
   EXPECT_NE(msg.find("4294967301"), std::string::npos) << msg;
 }

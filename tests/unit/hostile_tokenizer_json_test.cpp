@@ -13,7 +13,7 @@ namespace {
 // The error message of reading `json`, or "" when it is accepted.
 std::string error_of(const std::string& json) {
   try {
-    vocab_from_hf_json_text(json, "", "hostile.json");
+    tokenizer::vocab_from_hf_json_text(json, "", "hostile.json");
   } catch (const Error& e) {
     return e.what();
   }
@@ -85,11 +85,11 @@ TEST(HostileTokenizerJson, NonIntegerIdsAreRefused) {
 
 TEST(HostileTokenizerJson, SmallHolesInTheIdSpaceAreKept) {
   // Ids 0, 1 and 5: holes 2..4 are within the cap and read as unused tokens.
-  const VocabData v = vocab_from_hf_json_text(
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(
       bpe_with(R"({"a": 0, "b": 1, "c": 5})", R"("pre_tokenizer": )" + std::string(kByteLevel)), "", "holes.json");
   ASSERT_EQ(v.tokens.size(), 6u);
   EXPECT_EQ(v.tokens[5], "c");
-  EXPECT_EQ(v.types[3], TokenType::kUnused);
+  EXPECT_EQ(v.types[3], tokenizer::TokenType::kUnused);
 }
 
 }  // namespace

@@ -64,8 +64,8 @@ class RoundedDense final : public cache::Policy {
              const cache::KeyRotator& rotate) override {
     cache::Policy::write(kv, layer, p, k_in, v_in, rotate);
     for (int32_t i = 0; i < kv.kv_dim(); ++i) {
-      kv.k(layer, p.slot)[i] = f16_to_f32(f32_to_f16(kv.k(layer, p.slot)[i]));
-      kv.v(layer, p.slot)[i] = f16_to_f32(f32_to_f16(kv.v(layer, p.slot)[i]));
+      kv.k(layer, p.slot)[i] = core::f16_to_f32(core::f32_to_f16(kv.k(layer, p.slot)[i]));
+      kv.v(layer, p.slot)[i] = core::f16_to_f32(core::f32_to_f16(kv.v(layer, p.slot)[i]));
     }
   }
   int64_t chunk_limit() const override { return 1; }
@@ -74,8 +74,8 @@ class RoundedDense final : public cache::Policy {
     out->push_back({0, static_cast<int32_t>(pos + 1), pos});
   }
   void clear() override {}
-  void save_indices(ByteWriter&) const override {}
-  void load_indices(ByteReader&, const cache::KvStorage&) override {}
+  void save_indices(core::ByteWriter&) const override {}
+  void load_indices(core::ByteReader&, const cache::KvStorage&) override {}
 };
 
 TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
@@ -94,13 +94,13 @@ TEST(KvF16, EqualsF32CacheWithRoundedEntries) {
 
   const ModelConfig& c = m->config();
   cache::KvCache oracle(std::make_unique<RoundedDense>(), c.n_layer, c.kv_dim());
-  cpu::CpuBackend be(1);
-  ForwardScratch scratch(c);
+  backend::cpu::CpuBackend be(1);
+  model::ForwardScratch scratch(c);
   const size_t V = static_cast<size_t>(c.n_vocab);
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {
-    forward_chunk(c, api::ModelAccess::weights(*m), oracle, be, scratch, std::span<const int32_t>(&ids[t], 1),
+    model::forward_chunk(c, api::ModelAccess::weights(*m), oracle, be, scratch, std::span<const int32_t>(&ids[t], 1),
                   static_cast<int64_t>(t), ref.data(), false);
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(ref[i] - lf[t * V + i]));
   }

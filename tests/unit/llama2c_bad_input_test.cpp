@@ -79,7 +79,7 @@ std::string tokenizer_error(const std::string& bytes, int32_t vocab) {
   const std::string p = d.file("tok.bin");
   write_file(p, bytes);
   try {
-    Llama2cTokenizer t(p, vocab);
+    tokenizer::Llama2cTokenizer t(p, vocab);
   } catch (const Error& e) {
     return e.what();
   }

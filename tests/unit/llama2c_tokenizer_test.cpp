@@ -12,13 +12,13 @@ namespace sinkstream::test {
 namespace {
 
 // llama2.c run.c encode(), transcribed naively: O(n^2) merges, leftmost best pair.
-std::vector<int32_t> naive_encode(const Llama2cTokenizer& tok, const std::string& text) {
+std::vector<int32_t> naive_encode(const tokenizer::Llama2cTokenizer& tok, const std::string& text) {
   std::vector<int32_t> t{tok.bos_id()};
   if (text.empty()) return t;
   t.push_back(tok.lookup(" "));
   size_t i = 0;
   while (i < text.size()) {
-    const size_t n = utf8_sequence_length(text, i);
+    const size_t n = tokenizer::utf8_sequence_length(text, i);
     const int32_t id = tok.lookup(text.substr(i, n));
     if (id >= 0) t.push_back(id);
     else for (size_t b = 0; b < n; ++b) t.push_back(static_cast<unsigned char>(text[i + b]) + 3);
@@ -46,7 +46,7 @@ std::vector<int32_t> naive_encode(const Llama2cTokenizer& tok, const std::string
 class SharedTexts : public ::testing::Test {
  protected:
   void SetUp() override { SINKSTREAM_REQUIRE_SHARED(); }
-  Llama2cTokenizer tok_{stories_tokenizer(), 512};
+  tokenizer::Llama2cTokenizer tok_{stories_tokenizer(), 512};
 };
 
 TEST_F(SharedTexts, EveryTextRoundTrips) {

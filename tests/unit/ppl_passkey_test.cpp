@@ -16,11 +16,11 @@ std::shared_ptr<const Model> stories() {
 }
 
 TEST(Passkey, FirstNumber) {
-  EXPECT_EQ(first_number(" 71432. Remember"), "71432");
-  EXPECT_EQ(first_number("is 0123 and 45"), "0123");
-  EXPECT_EQ(first_number("no digits"), "");
-  EXPECT_EQ(first_number(""), "");
-  EXPECT_EQ(first_number("7"), "7");
+  EXPECT_EQ(eval::first_number(" 71432. Remember"), "71432");
+  EXPECT_EQ(eval::first_number("is 0123 and 45"), "0123");
+  EXPECT_EQ(eval::first_number("no digits"), "");
+  EXPECT_EQ(eval::first_number(""), "");
+  EXPECT_EQ(eval::first_number("7"), "7");
 }
 
 TEST(Passkey, PromptLengthAndKeyDepth) {
@@ -29,7 +29,7 @@ TEST(Passkey, PromptLengthAndKeyDepth) {
   const Tokenizer& tok = m->tokenizer();
   int64_t prev_begin = -1;
   for (const double depth : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-    const PasskeyPrompt p = make_passkey_prompt(tok, 800, depth, "52817");
+    const eval::PasskeyPrompt p = eval::make_passkey_prompt(tok, 800, depth, "52817");
     const int64_t n = static_cast<int64_t>(p.tokens.size());
     EXPECT_EQ(p.tokens[0], tok.bos_id());
     EXPECT_GT(n, 700);
@@ -47,20 +47,20 @@ TEST(Passkey, PromptLengthAndKeyDepth) {
     const double rel = static_cast<double>(p.n_before) / p.n_filler;
     EXPECT_NEAR(rel, depth, 0.02);
   }
-  EXPECT_THROW(make_passkey_prompt(tok, 800, 1.5, "1"), Error);
-  EXPECT_THROW(make_passkey_prompt(tok, 20, 0.5, "1"), Error);
+  EXPECT_THROW(eval::make_passkey_prompt(tok, 800, 1.5, "1"), Error);
+  EXPECT_THROW(eval::make_passkey_prompt(tok, 20, 0.5, "1"), Error);
 }
 
 TEST(Passkey, RunScoresEveryPolicyAndDepth) {
   SINKSTREAM_REQUIRE_SHARED();
   const auto m = stories();
-  PasskeyOptions o;
+  eval::PasskeyOptions o;
   o.policies = {CachePolicy::parse("window:48"), CachePolicy::parse("dense")};
   o.depths = {0.0, 1.0};
   o.length = 300;
   o.trials = 2;
   o.threads = 2;
-  const PasskeyResult r = run_passkey(m, o);
+  const eval::PasskeyResult r = eval::run_passkey(m, o);
   ASSERT_EQ(r.cells.size(), 2u);
   for (const auto& row : r.cells) {
     ASSERT_EQ(row.size(), 2u);
@@ -72,7 +72,7 @@ TEST(Passkey, RunScoresEveryPolicyAndDepth) {
     }
   }
   EXPECT_LT(r.cells[0][0].key_token_depth, r.cells[0][1].key_token_depth);
-  const std::string table = format_passkey_table(r, "stories260K.bin");
+  const std::string table = eval::format_passkey_table(r, "stories260K.bin");
   EXPECT_NE(table.find("window:48"), std::string::npos);
   EXPECT_NE(table.find("/2"), std::string::npos);
 }

@@ -36,16 +36,16 @@ double reference_nll(std::span<const float> logits, int32_t target) {
 
 TEST(TokenNll, HandValuesAndOverflowSafety) {
   const std::vector<float> uniform(4, 0.0f);
-  EXPECT_NEAR(token_nll(uniform, 2), std::log(4.0), 1e-15);
+  EXPECT_NEAR(eval::token_nll(uniform, 2), std::log(4.0), 1e-15);
   const std::vector<float> two = {0.0f, static_cast<float>(std::log(3.0))};  // p = 1/4, 3/4
-  EXPECT_NEAR(token_nll(two, 1), std::log(4.0 / 3.0), 1e-7);
-  EXPECT_NEAR(token_nll(two, 0), std::log(4.0), 1e-7);
+  EXPECT_NEAR(eval::token_nll(two, 1), std::log(4.0 / 3.0), 1e-7);
+  EXPECT_NEAR(eval::token_nll(two, 0), std::log(4.0), 1e-7);
   const std::vector<float> huge = {1000.0f, 1000.0f, -1000.0f};  // exp(1000) overflows a double
-  EXPECT_NEAR(token_nll(huge, 0), std::log(2.0), 1e-12);
-  EXPECT_TRUE(std::isfinite(token_nll(huge, 2)));
-  EXPECT_NEAR(token_nll(huge, 2), 2000 + std::log(2.0), 1e-9);
-  EXPECT_THROW(token_nll(uniform, 4), Error);
-  EXPECT_THROW(token_nll(uniform, -1), Error);
+  EXPECT_NEAR(eval::token_nll(huge, 0), std::log(2.0), 1e-12);
+  EXPECT_TRUE(std::isfinite(eval::token_nll(huge, 2)));
+  EXPECT_NEAR(eval::token_nll(huge, 2), 2000 + std::log(2.0), 1e-9);
+  EXPECT_THROW(eval::token_nll(uniform, 4), Error);
+  EXPECT_THROW(eval::token_nll(uniform, -1), Error);
 }
 
 TEST(StreamPpl, MatchesTokenByTokenLogitsForEveryPieceSize) {
@@ -64,13 +64,13 @@ TEST(StreamPpl, MatchesTokenByTokenLogitsForEveryPieceSize) {
     for (size_t t = 0; t + 1 < ids.size(); ++t) ref.push_back(reference_nll(s.eval(ids[t]), ids[t + 1]));
   }
   for (const int64_t piece : {int64_t{1}, int64_t{7}, int64_t{64}, int64_t{1000}}) {
-    StreamPplOptions o;
+    eval::StreamPplOptions o;
     o.policies = {policy, CachePolicy::parse("dense")};
     o.threads = 2;
     o.batch = 16;
     o.piece = piece;
     int64_t calls = 0, last_done = 0;
-    o.progress = [&](const StreamProgress& p) {
+    o.progress = [&](const eval::StreamProgress& p) {
       ++calls;
       EXPECT_EQ(p.total, 149);
       EXPECT_EQ(p.n_policies, 2u);
@@ -79,7 +79,7 @@ TEST(StreamPpl, MatchesTokenByTokenLogitsForEveryPieceSize) {
         last_done = p.done;
       }
     };
-    const auto runs = evaluate_stream(m, ids, o);
+    const auto runs = eval::evaluate_stream(m, ids, o);
     ASSERT_EQ(runs.size(), 2u);
     EXPECT_EQ(runs[0].policy, "sink:4:28");
     ASSERT_EQ(runs[0].nll.size(), 149u);
@@ -96,12 +96,12 @@ TEST(StreamPpl, MatchesTokenByTokenLogitsForEveryPieceSize) {
 TEST(StreamPpl, RejectsStreamsWithNothingToPredict) {
   SINKSTREAM_REQUIRE_SHARED();
   const auto m = stories();
-  StreamPplOptions o;
+  eval::StreamPplOptions o;
   o.policies = {CachePolicy::parse("dense")};
   const std::vector<int32_t> one = {1};
-  EXPECT_THROW(evaluate_stream(m, one, o), Error);
+  EXPECT_THROW(eval::evaluate_stream(m, one, o), Error);
   const std::vector<int32_t> bad = {1, 2, 512};
-  EXPECT_THROW(evaluate_stream(m, bad, o), Error);  // the session refuses ids outside the vocabulary
+  EXPECT_THROW(eval::evaluate_stream(m, bad, o), Error);  // the session refuses ids outside the vocabulary
 }
 
 TEST(MemoryBudget, EstimateEqualsWhatSessionsAllocate) {
@@ -120,7 +120,7 @@ TEST(MemoryBudget, EstimateEqualsWhatSessionsAllocate) {
       const std::string name = spec;
       const size_t n = name == "dense" ? ids.size() : name.rfind("recompute", 0) == 0 ? 60 : 260;
       s.eval(std::span<const int32_t>(ids.data(), n));
-      EXPECT_EQ(cache_bytes_needed(m->config(), so.cache, static_cast<int64_t>(n), batch, false),
+      EXPECT_EQ(eval::cache_bytes_needed(m->config(), so.cache, static_cast<int64_t>(n), batch, false),
                 static_cast<double>(s.cache_bytes()))
           << spec << " batch " << batch;
     }
@@ -135,20 +135,20 @@ TEST(MemoryBudget, RefusesPoliciesLargerThanMemory) {
   c.n_ctx_train = 4096;
   // window:1e9 -> 2 * 32 layers * 1024 * 1e9 slots * 4 bytes: far beyond 64 GiB.
   const CachePolicy huge = CachePolicy::parse("window:1000000000");
-  EXPECT_GT(cache_bytes_needed(c, huge, 100, 64, false), 2.5e14);
+  EXPECT_GT(eval::cache_bytes_needed(c, huge, 100, 64, false), 2.5e14);
   try {
-    check_cache_fits(c, huge, 100, 64, false, 0, size_t{64} << 30);
+    eval::check_cache_fits(c, huge, 100, 64, false, 0, size_t{64} << 30);
     FAIL() << "window:1000000000 must not fit in 64 GiB";
   } catch (const Error& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("window:1000000000"), std::string::npos) << msg;
     EXPECT_NE(msg.find("physical memory"), std::string::npos) << msg;
   }
-  EXPECT_NO_THROW(check_cache_fits(c, CachePolicy::parse("sink:4:1020"), 1 << 20, 64, false, 0, size_t{64} << 30));
+  EXPECT_NO_THROW(eval::check_cache_fits(c, CachePolicy::parse("sink:4:1020"), 1 << 20, 64, false, 0, size_t{64} << 30));
   // Dense grows with the stream: 1M tokens = 2*32*1024*2^20*4 bytes = 256 GiB.
-  EXPECT_THROW(check_cache_fits(c, CachePolicy::parse("dense"), 1 << 20, 64, false, 0, size_t{64} << 30), Error);
-  EXPECT_NO_THROW(check_cache_fits(c, CachePolicy::parse("dense"), 1 << 20, 64, false, 0, 0));  // unknown: no check
-  EXPECT_GT(physical_memory_bytes(), size_t{1} << 26);
+  EXPECT_THROW(eval::check_cache_fits(c, CachePolicy::parse("dense"), 1 << 20, 64, false, 0, size_t{64} << 30), Error);
+  EXPECT_NO_THROW(eval::check_cache_fits(c, CachePolicy::parse("dense"), 1 << 20, 64, false, 0, 0));  // unknown: no check
+  EXPECT_GT(eval::physical_memory_bytes(), size_t{1} << 26);
 }
 
 }  // namespace

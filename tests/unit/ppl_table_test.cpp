@@ -17,7 +17,7 @@ TEST(PplTable, BucketsOverallRatioAndPartialTail) {
   // B: ln2 everywhere -> 2 in every bucket.
   const std::vector<double> a = {kLn2, 3 * kLn2, 2 * kLn2, 2 * kLn2, 4 * kLn2};
   const std::vector<double> b(5, kLn2);
-  const PplTable t = make_ppl_table({"A", "B"}, {a, b}, 2);
+  const eval::PplTable t = eval::make_ppl_table({"A", "B"}, {a, b}, 2);
   ASSERT_EQ(t.buckets.size(), 3u);
   EXPECT_EQ(t.n_predicted, 5);
   EXPECT_EQ(t.buckets[0].begin, 0);
@@ -42,7 +42,7 @@ TEST(PplTable, BucketsOverallRatioAndPartialTail) {
 
 TEST(PplTable, ExactMultipleHasNoPartialBucket) {
   const std::vector<double> v = {0, 0, kLn2, kLn2, 2 * kLn2, 2 * kLn2};
-  const PplTable t = make_ppl_table({"only"}, {v}, 3);
+  const eval::PplTable t = eval::make_ppl_table({"only"}, {v}, 3);
   ASSERT_EQ(t.buckets.size(), 2u);
   EXPECT_FALSE(t.buckets[1].partial);
   // Bucket 0: exponents 0,0,1 -> 2^(1/3); bucket 1: 1,2,2 -> 2^(5/3).
@@ -53,12 +53,12 @@ TEST(PplTable, ExactMultipleHasNoPartialBucket) {
 
 TEST(PplTable, RejectsBadShapes) {
   const std::vector<double> v(4, 1.0);
-  EXPECT_THROW(make_ppl_table({}, {}, 2), Error);
-  EXPECT_THROW(make_ppl_table({"a", "b"}, {v}, 2), Error);
-  EXPECT_THROW(make_ppl_table({"a"}, {v}, 0), Error);
-  EXPECT_THROW(make_ppl_table({"a", "b"}, {v, std::vector<double>(3, 1.0)}, 2), Error);
+  EXPECT_THROW(eval::make_ppl_table({}, {}, 2), Error);
+  EXPECT_THROW(eval::make_ppl_table({"a", "b"}, {v}, 2), Error);
+  EXPECT_THROW(eval::make_ppl_table({"a"}, {v}, 0), Error);
+  EXPECT_THROW(eval::make_ppl_table({"a", "b"}, {v, std::vector<double>(3, 1.0)}, 2), Error);
   try {
-    make_ppl_table({"a"}, {v}, 5);
+    eval::make_ppl_table({"a"}, {v}, 5);
     FAIL() << "a stream shorter than the bucket must be refused";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("shorter than one bucket"), std::string::npos) << e.what();
@@ -67,13 +67,13 @@ TEST(PplTable, RejectsBadShapes) {
 
 TEST(MovingAverage, TrailingMeansByHand) {
   const std::vector<double> v = {1, 2, 3, 4, 10};
-  const auto w2 = moving_average(v, 2);
+  const auto w2 = eval::moving_average(v, 2);
   const std::vector<double> e2 = {1, 1.5, 2.5, 3.5, 7};
   for (size_t i = 0; i < v.size(); ++i) EXPECT_DOUBLE_EQ(w2[i], e2[i]) << i;
-  const auto w9 = moving_average(v, 9);  // window longer than the data: running mean
+  const auto w9 = eval::moving_average(v, 9);  // window longer than the data: running mean
   const std::vector<double> e9 = {1, 1.5, 2, 2.5, 4};
   for (size_t i = 0; i < v.size(); ++i) EXPECT_DOUBLE_EQ(w9[i], e9[i]) << i;
-  const auto w1 = moving_average(v, 0);  // 0 behaves as 1: the values themselves
+  const auto w1 = eval::moving_average(v, 0);  // 0 behaves as 1: the values themselves
   for (size_t i = 0; i < v.size(); ++i) EXPECT_DOUBLE_EQ(w1[i], v[i]) << i;
 }
 

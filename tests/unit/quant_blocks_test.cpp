@@ -20,25 +20,25 @@ std::vector<uint8_t> bytes(std::initializer_list<uint8_t> init) {
   return b;
 }
 
-std::vector<float> decode(DType t, const std::vector<uint8_t>& blk, int64_t n) {
-  EXPECT_EQ(blk.size(), dtype_row_bytes(t, n));
+std::vector<float> decode(core::DType t, const std::vector<uint8_t>& blk, int64_t n) {
+  EXPECT_EQ(blk.size(), core::dtype_row_bytes(t, n));
   std::vector<float> out(static_cast<size_t>(n));
-  row_dequantize_ref(t, blk.data(), out.data(), n);
+  core::row_dequantize_ref(t, blk.data(), out.data(), n);
   return out;
 }
 
 TEST(QuantBlocks, PlainTypes) {
   // f32 1.5 = 0x3FC00000; f16 -0.5 = 0xB800; bf16 3.0 = 0x4040.
-  EXPECT_EQ(decode(DType::kF32, {0x00, 0x00, 0xC0, 0x3F}, 1), std::vector<float>{1.5f});
-  EXPECT_EQ(decode(DType::kF16, {0x00, 0xB8, 0x00, 0x3C}, 2), (std::vector<float>{-0.5f, 1.0f}));
-  EXPECT_EQ(decode(DType::kBF16, {0x40, 0x40}, 1), std::vector<float>{3.0f});
+  EXPECT_EQ(decode(core::DType::kF32, {0x00, 0x00, 0xC0, 0x3F}, 1), std::vector<float>{1.5f});
+  EXPECT_EQ(decode(core::DType::kF16, {0x00, 0xB8, 0x00, 0x3C}, 2), (std::vector<float>{-0.5f, 1.0f}));
+  EXPECT_EQ(decode(core::DType::kBF16, {0x40, 0x40}, 1), std::vector<float>{3.0f});
 }
 
 TEST(QuantBlocks, Q4_0) {
   // d = 0.5 (f16 0x3800); qs[j] = j | (15 - j) << 4.
   std::vector<uint8_t> b = bytes({0x00, 0x38});
   for (int j = 0; j < 16; ++j) b.push_back(static_cast<uint8_t>(j | ((15 - j) << 4)));
-  const auto y = decode(DType::kQ4_0, b, 32);
+  const auto y = decode(core::DType::kQ4_0, b, 32);
   for (int j = 0; j < 16; ++j) {
     EXPECT_EQ(y[j], 0.5f * static_cast<float>(j - 8)) << j;        // -4 .. 3.5
     EXPECT_EQ(y[j + 16], 0.5f * static_cast<float>(7 - j)) << j;   // 3.5 .. -4
@@ -51,7 +51,7 @@ TEST(QuantBlocks, Q4_1) {
   // d = 0.25 (0x3400), m = -1 (0xBC00); qs[j] = j | j << 4.
   std::vector<uint8_t> b = bytes({0x00, 0x34, 0x00, 0xBC});
   for (int j = 0; j < 16; ++j) b.push_back(static_cast<uint8_t>(j | (j << 4)));
-  const auto y = decode(DType::kQ4_1, b, 32);
+  const auto y = decode(core::DType::kQ4_1, b, 32);
   for (int j = 0; j < 16; ++j) {
     EXPECT_EQ(y[j], 0.25f * static_cast<float>(j) - 1.0f);
     EXPECT_EQ(y[j + 16], 0.25f * static_cast<float>(j) - 1.0f);
@@ -64,7 +64,7 @@ TEST(QuantBlocks, Q5_0) {
   // qs[j] = 0x21: low nibble 1 (elements 0..15), high nibble 2 (elements 16..31).
   std::vector<uint8_t> b = bytes({0x00, 0x40, 0x01, 0x00, 0x00, 0x80});
   for (int j = 0; j < 16; ++j) b.push_back(0x21);
-  const auto y = decode(DType::kQ5_0, b, 32);
+  const auto y = decode(core::DType::kQ5_0, b, 32);
   EXPECT_EQ(y[0], 2.0f);  // 2 * (17 - 16)
   for (int j = 1; j < 16; ++j) EXPECT_EQ(y[j], -30.0f) << j;  // 2 * (1 - 16)
   for (int j = 16; j < 31; ++j) EXPECT_EQ(y[j], -28.0f) << j;  // 2 * (2 - 16)
@@ -75,7 +75,7 @@ TEST(QuantBlocks, Q5_1) {
   // d = 0.5 (0x3800), m = 1 (0x3C00); qh = 0x00010002: 5th bit for elements 1 and 16; qs = 0.
   std::vector<uint8_t> b = bytes({0x00, 0x38, 0x00, 0x3C, 0x02, 0x00, 0x01, 0x00});
   for (int j = 0; j < 16; ++j) b.push_back(0x00);
-  const auto y = decode(DType::kQ5_1, b, 32);
+  const auto y = decode(core::DType::kQ5_1, b, 32);
   for (int j = 0; j < 32; ++j) EXPECT_EQ(y[j], (j == 1 || j == 16) ? 9.0f : 1.0f) << j;  // 0.5 * 16 + 1
 }
 
@@ -85,7 +85,7 @@ TEST(QuantBlocks, Q8_0) {
   for (int j = 0; j < 32; ++j) b.push_back(static_cast<uint8_t>(static_cast<int8_t>(j - 16)));
   b[2] = 0x80;
   b[2 + 31] = 0x7F;
-  const auto y = decode(DType::kQ8_0, b, 32);
+  const auto y = decode(core::DType::kQ8_0, b, 32);
   EXPECT_EQ(y[0], -16.0f);
   for (int j = 1; j < 31; ++j) EXPECT_EQ(y[j], 0.125f * static_cast<float>(j - 16)) << j;
   EXPECT_EQ(y[31], 15.875f);
@@ -105,7 +105,7 @@ TEST(QuantBlocks, Q4_K) {
   b.insert(b.end(), kKScales, kKScales + 12);
   b.insert(b.end(), 128, 0x97);
   const float expect[8] = {7.0f, 17.5f, 20.0f, 34.5f, 33.0f, 447.5f, 30.5f, 69.0f};
-  const auto y = decode(DType::kQ4_K, b, 256);
+  const auto y = decode(core::DType::kQ4_K, b, 256);
   for (int e = 0; e < 256; ++e) EXPECT_EQ(y[e], expect[e / 32]) << e;
 }
 
@@ -119,7 +119,7 @@ TEST(QuantBlocks, Q5_K) {
   const float plain[8] = {7.0f, 17.5f, 20.0f, 34.5f, 33.0f, 447.5f, 30.5f, 69.0f};
   // With the 5th bit: sc*(q+16) - 0.5*m for sub-blocks 0, 2, 5, 7.
   const float high[8] = {23.0f, 17.5f, 68.0f, 34.5f, 33.0f, 1247.5f, 30.5f, 197.0f};
-  const auto y = decode(DType::kQ5_K, b, 256);
+  const auto y = decode(core::DType::kQ5_K, b, 256);
   for (int e = 0; e < 256; ++e) {
     const float want = e % 2 == 0 ? high[e / 32] : plain[e / 32];
     EXPECT_EQ(y[e], want) << e;
@@ -138,7 +138,7 @@ TEST(QuantBlocks, Q6_K) {
   b.push_back(0x00);
   b.push_back(0x38);
   const float qv[4] = {-22.0f, -4.0f, 5.0f, 19.0f};
-  const auto y = decode(DType::kQ6_K, b, 256);
+  const auto y = decode(core::DType::kQ6_K, b, 256);
   for (int e = 0; e < 256; ++e) {
     EXPECT_EQ(y[e], 0.5f * static_cast<float>(e / 16 - 8) * qv[(e % 128) / 32]) << e;
   }
@@ -153,13 +153,13 @@ TEST(QuantBlocks, MultiBlockRowsAndBadLengths) {
   b.push_back(0x00);
   b.push_back(0x40);
   b.insert(b.end(), 32, 1);
-  const auto y = decode(DType::kQ8_0, b, 64);
+  const auto y = decode(core::DType::kQ8_0, b, 64);
   EXPECT_EQ(y[31], 1.0f);
   EXPECT_EQ(y[32], 2.0f);
   float out[40];
-  EXPECT_THROW(row_dequantize_ref(DType::kQ8_0, b.data(), out, 40), Error);
+  EXPECT_THROW(core::row_dequantize_ref(core::DType::kQ8_0, b.data(), out, 40), Error);
   const float x[40] = {};
-  EXPECT_THROW(row_dot_ref(DType::kQ4_K, b.data(), x, 40), Error);
+  EXPECT_THROW(core::row_dot_ref(core::DType::kQ4_K, b.data(), x, 40), Error);
 }
 
 }  // namespace

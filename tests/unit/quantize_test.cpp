@@ -31,22 +31,22 @@ struct Roundtrip {
   std::vector<float> y;    // [n] decoded
 };
 
-Roundtrip roundtrip(DType t, const std::vector<float>& x) {
+Roundtrip roundtrip(core::DType t, const std::vector<float>& x) {
   const auto n = static_cast<int64_t>(x.size());
   Roundtrip r;
-  r.q.resize(dtype_row_bytes(t, n));
-  quantize_row_ref(t, x.data(), r.q.data(), n);
+  r.q.resize(core::dtype_row_bytes(t, n));
+  core::quantize_row_ref(t, x.data(), r.q.data(), n);
   r.y.resize(x.size());
-  row_dequantize_ref(t, r.q.data(), r.y.data(), n);
+  core::row_dequantize_ref(t, r.q.data(), r.y.data(), n);
   return r;
 }
 
 // f16 stored at byte offset `at` of a block.
-float f16_at(const uint8_t* blk, size_t at) { return f16_to_f32(static_cast<uint16_t>(blk[at] | (blk[at + 1] << 8))); }
+float f16_at(const uint8_t* blk, size_t at) { return core::f16_to_f32(static_cast<uint16_t>(blk[at] | (blk[at + 1] << 8))); }
 
 TEST(Quantize, Q8_0ErrorAtMostHalfAStep) {
   const auto x = random_row(1024, 1);
-  const auto r = roundtrip(DType::kQ8_0, x);
+  const auto r = roundtrip(core::DType::kQ8_0, x);
   for (size_t b = 0; b < x.size() / 32; ++b) {
     const float d = f16_at(r.q.data() + 34 * b, 0);  // Q8_0: f16 d at offset 0
     float amax = 0.0f;
@@ -59,9 +59,9 @@ TEST(Quantize, Q8_0ErrorAtMostHalfAStep) {
 TEST(Quantize, Q4_0AndQ5_0ErrorBounds) {
   // d = -vmax / 2^(b-1): every value is within half a step, except values near +|vmax|
   // (opposite sign to vmax) where the top level 2^(b-1)-1 is one step short: at most |d|.
-  const struct { DType t; size_t bytes; float half; } cases[] = {{DType::kQ4_0, 18, 8.0f}, {DType::kQ5_0, 22, 16.0f}};
+  const struct { core::DType t; size_t bytes; float half; } cases[] = {{core::DType::kQ4_0, 18, 8.0f}, {core::DType::kQ5_0, 22, 16.0f}};
   for (const auto& c : cases) {
-    SCOPED_TRACE(dtype_name(c.t));
+    SCOPED_TRACE(core::dtype_name(c.t));
     const auto x = random_row(1024, 2);
     const auto r = roundtrip(c.t, x);
     for (size_t b = 0; b < x.size() / 32; ++b) {
@@ -80,9 +80,9 @@ TEST(Quantize, Q4_0AndQ5_0ErrorBounds) {
 }
 
 TEST(Quantize, Q4_1AndQ5_1ErrorAtMostHalfAStep) {
-  const struct { DType t; size_t bytes; float levels; } cases[] = {{DType::kQ4_1, 20, 15.0f}, {DType::kQ5_1, 24, 31.0f}};
+  const struct { core::DType t; size_t bytes; float levels; } cases[] = {{core::DType::kQ4_1, 20, 15.0f}, {core::DType::kQ5_1, 24, 31.0f}};
   for (const auto& c : cases) {
-    SCOPED_TRACE(dtype_name(c.t));
+    SCOPED_TRACE(core::dtype_name(c.t));
     const auto x = random_row(1024, 3);
     const auto r = roundtrip(c.t, x);
     for (size_t b = 0; b < x.size() / 32; ++b) {
@@ -102,9 +102,9 @@ TEST(Quantize, KQuantErrorBounds) {
   // Q4_K / Q5_K: sub-block j (32 elements) has step s_j >= (max_j - min(0, min_j)) / nmax, and the
   // scale quantization (6-bit sub-scales of an f16 super-scale, rounded up) adds at most
   // one super-step R / (63 nmax) to s_j and to the min offset. Error <= s_j / 2.
-  const struct { DType t; float nmax; } cases[] = {{DType::kQ4_K, 15.0f}, {DType::kQ5_K, 31.0f}};
+  const struct { core::DType t; float nmax; } cases[] = {{core::DType::kQ4_K, 15.0f}, {core::DType::kQ5_K, 31.0f}};
   for (const auto& c : cases) {
-    SCOPED_TRACE(dtype_name(c.t));
+    SCOPED_TRACE(core::dtype_name(c.t));
     const auto x = random_row(1024, 4);
     const auto r = roundtrip(c.t, x);
     for (size_t sb = 0; sb < x.size() / 256; ++sb) {
@@ -131,7 +131,7 @@ TEST(Quantize, Q6_KErrorBound) {
   // 16 sub-blocks of 16; step s_k >= amax_k / 31 with int8 sub-scales of an f16 super-scale
   // (rounded up: at most one super-step A / (127 * 31) more). Error <= s_k / 2.
   const auto x = random_row(1024, 5);
-  const auto r = roundtrip(DType::kQ6_K, x);
+  const auto r = roundtrip(core::DType::kQ6_K, x);
   for (size_t sb = 0; sb < x.size() / 256; ++sb) {
     float amax[16], a = 0.0f;
     for (size_t k = 0; k < 16; ++k) {
@@ -157,24 +157,24 @@ TEST(Quantize, GridValuesRoundTripExactly) {
     q4[j] = 0.5f * static_cast<float>(j % 16 - 8);                    // vmax = -4 -> d = 0.5
     q41[j] = 1.0f + 0.25f * static_cast<float>(j % 16);               // min 1, max 4.75 -> d = 0.25
   }
-  EXPECT_EQ(roundtrip(DType::kQ8_0, q8).y, q8);
-  EXPECT_EQ(roundtrip(DType::kQ4_0, q4).y, q4);
-  EXPECT_EQ(roundtrip(DType::kQ4_1, q41).y, q41);
+  EXPECT_EQ(roundtrip(core::DType::kQ8_0, q8).y, q8);
+  EXPECT_EQ(roundtrip(core::DType::kQ4_0, q4).y, q4);
+  EXPECT_EQ(roundtrip(core::DType::kQ4_1, q41).y, q41);
   std::vector<float> zeros(256, 0.0f), constant(32, 0.75f);
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ4_K,
-                  DType::kQ5_K, DType::kQ6_K}) {
-    EXPECT_EQ(roundtrip(t, zeros).y, zeros) << dtype_name(t);
+  for (core::DType t : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0, core::DType::kQ5_1, core::DType::kQ4_K,
+                  core::DType::kQ5_K, core::DType::kQ6_K}) {
+    EXPECT_EQ(roundtrip(t, zeros).y, zeros) << core::dtype_name(t);
   }
-  EXPECT_EQ(roundtrip(DType::kQ4_1, constant).y, constant);  // d = 0, m = 0.75
+  EXPECT_EQ(roundtrip(core::DType::kQ4_1, constant).y, constant);  // d = 0, m = 0.75
 }
 
 TEST(Quantize, PlainTypesBytes) {
   const std::vector<float> x = {1.0f, -2.0f};
-  const auto f16 = roundtrip(DType::kF16, x);
+  const auto f16 = roundtrip(core::DType::kF16, x);
   EXPECT_EQ(f16.q, (std::vector<uint8_t>{0x00, 0x3C, 0x00, 0xC0}));
-  const auto bf16 = roundtrip(DType::kBF16, x);
+  const auto bf16 = roundtrip(core::DType::kBF16, x);
   EXPECT_EQ(bf16.q, (std::vector<uint8_t>{0x80, 0x3F, 0x00, 0xC0}));
-  const auto f32 = roundtrip(DType::kF32, x);
+  const auto f32 = roundtrip(core::DType::kF32, x);
   EXPECT_EQ(f32.q, (std::vector<uint8_t>{0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0}));
   EXPECT_EQ(f32.y, x);
 }
@@ -185,19 +185,19 @@ TEST(Quantize, NonFiniteInputsGiveValidBlocks) {
   x[40] = std::numeric_limits<float>::infinity();
   x[77] = -std::numeric_limits<float>::infinity();
   x[100] = 1e30f;
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ4_K,
-                  DType::kQ5_K, DType::kQ6_K, DType::kF16, DType::kBF16}) {
-    EXPECT_NO_THROW(roundtrip(t, x)) << dtype_name(t);  // UBSan would flag a bad float->int cast
+  for (core::DType t : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0, core::DType::kQ5_1, core::DType::kQ4_K,
+                  core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kF16, core::DType::kBF16}) {
+    EXPECT_NO_THROW(roundtrip(t, x)) << core::dtype_name(t);  // UBSan would flag a bad float->int cast
   }
 }
 
 TEST(Quantize, RejectsBadLengths) {
   std::vector<float> x(40);
   std::vector<uint8_t> out(1024);
-  EXPECT_THROW(quantize_row_ref(DType::kQ8_0, x.data(), out.data(), 40), Error);
-  for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
-    EXPECT_TRUE(dtype_has_quantizer(t));
+  EXPECT_THROW(core::quantize_row_ref(core::DType::kQ8_0, x.data(), out.data(), 40), Error);
+  for (core::DType t : {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0,
+                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K}) {
+    EXPECT_TRUE(core::dtype_has_quantizer(t));
   }
 }
 
@@ -207,16 +207,16 @@ TEST(RowDot, MisalignedF32RowIsReadSafely) {
   const float w[2] = {1.5f, -2.0f};
   std::memcpy(buf + 1, w, 8);
   const float x[2] = {2.0f, 1.0f};
-  EXPECT_EQ(row_dot_ref(DType::kF32, buf + 1, x, 2), 1.0f);  // 3 - 2
+  EXPECT_EQ(core::row_dot_ref(core::DType::kF32, buf + 1, x, 2), 1.0f);  // 3 - 2
   float y[2];
-  row_dequantize_ref(DType::kF32, buf + 1, y, 2);
+  core::row_dequantize_ref(core::DType::kF32, buf + 1, y, 2);
   EXPECT_EQ(y[1], -2.0f);
 }
 
 TEST(RowDot, EqualsSumOfDequantizedProducts) {
-  for (DType t : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                  DType::kQ5_1, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
-    SCOPED_TRACE(dtype_name(t));
+  for (core::DType t : {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0,
+                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K}) {
+    SCOPED_TRACE(core::dtype_name(t));
     const auto w = random_row(512, 6);
     const auto x = random_row(512, 7);
     const auto r = roundtrip(t, w);
@@ -225,7 +225,7 @@ TEST(RowDot, EqualsSumOfDequantizedProducts) {
       expect += static_cast<double>(r.y[i]) * x[i];
       mag += std::fabs(static_cast<double>(r.y[i]) * x[i]);
     }
-    const float got = row_dot_ref(t, r.q.data(), x.data(), 512);
+    const float got = core::row_dot_ref(t, r.q.data(), x.data(), 512);
     EXPECT_NEAR(got, expect, 1e-5 * mag);
     // And the quantized dot stays close to the f32 dot.
     double exact = 0.0;

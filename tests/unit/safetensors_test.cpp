@@ -25,7 +25,7 @@ std::vector<uint8_t> image(std::string header, const std::vector<uint8_t>& data)
 
 std::string parse_error(const std::vector<uint8_t>& img, ErrorKind kind = ErrorKind::kFormat) {
   try {
-    safetensors::Archive::parse(img.data(), img.size(), "bad.safetensors");
+    io::safetensors::Archive::parse(img.data(), img.size(), "bad.safetensors");
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), kind) << e.what();
     EXPECT_NE(std::string(e.what()).find("bad.safetensors"), std::string::npos) << e.what();
@@ -59,13 +59,13 @@ const char* kBasicHeader =
 
 TEST(Safetensors, ParsesTensorsShapesDataAndMetadata) {
   const auto img = image(kBasicHeader, basic_data());
-  auto st = safetensors::Archive::parse(img.data(), img.size(), "basic");
+  auto st = io::safetensors::Archive::parse(img.data(), img.size(), "basic");
   ASSERT_EQ(st->tensors().size(), 3u);
   EXPECT_EQ(st->tensors()[0].name, "a");  // sorted by name
   EXPECT_EQ(st->tensors()[2].name, "c");
-  const safetensors::Tensor* a = st->find("a");
+  const io::safetensors::Tensor* a = st->find("a");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->type, DType::kF32);
+  EXPECT_EQ(a->type, core::DType::kF32);
   EXPECT_EQ(a->shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(a->numel(), 6);
   EXPECT_EQ(a->bytes, 24u);
@@ -73,16 +73,16 @@ TEST(Safetensors, ParsesTensorsShapesDataAndMetadata) {
   std::memcpy(row1, static_cast<const uint8_t*>(a->data) + 12, 12);  // row 1 of a
   EXPECT_EQ(row1[0], 3.0f);
   EXPECT_EQ(row1[2], 5.0f);
-  const safetensors::Tensor* b = st->find("b");
+  const io::safetensors::Tensor* b = st->find("b");
   ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->type, DType::kF16);
+  EXPECT_EQ(b->type, core::DType::kF16);
   uint16_t h[4];
   std::memcpy(h, b->data, 8);
   EXPECT_EQ(h[1], 0xC000);
   EXPECT_EQ(h[3], 0x7BFF);
-  const safetensors::Tensor* c = st->find("c");
+  const io::safetensors::Tensor* c = st->find("c");
   ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->type, DType::kBF16);
+  EXPECT_EQ(c->type, core::DType::kBF16);
   EXPECT_TRUE(c->shape.empty());
   EXPECT_EQ(c->numel(), 1);
   EXPECT_EQ(static_cast<const uint8_t*>(c->data)[1], 0x3F);
@@ -101,7 +101,7 @@ TEST(Safetensors, UnsupportedDtypeIsValidatedButNotExposed) {
   const auto img = image(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                          R"("pos":{"dtype":"I64","shape":[2],"data_offsets":[4,20]}})",
                          d.b);
-  auto st = safetensors::Archive::parse(img.data(), img.size(), "m.safetensors");
+  auto st = io::safetensors::Archive::parse(img.data(), img.size(), "m.safetensors");
   EXPECT_EQ(st->tensors().size(), 1u);
   try {
     st->find("pos");
@@ -120,7 +120,7 @@ TEST(Safetensors, TruncatedAtEveryByteThrows) {
   const auto full = image(kBasicHeader, basic_data());
   for (size_t n = 0; n < full.size(); ++n) {
     const std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
-    EXPECT_THROW(safetensors::Archive::parse(cut.data(), cut.size()), Error) << n;
+    EXPECT_THROW(io::safetensors::Archive::parse(cut.data(), cut.size()), Error) << n;
   }
 }
 
@@ -160,7 +160,7 @@ TEST(Safetensors, HostileHeaders) {
   const std::string h = R"({"x":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}    )";
   ASSERT_EQ(h.size(), 58u);
   unpadded.u64(h.size()).raw(h).u16(0x3C00);
-  EXPECT_NO_THROW(safetensors::Archive::parse(unpadded.b.data(), unpadded.b.size()));  // 66 % 2 == 0
+  EXPECT_NO_THROW(io::safetensors::Archive::parse(unpadded.b.data(), unpadded.b.size()));  // 66 % 2 == 0
   const std::string h2 = R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}   )";  // 57 bytes -> offset 65
   ByteBuilder odd;
   odd.u64(h2.size()).raw(h2).f32(1.0f);
@@ -170,7 +170,7 @@ TEST(Safetensors, HostileHeaders) {
   const auto ok = image(R"({"e":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},)"
                         R"("x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
                         d16);
-  EXPECT_NO_THROW(safetensors::Archive::parse(ok.data(), ok.size()));
+  EXPECT_NO_THROW(io::safetensors::Archive::parse(ok.data(), ok.size()));
 }
 
 TEST(Safetensors, HeaderLengthCap) {
@@ -178,11 +178,11 @@ TEST(Safetensors, HeaderLengthCap) {
   test::TempDir dir;
   const std::string path = dir.file("big.safetensors");
   ByteBuilder b;
-  b.u64(safetensors::kMaxHeaderBytes + 1);
+  b.u64(io::safetensors::kMaxHeaderBytes + 1);
   test::write_file(path, b.bytes());
-  std::filesystem::resize_file(path, safetensors::kMaxHeaderBytes + 64);
+  std::filesystem::resize_file(path, io::safetensors::kMaxHeaderBytes + 64);
   try {
-    safetensors::Archive::open(path);
+    io::safetensors::Archive::open(path);
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("100 MB"), std::string::npos) << e.what();
@@ -206,15 +206,15 @@ TEST(Safetensors, ShardedFolder) {
                    R"({"metadata":{"total_size":10},"weight_map":{"w1":"model-00001-of-00002.safetensors",)"
                    R"("w2":"model-00002-of-00002.safetensors"}})");
   for (const std::string& p : {dir.path().string(), dir.file("model.safetensors.index.json")}) {
-    auto st = safetensors::Archive::open(p);
+    auto st = io::safetensors::Archive::open(p);
     ASSERT_EQ(st->tensors().size(), 2u);
-    const safetensors::Tensor* w1 = st->find("w1");
+    const io::safetensors::Tensor* w1 = st->find("w1");
     ASSERT_NE(w1, nullptr);
     float v[2];
     std::memcpy(v, w1->data, 8);
     EXPECT_EQ(v[1], 2.0f);
     EXPECT_NE(w1->file.find("00001"), std::string::npos);
-    const safetensors::Tensor* w2 = st->find("w2");
+    const io::safetensors::Tensor* w2 = st->find("w2");
     ASSERT_NE(w2, nullptr);
     EXPECT_EQ(w2->shape, (std::vector<int64_t>{1, 1}));
     EXPECT_EQ(st->metadata().at("format"), "pt");
@@ -233,7 +233,7 @@ TEST(Safetensors, BadIndexes) {
   auto err = [&](const std::string& index_json) -> std::string {
     test::write_file(idx, index_json);
     try {
-      safetensors::Archive::open(dir.path().string());
+      io::safetensors::Archive::open(dir.path().string());
     } catch (const Error& e) {
       return e.what();
     }
@@ -255,10 +255,10 @@ TEST(Safetensors, FolderWithSingleFileAndMissingFolder) {
   ByteBuilder d;
   d.f32(4.0f);
   write_image(dir.file("model.safetensors"), image(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", d.b));
-  EXPECT_NE(safetensors::Archive::open(dir.path().string())->find("w"), nullptr);
+  EXPECT_NE(io::safetensors::Archive::open(dir.path().string())->find("w"), nullptr);
   test::TempDir empty;
-  EXPECT_THROW(safetensors::Archive::open(empty.path().string()), Error);
-  EXPECT_THROW(safetensors::Archive::open(empty.file("none.safetensors")), Error);
+  EXPECT_THROW(io::safetensors::Archive::open(empty.path().string()), Error);
+  EXPECT_THROW(io::safetensors::Archive::open(empty.file("none.safetensors")), Error);
 }
 
 }  // namespace

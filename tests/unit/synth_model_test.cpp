@@ -8,25 +8,25 @@ namespace sinkstream {
 namespace {
 
 TEST(SynthModel, ShapesMatchThePublishedModels) {
-  const ModelConfig tl = synth_shape("tinyllama-1.1b");
+  const ModelConfig tl = eval::synth_shape("tinyllama-1.1b");
   EXPECT_EQ(tl.n_embd, 2048);
   EXPECT_EQ(tl.n_ff, 5632);
   EXPECT_EQ(tl.n_layer, 22);
   EXPECT_EQ(tl.n_head_kv, 4);
   EXPECT_EQ(tl.n_vocab, 32000);
-  const ModelConfig l3 = synth_shape("llama-3.2-1b");
+  const ModelConfig l3 = eval::synth_shape("llama-3.2-1b");
   EXPECT_EQ(l3.n_ff, 8192);
   EXPECT_EQ(l3.n_vocab, 128256);
   EXPECT_TRUE(l3.tied_embeddings);
-  EXPECT_EQ(synth_shape("qwen2.5-0.5b").n_head, 14);
-  EXPECT_EQ(synth_shape("smollm-135m").n_layer, 30);
-  EXPECT_EQ(synth_shape("pythia-160m").n_rot, 16);
-  for (const auto& n : synth_shape_names()) {
-    const ModelConfig c = synth_shape(n);
+  EXPECT_EQ(eval::synth_shape("qwen2.5-0.5b").n_head, 14);
+  EXPECT_EQ(eval::synth_shape("smollm-135m").n_layer, 30);
+  EXPECT_EQ(eval::synth_shape("pythia-160m").n_rot, 16);
+  for (const auto& n : eval::synth_shape_names()) {
+    const ModelConfig c = eval::synth_shape(n);
     EXPECT_EQ(c.n_head % c.n_head_kv, 0) << n;
     EXPECT_EQ(c.head_dim * c.n_head, c.n_embd) << n;
   }
-  EXPECT_THROW(synth_shape("gpt-5"), Error);
+  EXPECT_THROW(eval::synth_shape("gpt-5"), Error);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace {
 TEST(ThreadPoolClaims, EveryIndexOnceForManySizesAndSpins) {
   for (int spin : {0, 20}) {
     for (int threads : {2, 3}) {
-      ThreadPool pool(threads, spin);
+      core::ThreadPool pool(threads, spin);
       for (int rep = 0; rep < 50; ++rep) {
         for (int64_t n : {1, 2, 3, 5, 8, 13, 64, 1000}) {
           std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
@@ -44,7 +44,7 @@ TEST(ThreadPoolClaims, EveryIndexOnceForManySizesAndSpins) {
 // exactly once.
 TEST(ThreadPoolSpin, OversubscribedPoolBacksOffAndStaysCorrect) {
   const int threads = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ThreadPool pool(threads, 20000);  // (spinning_now() may already be false here: the workers spin from the start)
+  core::ThreadPool pool(threads, 20000);  // (spinning_now() may already be false here: the workers spin from the start)
   bool backed_off = false;
   std::vector<std::atomic<int>> hits(257);
   for (int rep = 0; rep < 500 && !backed_off; ++rep) {
@@ -60,7 +60,7 @@ TEST(ThreadPoolSpin, OversubscribedPoolBacksOffAndStaysCorrect) {
 }
 
 TEST(ThreadPoolClaims, ChunkBoundariesAreFixed) {
-  ThreadPool pool(2, 0);
+  core::ThreadPool pool(2, 0);
   std::set<std::pair<int64_t, int64_t>> first;
   std::mutex mu;
   for (int rep = 0; rep < 20; ++rep) {
@@ -72,13 +72,13 @@ TEST(ThreadPoolClaims, ChunkBoundariesAreFixed) {
     if (rep == 0) first = seen;
     ASSERT_EQ(seen, first);
   }
-  EXPECT_EQ(first.size(), static_cast<size_t>(ThreadPool::kChunksPerThread * 2));
+  EXPECT_EQ(first.size(), static_cast<size_t>(core::ThreadPool::kChunksPerThread * 2));
 }
 
 // A slow chunk on one thread: the others take the remaining chunks; the call
 // still returns only after the slow chunk is done.
 TEST(ThreadPoolClaims, SlowChunkIsWaitedForAndOthersAreTakenOver) {
-  ThreadPool pool(2, 0);
+  core::ThreadPool pool(2, 0);
   for (int rep = 0; rep < 10; ++rep) {
     std::atomic<int> done{0};
     pool.parallel_for(8, [&](int64_t b, int64_t e, int) {

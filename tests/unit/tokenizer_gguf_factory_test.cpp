@@ -15,8 +15,8 @@ namespace sinkstream {
 namespace {
 
 // A tiny byte-level BPE vocab: a b ab + <|end|> (control).
-gguf::Writer tiny_bpe_writer() {
-  gguf::Writer w;
+io::gguf::Writer tiny_bpe_writer() {
+  io::gguf::Writer w;
   w.set_string("tokenizer.ggml.model", "gpt2");
   w.set_string("tokenizer.ggml.pre", "gpt2");
   w.set_string_array("tokenizer.ggml.tokens", {"a", "b", "ab", "<|end|>"});
@@ -26,14 +26,14 @@ gguf::Writer tiny_bpe_writer() {
   return w;
 }
 
-std::shared_ptr<const gguf::File> image(const gguf::Writer& w, const std::string& name) {
+std::shared_ptr<const io::gguf::File> image(const io::gguf::Writer& w, const std::string& name) {
   const std::vector<uint8_t> bytes = w.to_bytes();
-  return gguf::File::parse(bytes.data(), bytes.size(), name);
+  return io::gguf::File::parse(bytes.data(), bytes.size(), name);
 }
 
-void expect_error(const gguf::Writer& w, const std::string& key) {
+void expect_error(const io::gguf::Writer& w, const std::string& key) {
   try {
-    make_gguf_tokenizer(*image(w, "tiny.gguf"));
+    tokenizer::make_gguf_tokenizer(*image(w, "tiny.gguf"));
     ADD_FAILURE() << "expected an error naming " << key;
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("tiny.gguf"), std::string::npos) << e.what();
@@ -42,7 +42,7 @@ void expect_error(const gguf::Writer& w, const std::string& key) {
 }
 
 TEST(GgufTokenizerFactory, ReadsMetadata) {
-  const auto tok = make_gguf_tokenizer(*image(tiny_bpe_writer(), "tiny.gguf"));
+  const auto tok = tokenizer::make_gguf_tokenizer(*image(tiny_bpe_writer(), "tiny.gguf"));
   EXPECT_EQ(tok->kind(), "bpe");
   EXPECT_EQ(tok->vocab_size(), 4);
   EXPECT_EQ(tok->eos_id(), 3);
@@ -52,12 +52,12 @@ TEST(GgufTokenizerFactory, ReadsMetadata) {
 }
 
 TEST(GgufTokenizerFactory, SpmDefaultsFollowLlama) {
-  gguf::Writer w;
+  io::gguf::Writer w;
   w.set_string("tokenizer.ggml.model", "llama");
   w.set_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "\xE2\x96\x81" "a"});
   w.set_f32_array("tokenizer.ggml.scores", {0, 0, 0, -1});
   w.set_i32_array("tokenizer.ggml.token_type", {2, 3, 3, 1});
-  const auto tok = make_gguf_tokenizer(*image(w, "spm.gguf"));
+  const auto tok = tokenizer::make_gguf_tokenizer(*image(w, "spm.gguf"));
   EXPECT_EQ(tok->kind(), "spm");
   EXPECT_EQ(tok->bos_id(), 1);
   EXPECT_EQ(tok->eos_id(), 2);
@@ -65,13 +65,13 @@ TEST(GgufTokenizerFactory, SpmDefaultsFollowLlama) {
   EXPECT_EQ(tok->encode("a", true), (std::vector<int32_t>{1, 3}));
   w.set_bool("tokenizer.ggml.add_bos_token", false);
   w.set_bool("tokenizer.ggml.add_space_prefix", false);
-  const auto t2 = make_gguf_tokenizer(*image(w, "spm.gguf"));
+  const auto t2 = tokenizer::make_gguf_tokenizer(*image(w, "spm.gguf"));
   EXPECT_FALSE(t2->add_bos_default());
   EXPECT_EQ(t2->encode("a", false), (std::vector<int32_t>{0}));  // "a" alone is no piece, no byte tokens: unk
 }
 
 TEST(GgufTokenizerFactory, InconsistentMetadataNamesFileAndKey) {
-  gguf::Writer w = tiny_bpe_writer();
+  io::gguf::Writer w = tiny_bpe_writer();
   w.set_i32_array("tokenizer.ggml.token_type", {1, 1, 1});
   expect_error(w, "tokenizer.ggml.token_type");
 
@@ -99,11 +99,11 @@ TEST(GgufTokenizerFactory, InconsistentMetadataNamesFileAndKey) {
   w.set_bool("tokenizer.ggml.add_bos_token", true);  // but no bos_token_id
   expect_error(w, "tokenizer.ggml.add_bos_token");
 
-  gguf::Writer none;
+  io::gguf::Writer none;
   none.set_string("general.architecture", "llama");
   expect_error(none, "tokenizer.ggml.model");
 
-  gguf::Writer no_merges;
+  io::gguf::Writer no_merges;
   no_merges.set_string("tokenizer.ggml.model", "gpt2");
   no_merges.set_string_array("tokenizer.ggml.tokens", {"a"});
   expect_error(no_merges, "tokenizer.ggml.merges");
@@ -115,7 +115,7 @@ TEST(GgufTokenizerFactory, ArbitraryBytesNeverCrashAndRoundTripWhereLossless) {
   std::mt19937 rng(1234);
   for (const char* name : {"llama-spm", "gpt-2", "deepseek-coder", "bert-bge"}) {
     SCOPED_TRACE(name);
-    const auto tok = make_gguf_tokenizer(*gguf::File::open(dir + "/ggml-vocab-" + name + ".gguf"));
+    const auto tok = tokenizer::make_gguf_tokenizer(*io::gguf::File::open(dir + "/ggml-vocab-" + name + ".gguf"));
     for (int round = 0; round < 30; ++round) {
       std::string s(static_cast<size_t>(rng() % 200), '\0');
       for (char& c : s) c = static_cast<char>(rng() % 256);

@@ -51,7 +51,7 @@ json added_tokens(const std::vector<std::string>& toks, const std::vector<int32_
 }
 
 // Byte-level BPE tokenizer.json from a GGUF vocab and a pre_tokenizer section.
-std::string bpe_json(const gguf::File& f, const json& pre_tokenizer) {
+std::string bpe_json(const io::gguf::File& f, const json& pre_tokenizer) {
   const auto toks = f.get_string_array("tokenizer.ggml.tokens");
   const auto types = f.get_i32_array("tokenizer.ggml.token_type");
   json vocab = json::object();
@@ -89,20 +89,20 @@ json split(const std::string& regex) {
 
 TEST(HfTokenizerJson, Gpt2ByteLevelMatchesVectors) {
   REQUIRE_VOCAB("gpt-2");
-  const auto f = gguf::File::open(vocab_path("gpt-2"));
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
   test::TempDir dir;
   test::write_file(dir.file("tokenizer.json"), bpe_json(*f, kByteLevel));
   test::write_file(dir.file("tokenizer_config.json"),
                    R"({"bos_token": "<|endoftext|>", "eos_token": {"content": "<|endoftext|>"}, "add_bos_token": false})");
-  const VocabData v = vocab_from_hf_tokenizer_json(dir.path().string());  // the folder form
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_tokenizer_json(dir.path().string());  // the folder form
   EXPECT_EQ(v.bos_id, 50256);
   EXPECT_EQ(v.eos_id, 50256);
   EXPECT_FALSE(v.add_bos);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "bpe");
   expect_vectors(*tok, "gpt-2");
   // Identical ids to the GGUF-built tokenizer on arbitrary text too.
-  const auto ref = make_gguf_tokenizer(*f);
+  const auto ref = tokenizer::make_gguf_tokenizer(*f);
   const std::string text = "Streaming with attention sinks: 4 sinks + 1020 window, ppl 5.40!\n\tOK?";
   EXPECT_EQ(tok->encode(text, false), ref->encode(text, false));
 }
@@ -131,15 +131,15 @@ TEST(HfTokenizerJson, PreTokenizerSequencesMatchVectors) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     if (!std::filesystem::exists(vocab_path(c.name))) SINKSTREAM_SKIP_ABSENT(vocab_path(c.name) << " is absent");
-    const auto f = gguf::File::open(vocab_path(c.name));
-    const auto tok = make_vocab_tokenizer(vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name));
+    const auto f = io::gguf::File::open(vocab_path(c.name));
+    const auto tok = tokenizer::make_vocab_tokenizer(tokenizer::vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name));
     expect_vectors(*tok, c.name);
   }
 }
 
 TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
   REQUIRE_VOCAB("bert-bge");
-  const auto f = gguf::File::open(vocab_path("bert-bge"));
+  const auto f = io::gguf::File::open(vocab_path("bert-bge"));
   const auto toks = f->get_string_array("tokenizer.ggml.tokens");
   const auto types = f->get_i32_array("tokenizer.ggml.token_type");
   const std::string meta = "\xE2\x96\x81";
@@ -160,11 +160,11 @@ TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
                                      {{"SpecialToken", {{"id", "[SEP]"}, {"type_id", 0}}}}}}};
   j["model"] = {{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"continuing_subword_prefix", "##"},
                 {"max_input_chars_per_word", 100}, {"vocab", vocab}};
-  const VocabData v = vocab_from_hf_json_text(j.dump(), "", "bge");
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(j.dump(), "", "bge");
   EXPECT_EQ(v.bos_id, 101);
   EXPECT_EQ(v.sep_id, 102);
   EXPECT_EQ(v.unk_id, 100);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "wordpiece");
   expect_vectors(*tok, "bert-bge");
   EXPECT_EQ(tok->encode("hello", true), (std::vector<int32_t>{101, 7592, 102}));
@@ -172,7 +172,7 @@ TEST(HfTokenizerJson, WordPieceWithHashPrefixesMatchesVectors) {
 
 TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
   REQUIRE_VOCAB("llama-spm");
-  const auto f = gguf::File::open(vocab_path("llama-spm"));
+  const auto f = io::gguf::File::open(vocab_path("llama-spm"));
   const auto toks = f->get_string_array("tokenizer.ggml.tokens");
   const auto types = f->get_i32_array("tokenizer.ggml.token_type");
   const auto scores = f->get_f32_array("tokenizer.ggml.scores");
@@ -210,11 +210,11 @@ TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
                          {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
                                      {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}}};
   j["model"] = {{"type", "BPE"}, {"unk_token", "<unk>"}, {"byte_fallback", true}, {"vocab", vocab}, {"merges", jm}};
-  const VocabData v = vocab_from_hf_json_text(j.dump(), "", "llama-json");
-  EXPECT_EQ(v.model, VocabModel::kSpm);
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(j.dump(), "", "llama-json");
+  EXPECT_EQ(v.model, tokenizer::VocabModel::kSpm);
   EXPECT_TRUE(v.add_bos);
   EXPECT_EQ(v.bos_id, 1);
-  const auto tok = make_vocab_tokenizer(v);
+  const auto tok = tokenizer::make_vocab_tokenizer(v);
   EXPECT_EQ(tok->kind(), "spm");
   expect_vectors(*tok, "llama-spm");
 }
@@ -222,7 +222,7 @@ TEST(HfTokenizerJson, SentencePieceStyleBpeMatchesVectors) {
 TEST(HfTokenizerJson, UnsupportedAndMalformedInputsNameTheField) {
   auto expect_error = [](const std::string& text, const std::string& needle) {
     try {
-      make_vocab_tokenizer(vocab_from_hf_json_text(text, "", "bad.json"));
+      tokenizer::make_vocab_tokenizer(tokenizer::vocab_from_hf_json_text(text, "", "bad.json"));
       ADD_FAILURE() << "expected an error mentioning " << needle;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();

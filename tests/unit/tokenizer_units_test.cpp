@@ -24,60 +24,60 @@ using Ids = std::vector<int32_t>;
 // ---------------------------------------------------------------- byte level
 
 TEST(ByteLevel, Gpt2MappingSpotValues) {
-  EXPECT_EQ(byte_to_unicode(0x20), U'\u0120');  // ' ' -> 'Ġ'
-  EXPECT_EQ(byte_to_unicode(0x0A), U'\u010A');  // '\n' -> 'Ċ'
-  EXPECT_EQ(byte_to_unicode(0x00), U'\u0100');
-  EXPECT_EQ(byte_to_unicode(0x21), U'!');
-  EXPECT_EQ(byte_to_unicode(0x7E), U'~');
-  EXPECT_EQ(byte_to_unicode(0x7F), U'\u0121');  // first byte after the 33 low ones
-  EXPECT_EQ(byte_to_unicode(0xA0), U'\u0142');
-  EXPECT_EQ(byte_to_unicode(0xAD), U'\u0143');  // soft hyphen: the last remapped byte
-  EXPECT_EQ(byte_to_unicode(0xE9), U'\u00E9');
-  EXPECT_EQ(unicode_to_byte(U'\u0120'), 0x20);
-  EXPECT_EQ(unicode_to_byte(U'A'), 0x41);
-  EXPECT_EQ(unicode_to_byte(U'\u0144'), -1);
-  EXPECT_EQ(unicode_to_byte(U' '), -1);
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x20), U'\u0120');  // ' ' -> 'Ġ'
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x0A), U'\u010A');  // '\n' -> 'Ċ'
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x00), U'\u0100');
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x21), U'!');
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x7E), U'~');
+  EXPECT_EQ(tokenizer::byte_to_unicode(0x7F), U'\u0121');  // first byte after the 33 low ones
+  EXPECT_EQ(tokenizer::byte_to_unicode(0xA0), U'\u0142');
+  EXPECT_EQ(tokenizer::byte_to_unicode(0xAD), U'\u0143');  // soft hyphen: the last remapped byte
+  EXPECT_EQ(tokenizer::byte_to_unicode(0xE9), U'\u00E9');
+  EXPECT_EQ(tokenizer::unicode_to_byte(U'\u0120'), 0x20);
+  EXPECT_EQ(tokenizer::unicode_to_byte(U'A'), 0x41);
+  EXPECT_EQ(tokenizer::unicode_to_byte(U'\u0144'), -1);
+  EXPECT_EQ(tokenizer::unicode_to_byte(U' '), -1);
   std::string all;
   for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
   std::string enc, dec;
-  byte_level_encode(all, enc);
-  ASSERT_TRUE(byte_level_decode(enc, dec));
+  tokenizer::byte_level_encode(all, enc);
+  ASSERT_TRUE(tokenizer::byte_level_decode(enc, dec));
   EXPECT_EQ(dec, all);
   std::string bad;
-  EXPECT_FALSE(byte_level_decode("a b", bad));
+  EXPECT_FALSE(tokenizer::byte_level_decode("a b", bad));
 }
 
 TEST(Utf8, DecodeAndAppend) {
   const std::string s = "a\xC3\xA9\xE2\x96\x81\xF0\x9F\xA6\x99\xC3";  // a é ▁ 🦙 + truncated
   size_t i = 0;
-  EXPECT_EQ(utf8_decode(s, i), U'a');
-  EXPECT_EQ(utf8_decode(s, i), U'\u00E9');
-  EXPECT_EQ(utf8_decode(s, i), U'\u2581');
-  EXPECT_EQ(utf8_decode(s, i), U'\U0001F999');
-  EXPECT_EQ(utf8_decode(s, i), kInvalidCodePoint);
+  EXPECT_EQ(tokenizer::utf8_decode(s, i), U'a');
+  EXPECT_EQ(tokenizer::utf8_decode(s, i), U'\u00E9');
+  EXPECT_EQ(tokenizer::utf8_decode(s, i), U'\u2581');
+  EXPECT_EQ(tokenizer::utf8_decode(s, i), U'\U0001F999');
+  EXPECT_EQ(tokenizer::utf8_decode(s, i), tokenizer::kInvalidCodePoint);
   EXPECT_EQ(i, s.size());
   size_t j = 0;
-  EXPECT_EQ(utf8_decode("\xC0\xAF", j), kInvalidCodePoint);  // overlong '/'
+  EXPECT_EQ(tokenizer::utf8_decode("\xC0\xAF", j), tokenizer::kInvalidCodePoint);  // overlong '/'
   // Character lengths follow the lead byte; a stray continuation is its own character.
   const std::string t = "\xE2\x96\x81\x91" "\xE2\x96" "a";
-  EXPECT_EQ(utf8_char_length(t, 0), 3u);
-  EXPECT_EQ(utf8_char_length(t, 3), 1u);
-  EXPECT_EQ(utf8_char_length(t, 4), 1u);  // truncated sequence
+  EXPECT_EQ(tokenizer::utf8_char_length(t, 0), 3u);
+  EXPECT_EQ(tokenizer::utf8_char_length(t, 3), 1u);
+  EXPECT_EQ(tokenizer::utf8_char_length(t, 4), 1u);  // truncated sequence
   std::string out;
-  for (const char32_t c : {U'a', U'\u00E9', U'\u2581', U'\U0001F999'}) utf8_append(out, c);
+  for (const char32_t c : {U'a', U'\u00E9', U'\u2581', U'\U0001F999'}) tokenizer::utf8_append(out, c);
   EXPECT_EQ(out, s.substr(0, s.size() - 1));
 }
 
 // ---------------------------------------------------------------- regex splitter
 
-std::vector<std::string> pieces(const RegexSplitter& rs, std::string_view text) {
+std::vector<std::string> pieces(const tokenizer::RegexSplitter& rs, std::string_view text) {
   std::vector<std::string> r;
   for (const auto& [b, e] : rs.split(text)) r.emplace_back(text.substr(b, e - b));
   return r;
 }
 
 TEST(RegexSplitter, Gpt2Pattern) {
-  const RegexSplitter rs({gpt2_pretokenizer_regex()}, "test");
+  const tokenizer::RegexSplitter rs({tokenizer::gpt2_pretokenizer_regex()}, "test");
   // "\s+(?!\S)" leaves the last space of a run to the following word.
   EXPECT_EQ(pieces(rs, "Hello world's   end!!\n"),
             (std::vector<std::string>{"Hello", " world", "'s", "  ", " end", "!!", "\n"}));
@@ -88,21 +88,21 @@ TEST(RegexSplitter, Gpt2Pattern) {
 
 TEST(RegexSplitter, SequenceKeepsGapsAndSplitsFragmentsIndependently) {
   // First split out digit triples, then letters: gaps stay as fragments.
-  const RegexSplitter rs({"[0-9]{3}", "\\p{L}+"}, "test");
+  const tokenizer::RegexSplitter rs({"[0-9]{3}", "\\p{L}+"}, "test");
   EXPECT_EQ(pieces(rs, "ab12345cd-"), (std::vector<std::string>{"ab", "123", "45", "cd", "-"}));
   // Look-aheads do not see past a fragment: "x" is followed by the end of its fragment.
-  const RegexSplitter la({"[0-9]", "x(?!1)"}, "test");
+  const tokenizer::RegexSplitter la({"[0-9]", "x(?!1)"}, "test");
   EXPECT_EQ(pieces(la, "x1"), (std::vector<std::string>{"x", "1"}));
 }
 
 TEST(RegexSplitter, InvalidUtf8NeverMatchesAndIsKept) {
-  const RegexSplitter rs({"\\p{L}+"}, "test");
+  const tokenizer::RegexSplitter rs({"\\p{L}+"}, "test");
   EXPECT_EQ(pieces(rs, "ab\xFF" "cd"), (std::vector<std::string>{"ab", "\xFF", "cd"}));
 }
 
 TEST(RegexSplitter, BadPatternNamesWhatAndPattern) {
   try {
-    RegexSplitter rs({"(unclosed"}, "vocab.gguf: tokenizer.ggml.pre \"x\"");
+    tokenizer::RegexSplitter rs({"(unclosed"}, "vocab.gguf: tokenizer.ggml.pre \"x\"");
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("vocab.gguf"), std::string::npos);
@@ -113,28 +113,28 @@ TEST(RegexSplitter, BadPatternNamesWhatAndPattern) {
 TEST(BpePreTokenizers, KnownNamesCompileAndUnknownIsRejected) {
   for (const char* name : {"default", "gpt2", "gpt-2", "mpt", "gpt-neox", "llama-bpe", "qwen2", "falcon", "starcoder",
                            "refact", "deepseek-coder", "deepseek-llm"}) {
-    const auto p = bpe_pretokenizer(name);
+    const auto p = tokenizer::bpe_pretokenizer(name);
     ASSERT_TRUE(p.has_value()) << name;
-    EXPECT_NO_THROW(RegexSplitter(p->regexes, name)) << name;
+    EXPECT_NO_THROW(tokenizer::RegexSplitter(p->regexes, name)) << name;
   }
-  EXPECT_FALSE(bpe_pretokenizer("no-such-model").has_value());
+  EXPECT_FALSE(tokenizer::bpe_pretokenizer("no-such-model").has_value());
   // llama3: digits in groups of three, contractions case-insensitive, newline runs apart.
-  const RegexSplitter l3(bpe_pretokenizer("llama-bpe")->regexes, "llama3");
+  const tokenizer::RegexSplitter l3(tokenizer::bpe_pretokenizer("llama-bpe")->regexes, "llama3");
   EXPECT_EQ(pieces(l3, "I'M 12345\n\nok"), (std::vector<std::string>{"I", "'M", " ", "123", "45", "\n\n", "ok"}));
 }
 
 // ---------------------------------------------------------------- BPE
 
 // Byte-level vocab: single characters a b c Ġ, merges in rank order.
-VocabData tiny_bpe(std::vector<std::string> merges) {
-  VocabData v;
+tokenizer::VocabData tiny_bpe(std::vector<std::string> merges) {
+  tokenizer::VocabData v;
   v.source = "tiny-bpe";
-  v.model = VocabModel::kBpe;
+  v.model = tokenizer::VocabModel::kBpe;
   v.pre = "gpt2";
   //          0    1    2    3        4     5      6      7        8
   v.tokens = {"a", "b", "c", "\xC4\xA0", "ab", "bc", "abc", "\xC4\xA0" "ab", "<|end|>"};
-  v.types.assign(v.tokens.size(), TokenType::kNormal);
-  v.types[8] = TokenType::kControl;
+  v.types.assign(v.tokens.size(), tokenizer::TokenType::kNormal);
+  v.types[8] = tokenizer::TokenType::kControl;
   v.eos_id = 8;
   v.merges = std::move(merges);
   return v;
@@ -142,17 +142,17 @@ VocabData tiny_bpe(std::vector<std::string> merges) {
 
 TEST(Bpe, MergesLowestRankFirst) {
   // "a b" (rank 0) beats "b c": abc -> ab c -> "ab c" -> abc.
-  const BpeTokenizer t(tiny_bpe({"a b", "b c", "ab c"}));
+  const tokenizer::BpeTokenizer t(tiny_bpe({"a b", "b c", "ab c"}));
   EXPECT_EQ(t.encode("abc", false), (Ids{6}));
   // "b c" first: a bc, and "a bc" is not a merge.
-  const BpeTokenizer u(tiny_bpe({"b c", "a b", "ab c"}));
+  const tokenizer::BpeTokenizer u(tiny_bpe({"b c", "a b", "ab c"}));
   EXPECT_EQ(u.encode("abc", false), (Ids{0, 5}));
   EXPECT_EQ(u.merge_rank(1, 2), 0);
   EXPECT_EQ(u.merge_rank(2, 1), -1);
 }
 
 TEST(Bpe, LeftmostOnEqualRankAndSpacesAreByteLevel) {
-  const BpeTokenizer t(tiny_bpe({"a b", "\xC4\xA0 ab"}));
+  const tokenizer::BpeTokenizer t(tiny_bpe({"a b", "\xC4\xA0 ab"}));
   // "abab": both pairs rank 0 -> ab ab. " ab ab" -> words " ab", " ab" -> Ġab Ġab.
   EXPECT_EQ(t.encode("abab", false), (Ids{4, 4}));
   EXPECT_EQ(t.encode(" ab ab", false), (Ids{7, 7}));
@@ -162,7 +162,7 @@ TEST(Bpe, LeftmostOnEqualRankAndSpacesAreByteLevel) {
 }
 
 TEST(Bpe, SpecialTokensOnlyWhenParsed) {
-  const BpeTokenizer t(tiny_bpe({"a b"}));
+  const tokenizer::BpeTokenizer t(tiny_bpe({"a b"}));
   EXPECT_EQ(t.encode("ab<|end|>", false, true), (Ids{4, 8}));
   // As plain text "<|end|>" has no tokens here and is dropped character by character.
   EXPECT_EQ(t.encode("ab<|end|>", false, false), (Ids{4}));
@@ -171,9 +171,9 @@ TEST(Bpe, SpecialTokensOnlyWhenParsed) {
 }
 
 TEST(Bpe, BadMetadataIsRejectedWithKey) {
-  auto expect_error = [](VocabData v, const std::string& needle) {
+  auto expect_error = [](tokenizer::VocabData v, const std::string& needle) {
     try {
-      BpeTokenizer t(std::move(v));
+      tokenizer::BpeTokenizer t(std::move(v));
       ADD_FAILURE() << "expected an error mentioning " << needle;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -183,7 +183,7 @@ TEST(Bpe, BadMetadataIsRejectedWithKey) {
   expect_error(tiny_bpe({"a b", "a z"}), "tokenizer.ggml.merges[1]");
   expect_error(tiny_bpe({"c a"}), "not a token");  // "ca" is not a token
   expect_error(tiny_bpe({"ab"}), "tokenizer.ggml.merges[0]");
-  VocabData v = tiny_bpe({"a b"});
+  tokenizer::VocabData v = tiny_bpe({"a b"});
   v.types.pop_back();
   expect_error(v, "tokenizer.ggml.token_type");
   v = tiny_bpe({"a b"});
@@ -199,7 +199,7 @@ TEST(Bpe, BadMetadataIsRejectedWithKey) {
 
 TEST(Bpe, LongInputWithoutSplitPointsIsNotQuadratic) {
   // 200k identical letters form one pre-token; merging is O(n log n).
-  const BpeTokenizer t(tiny_bpe({"a b"}));
+  const tokenizer::BpeTokenizer t(tiny_bpe({"a b"}));
   std::string s;
   for (int i = 0; i < 100000; ++i) s += "ab";
   const Ids ids = t.encode(s, false);
@@ -211,18 +211,18 @@ TEST(Bpe, LongInputWithoutSplitPointsIsNotQuadratic) {
 // ---------------------------------------------------------------- SPM
 
 // <unk> <s> </s>, all 256 byte tokens, then scored pieces.
-VocabData tiny_spm() {
-  VocabData v;
+tokenizer::VocabData tiny_spm() {
+  tokenizer::VocabData v;
   v.source = "tiny-spm";
-  v.model = VocabModel::kSpm;
+  v.model = tokenizer::VocabModel::kSpm;
   v.tokens = {"<unk>", "<s>", "</s>"};
-  v.types = {TokenType::kUnknown, TokenType::kControl, TokenType::kControl};
+  v.types = {tokenizer::TokenType::kUnknown, tokenizer::TokenType::kControl, tokenizer::TokenType::kControl};
   v.scores = {0, 0, 0};
   for (int b = 0; b < 256; ++b) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "<0x%02X>", b);
     v.tokens.push_back(buf);
-    v.types.push_back(TokenType::kByte);
+    v.types.push_back(tokenizer::TokenType::kByte);
     v.scores.push_back(0);
   }
   // id: 259    260  261  262  263  264    265   266     267          268      269
@@ -230,7 +230,7 @@ VocabData tiny_spm() {
            {"\xE2\x96\x81", -1}, {"h", -1}, {"e", -1}, {"l", -1}, {"o", -1}, {"he", -3}, {"ll", -2}, {"hell", -4},
            {"\xE2\x96\x81hell", -5}, {"<u>", 0}, {"\xE2\x96\x81o", -6}}) {
     v.tokens.push_back(piece);
-    v.types.push_back(piece == "<u>" ? TokenType::kUserDefined : TokenType::kNormal);
+    v.types.push_back(piece == "<u>" ? tokenizer::TokenType::kUserDefined : tokenizer::TokenType::kNormal);
     v.scores.push_back(score);
   }
   v.bos_id = 1;
@@ -241,7 +241,7 @@ VocabData tiny_spm() {
 }
 
 TEST(Spm, HighestScoreMergesFirst) {
-  const SpmTokenizer t(tiny_spm());
+  const tokenizer::SpmTokenizer t(tiny_spm());
   // "▁hello": ll(-2) > he(-3) > hell(-4) > ▁hell(-5); "▁hello" and "hello" are not pieces.
   EXPECT_EQ(t.encode("hello", false), (Ids{267, 263}));
   EXPECT_EQ(t.encode("hello", true), (Ids{1, 267, 263}));
@@ -252,7 +252,7 @@ TEST(Spm, HighestScoreMergesFirst) {
 }
 
 TEST(Spm, ByteFallbackAndRoundTrip) {
-  const SpmTokenizer t(tiny_spm());
+  const tokenizer::SpmTokenizer t(tiny_spm());
   // "é" = C3 A9 is no piece: bytes <0xC3> = 3 + 0xC3, <0xA9> = 3 + 0xA9.
   EXPECT_EQ(t.encode("\xC3\xA9", false), (Ids{259, 3 + 0xC3, 3 + 0xA9}));
   EXPECT_EQ(t.decode(t.encode("\xC3\xA9", false)), "\xC3\xA9");
@@ -260,7 +260,7 @@ TEST(Spm, ByteFallbackAndRoundTrip) {
 }
 
 TEST(Spm, UserDefinedTokensAlwaysSplitAndRestartThePrefix) {
-  const SpmTokenizer t(tiny_spm());
+  const tokenizer::SpmTokenizer t(tiny_spm());
   // "<u>" is matched even without parse_special; the text after it gets a dummy prefix again.
   EXPECT_EQ(t.encode("o<u>o", false), (Ids{269, 268, 269}));
   // "<s>" is control: plain text unless parse_special ("<", "s", ">" are bytes).
@@ -269,9 +269,9 @@ TEST(Spm, UserDefinedTokensAlwaysSplitAndRestartThePrefix) {
 }
 
 TEST(Spm, NoDummyPrefixWhenDisabled) {
-  VocabData v = tiny_spm();
+  tokenizer::VocabData v = tiny_spm();
   v.add_space_prefix = false;
-  const SpmTokenizer t(std::move(v));
+  const tokenizer::SpmTokenizer t(std::move(v));
   EXPECT_EQ(t.encode("hello", false), (Ids{266, 263}));  // hell o
   EXPECT_EQ(t.decode({266, 263}), "hello");
 }
@@ -279,32 +279,32 @@ TEST(Spm, NoDummyPrefixWhenDisabled) {
 TEST(Spm, PiecesSpanningWordsStillMerge) {
   // Add "o▁" (-0.5) and "o▁o" (-0.1): in "▁o▁o" the best pair is o+▁ (ids 270),
   // then o▁+o -> "o▁o" (271); "▁o▁o" is no piece -> [▁, o▁o].
-  VocabData v = tiny_spm();
+  tokenizer::VocabData v = tiny_spm();
   for (const auto& [piece, score] : std::vector<std::pair<std::string, float>>{
            {"o\xE2\x96\x81", -0.5f}, {"o\xE2\x96\x81o", -0.1f}}) {
     v.tokens.push_back(piece);
-    v.types.push_back(TokenType::kNormal);
+    v.types.push_back(tokenizer::TokenType::kNormal);
     v.scores.push_back(score);
   }
-  const SpmTokenizer t(std::move(v));
+  const tokenizer::SpmTokenizer t(std::move(v));
   EXPECT_EQ(t.encode("o o", false), (Ids{259, 271}));
   // Without them each word merges on its own: ▁o ▁o.
-  EXPECT_EQ(SpmTokenizer(tiny_spm()).encode("o o", false), (Ids{269, 269}));
+  EXPECT_EQ(tokenizer::SpmTokenizer(tiny_spm()).encode("o o", false), (Ids{269, 269}));
 }
 
 // ---------------------------------------------------------------- WordPiece
 
-VocabData tiny_wordpiece() {
-  VocabData v;
+tokenizer::VocabData tiny_wordpiece() {
+  tokenizer::VocabData v;
   v.source = "tiny-bert";
-  v.model = VocabModel::kWordPiece;
+  v.model = tokenizer::VocabModel::kWordPiece;
   const std::string w = "\xE2\x96\x81";  // word-initial marker
   //          0        1        2        3        4          5      6           7         8
   v.tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", w + "un", "aff", "able", w + ",", w + "cafe",
               // 9            10                 11
               w + "\xE6\x97\xA5", w + "\xE6\x9C\xAC", w + "ok"};
-  v.types.assign(v.tokens.size(), TokenType::kNormal);
-  for (int i = 0; i < 4; ++i) v.types[static_cast<size_t>(i)] = TokenType::kControl;
+  v.types.assign(v.tokens.size(), tokenizer::TokenType::kNormal);
+  for (int i = 0; i < 4; ++i) v.types[static_cast<size_t>(i)] = tokenizer::TokenType::kControl;
   v.unk_id = 1;
   v.bos_id = 2;
   v.sep_id = 3;
@@ -314,7 +314,7 @@ VocabData tiny_wordpiece() {
 }
 
 TEST(WordPiece, GreedyLongestMatchLowercaseAndPunctuation) {
-  const WordPieceTokenizer t(tiny_wordpiece());
+  const tokenizer::WordPieceTokenizer t(tiny_wordpiece());
   // "UnAffable," -> "unaffable" "," -> [▁un aff able] [▁,]; "okay" cannot be covered -> [UNK].
   EXPECT_EQ(t.encode("UnAffable, okay ok", false), (Ids{4, 5, 6, 7, 1, 11}));
   EXPECT_EQ(t.encode("ok", true), (Ids{2, 11, 3}));
@@ -322,7 +322,7 @@ TEST(WordPiece, GreedyLongestMatchLowercaseAndPunctuation) {
 }
 
 TEST(WordPiece, AccentsControlCharsAndCjk) {
-  const WordPieceTokenizer t(tiny_wordpiece());
+  const tokenizer::WordPieceTokenizer t(tiny_wordpiece());
   // "Café" -> NFD "Cafe\u0301" -> drop Mn -> "cafe"; U+200B (Cf) vanishes; each CJK ideograph is a word.
   EXPECT_EQ(t.encode("Caf\xC3\xA9", false), (Ids{8}));
   EXPECT_EQ(t.encode("o\xE2\x80\x8Bk", false), (Ids{11}));
@@ -337,13 +337,13 @@ TEST(WordPiece, AccentsControlCharsAndCjk) {
 // ---------------------------------------------------------------- factory
 
 TEST(VocabFactory, DispatchesOnModel) {
-  EXPECT_EQ(make_vocab_tokenizer(tiny_spm())->kind(), "spm");
-  EXPECT_EQ(make_vocab_tokenizer(tiny_bpe({"a b"}))->kind(), "bpe");
-  EXPECT_EQ(make_vocab_tokenizer(tiny_wordpiece())->kind(), "wordpiece");
+  EXPECT_EQ(tokenizer::make_vocab_tokenizer(tiny_spm())->kind(), "spm");
+  EXPECT_EQ(tokenizer::make_vocab_tokenizer(tiny_bpe({"a b"}))->kind(), "bpe");
+  EXPECT_EQ(tokenizer::make_vocab_tokenizer(tiny_wordpiece())->kind(), "wordpiece");
 }
 
 TEST(VocabFactory, ThreadSafeConcurrentEncode) {
-  const auto t = make_vocab_tokenizer(tiny_bpe({"a b", "\xC4\xA0 ab"}));
+  const auto t = tokenizer::make_vocab_tokenizer(tiny_bpe({"a b", "\xC4\xA0 ab"}));
   std::vector<std::thread> th;
   std::atomic<int> bad{0};
   for (int k = 0; k < 4; ++k) {

@@ -74,8 +74,8 @@ class VocabVectors : public ::testing::TestWithParam<const char*> {};
 TEST_P(VocabVectors, EncodeMatchesReferenceIdsAndDecodeRoundTrips) {
   const std::string base = vocab_dir() + "/ggml-vocab-" + GetParam() + ".gguf";
   REQUIRE_VOCAB_FILE(base);
-  const auto file = gguf::File::open(base);
-  const auto tok = make_gguf_tokenizer(*file);
+  const auto file = io::gguf::File::open(base);
+  const auto tok = tokenizer::make_gguf_tokenizer(*file);
   const bool lossless = tok->kind() != "wordpiece";
   const std::vector<Case> cases = read_cases(base);
   ASSERT_GT(cases.size(), 40u);
@@ -104,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Gguf, VocabVectors,
 TEST(VocabVectors, GptNeoxLoadsAndRoundTrips) {
   const std::string path = vocab_dir() + "/ggml-vocab-gpt-neox.gguf";
   REQUIRE_VOCAB_FILE(path);
-  const auto tok = make_gguf_tokenizer(*gguf::File::open(path));
+  const auto tok = tokenizer::make_gguf_tokenizer(*io::gguf::File::open(path));
   EXPECT_EQ(tok->kind(), "bpe");
   EXPECT_EQ(tok->vocab_size(), 50432);
   EXPECT_EQ(tok->eos_id(), 0);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 void QActs::resize(int64_t T, int64_t cols_) {
   cols = cols_;
@@ -74,4 +74,4 @@ void quantize_acts(const float* X, int64_t T, int64_t cols, QActs* out) {
   quantize_acts_rows_ref(X, 0, T, out);
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -23,7 +23,7 @@
 #include <new>
 #include <vector>
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 inline constexpr int64_t kQActBlock = 32;
 
@@ -77,4 +77,4 @@ void expand_act_row(int64_t t, QActs* out);
 // X[T][cols] -> out (resized). cols must be a multiple of 32.
 void quantize_acts(const float* X, int64_t T, int64_t cols, QActs* out);
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -8,7 +8,7 @@
 #include "backend/attention_probe.hpp"
 #include "core/f16.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, float* scores, float* o) {
   const int32_t group = a.n_head / a.n_head_kv;
@@ -25,7 +25,7 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
       float dot = 0.0f;
       if (f16) {
         const uint16_t* k = a.kv.k16(a.layer, slot) + kv_off;
-        for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * f16_to_f32(k[d]);
+        for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * core::f16_to_f32(k[d]);
       } else {
         const float* k = a.kv.k(a.layer, slot) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * k[d];
@@ -64,7 +64,7 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
       const float p = scores[j++] * inv;
       if (f16) {
         const uint16_t* v = a.kv.v16(a.layer, s.slot_begin + t) + kv_off;
-        for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * f16_to_f32(v[d]);
+        for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * core::f16_to_f32(v[d]);
       } else {
         const float* v = a.kv.v(a.layer, s.slot_begin + t) + kv_off;
         for (int32_t d = 0; d < a.head_dim; ++d) o[d] += p * v[d];
@@ -73,7 +73,7 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
   }
 }
 
-void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
+void attention(const AttentionArgs& a, std::span<const QueryView> queries, float* out, core::ThreadPool& pool) {
   // An attention-probability probe (src/analysis) needs attention_head's
   // probabilities: when AttentionArgs carries one, take attention_ref here.
   const Kernels& k = active_kernels();
@@ -81,7 +81,7 @@ void attention(const AttentionArgs& a, std::span<const QueryView> queries, float
   else attention_flash(k, a, queries, out, pool);
 }
 
-void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, float* out, ThreadPool& pool) {
+void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, float* out, core::ThreadPool& pool) {
   int64_t max_keys = 0;
   for (const QueryView& qv : queries) {
     int64_t n = 0;
@@ -101,4 +101,4 @@ void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, f
   });
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

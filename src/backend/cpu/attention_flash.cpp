@@ -7,7 +7,7 @@
 #include "backend/cpu/attention.hpp"
 #include "backend/cpu/attention_hwy.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 namespace {
 
@@ -20,7 +20,7 @@ struct FlashItem {
 }  // namespace
 
 void attention_flash(const Kernels& k, const AttentionArgs& a, std::span<const QueryView> queries, float* out,
-                     ThreadPool& pool, int32_t key_chunk) {
+                     core::ThreadPool& pool, int32_t key_chunk) {
   const int32_t G = a.n_head / a.n_head_kv, hd = a.head_dim;
   const size_t stride = static_cast<size_t>(hd) + 2;
   std::vector<FlashItem> items;
@@ -86,4 +86,4 @@ void attention_flash(const Kernels& k, const AttentionArgs& a, std::span<const Q
   }
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

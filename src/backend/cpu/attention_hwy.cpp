@@ -19,7 +19,7 @@
 #include "core/f16.hpp"
 
 HWY_BEFORE_NAMESPACE();
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -50,7 +50,7 @@ HWY_INLINE void ConvertRow(const void* src, size_t hd, size_t hdv, float* dst) {
   size_t i = 0;
   for (; i + kN <= hd; i += kN) hn::StoreU(LoadRow<kF16>(df, src, i), df, dst + i);
   for (; i < hd; ++i) {
-    if constexpr (kF16) dst[i] = f16_to_f32(static_cast<const uint16_t*>(src)[i]);
+    if constexpr (kF16) dst[i] = core::f16_to_f32(static_cast<const uint16_t*>(src)[i]);
     else dst[i] = static_cast<const float*>(src)[i];
   }
   for (; i < hdv; ++i) dst[i] = 0.0f;
@@ -677,11 +677,11 @@ void FlashItem(const AttentionArgs& a, const QueryView& qv, int32_t g, int32_t k
 }
 
 }  // namespace HWY_NAMESPACE
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 FlashItemFn flash_item_kernel(int64_t target) {
 #if HWY_TARGETS & HWY_AVX3_DL
@@ -707,5 +707,5 @@ FlashItemFn flash_item_kernel(int64_t target) {
 #endif
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu
 #endif  // HWY_ONCE

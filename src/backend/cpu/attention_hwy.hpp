@@ -20,7 +20,7 @@
 
 #include "backend/cpu/attention.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 // part: [G][head_dim + 2] = (O[hd], m, l) per query head of the group;
 // scratch: flash_scratch_floats(G, head_dim, key_chunk) floats, 64-byte aligned,
@@ -68,4 +68,4 @@ inline size_t flash_scratch_floats(int32_t G, int32_t head_dim, int32_t key_chun
 // portable one (EMU128 or SCALAR) when that target is not compiled (e.g. 0, the reference).
 FlashItemFn flash_item_kernel(int64_t target);
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -6,16 +6,16 @@
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/ops.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 CpuBackend::CpuBackend(int32_t threads) : pool_(threads), name_(std::string("cpu/") + active_kernels().name) {}
 
-void CpuBackend::matmul(const TensorView& w, const float* X, float* Y, int64_t T, const TensorView* bias) {
+void CpuBackend::matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, const core::TensorView* bias) {
   cpu::matmul(w, X, Y, T, pool_, bias);
 }
 
-void CpuBackend::matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
-                              const TensorView* const* biases) {
+void CpuBackend::matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
+                              const core::TensorView* const* biases) {
   cpu::matmul_multi(ws, X, Ys, n, T, pool_, biases);
 }
 
@@ -47,7 +47,7 @@ void CpuBackend::rope(const backend::RopeSpec& spec, float* const* rows, const i
   }
 }
 
-void CpuBackend::embedding_rows(const TensorView& table, const int64_t* ids, int64_t n, float* out) {
+void CpuBackend::embedding_rows(const core::TensorView& table, const int64_t* ids, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) embedding_row(table, ids[i], out + static_cast<size_t>(i) * static_cast<size_t>(table.cols));
 }
 
@@ -78,4 +78,4 @@ void CpuBackend::add(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

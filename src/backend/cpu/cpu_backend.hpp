@@ -11,7 +11,7 @@
 #include "backend/backend.hpp"
 #include "core/thread_pool.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 class CpuBackend final : public backend::Backend {
  public:
@@ -19,27 +19,27 @@ class CpuBackend final : public backend::Backend {
   explicit CpuBackend(int32_t threads);
 
   const char* name() const override { return name_.c_str(); }
-  void matmul(const TensorView& w, const float* X, float* Y, int64_t T, const TensorView* bias) override;
-  void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
-                    const TensorView* const* biases) override;
+  void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, const core::TensorView* bias) override;
+  void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
+                    const core::TensorView* const* biases) override;
   void attention(const backend::AttentionArgs& a, std::span<const backend::QueryView> queries, float* out) override;
   void rms_norm(float* out, const float* x, const float* w, int64_t rows, int64_t n, float eps) override;
   void layer_norm(float* out, const float* x, const float* w, const float* b, int64_t rows, int64_t n,
                   float eps) override;
   void rope(const backend::RopeSpec& spec, float* const* rows, const int64_t* pos, int64_t n_rows) override;
-  void embedding_rows(const TensorView& table, const int64_t* ids, int64_t n, float* out) override;
+  void embedding_rows(const core::TensorView& table, const int64_t* ids, int64_t n, float* out) override;
   void silu_mul(float* x, const float* y, int64_t n) override;
   void gelu(float* x, int64_t n) override;
   void gelu_erf(float* x, int64_t n) override;
   void head_gate(float* o, const float* g, int64_t T, int32_t n_head, int32_t head_dim) override;
   void add(float* x, const float* y, int64_t n) override;
 
-  ThreadPool& pool() { return pool_; }
+  core::ThreadPool& pool() { return pool_; }
 
  private:
-  ThreadPool pool_;
+  core::ThreadPool pool_;
   std::string name_;
   std::vector<float> rope_cos_, rope_sin_;  // [n_rot / 2] angles of one position
 };
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -17,7 +17,7 @@
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 namespace HWY_NAMESPACE {
 
 HWY_INLINE float ExpSubSum(float* x, size_t n, float m) {
@@ -41,7 +41,7 @@ HWY_INLINE float ExpSubSum(float* x, size_t n, float m) {
 }
 
 }  // namespace HWY_NAMESPACE
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu
 HWY_AFTER_NAMESPACE();
 
 #endif  // per-target include guard

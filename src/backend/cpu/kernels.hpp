@@ -21,11 +21,11 @@
 #include "backend/cpu/act_quant.hpp"
 #include "core/dtype.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 // A weight matrix as the kernels see it: rows of row_bytes bytes, cols elements each.
 struct WeightRows {
-  DType type;
+  core::DType type;
   const uint8_t* data;
   size_t row_bytes;
   int64_t cols;
@@ -57,9 +57,9 @@ struct Kernels {
 };
 
 // True for the types rows_q handles (their activations are quantized to 8 bits).
-bool kernel_wants_qacts(DType t);
+bool kernel_wants_qacts(core::DType t);
 // True for the types rows_plain or rows_q handle.
-bool kernel_supports(DType t);
+bool kernel_supports(core::DType t);
 
 // The table in use: chosen once (best supported target, or SINKSTREAM_SIMD).
 const Kernels& active_kernels();
@@ -68,4 +68,4 @@ std::vector<const Kernels*> available_kernels();
 // By name (see above); nullptr when not compiled or not supported here.
 const Kernels* kernels_by_name(const std::string& name);
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -27,7 +27,7 @@ HWY_BEFORE_NAMESPACE();
 // vpdpwssd is written as EVEX inline assembly (Madd) for the same reason.
 #pragma GCC target("avx512vnni")
 #endif
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -55,9 +55,9 @@ HWY_INLINE float LoadWScalar(const uint8_t* row, size_t i) {
     std::memcpy(&v, row + 4 * i, 4);
     return v;
   } else if constexpr (kKind == kPF16) {
-    return quant::load_f16(row + 2 * i);
+    return core::quant::load_f16(row + 2 * i);
   } else {
-    return bf16_to_f32(static_cast<uint16_t>(row[2 * i] | (row[2 * i + 1] << 8)));
+    return core::bf16_to_f32(static_cast<uint16_t>(row[2 * i] | (row[2 * i + 1] << 8)));
   }
 }
 
@@ -111,9 +111,9 @@ void RowsPlainT(const WeightRows& w, const float* X, int64_t T, int64_t r0, int6
 
 void RowsPlain(const WeightRows& w, const float* X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
   switch (w.type) {
-    case DType::kF32: RowsPlainT<kPF32>(w, X, T, r0, r1, Y, ldy); break;
-    case DType::kF16: RowsPlainT<kPF16>(w, X, T, r0, r1, Y, ldy); break;
-    case DType::kBF16: RowsPlainT<kPBF16>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kF32: RowsPlainT<kPF32>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kF16: RowsPlainT<kPF16>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kBF16: RowsPlainT<kPBF16>(w, X, T, r0, r1, Y, ldy); break;
     default: break;
   }
 }
@@ -195,7 +195,7 @@ HWY_INLINE void DotQ8_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
   const size_t N = hn::Lanes(d16);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = row + b * 34;
-    const float dw = quant::load_f16(blk);
+    const float dw = core::quant::load_f16(blk);
     const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2);
     V32 s0[NT], s1[NT];
     for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
@@ -219,7 +219,7 @@ HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
   const V16 k15 = hn::Set(d16, 15), k8 = hn::Set(d16, 8);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = row + b * 18;
-    const float dw = quant::load_f16(blk);
+    const float dw = core::quant::load_f16(blk);
     V32 s0[NT], s1[NT];
     for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
     for (size_t i = 0; i < 16; i += N) {
@@ -247,7 +247,7 @@ HWY_INLINE void DotQ4_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
   const V16 k15 = hn::Set(d16, 15);
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = row + sb * 144;
-    const float d = quant::load_f16(blk), dmin = quant::load_f16(blk + 2);
+    const float d = core::quant::load_f16(blk), dmin = core::quant::load_f16(blk + 2);
     const uint8_t* s = blk + 4;
     const uint8_t* qs = blk + 16;
     int sc[8], m[8];
@@ -295,7 +295,7 @@ HWY_INLINE void DotQ6_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
     const uint8_t* ql = blk;
     const uint8_t* qh = blk + 128;
     const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
-    const float d = quant::load_f16(blk + 208);
+    const float d = core::quant::load_f16(blk + 208);
     for (int h = 0; h < 2; ++h) {
       for (size_t l0 = 0; l0 < 32; l0 += N) {
         const V16 a = LoadU8(ql + 64 * h + l0), bq = LoadU8(ql + 64 * h + 32 + l0), hq = LoadU8(qh + 32 * h + l0);
@@ -320,14 +320,14 @@ HWY_INLINE void DotQ6_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
 }
 
 template <int NT>
-HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& X, int64_t t0, float* out) {
+HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const QActs& X, int64_t t0, float* out) {
   QState<NT> st;
   QInit(st, X, t0);
   switch (type) {
-    case DType::kQ8_0: DotQ8_0(row, cols / 32, st); break;
-    case DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
-    case DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
-    case DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
+    case core::DType::kQ8_0: DotQ8_0(row, cols / 32, st); break;
+    case core::DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
+    case core::DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
+    case core::DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
     default: break;
   }
   QFinish(st, out);
@@ -338,11 +338,11 @@ HWY_INLINE void DotQ(DType type, const uint8_t* row, int64_t cols, const QActs& 
 
 void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
 #if HWY_TARGET == HWY_AVX3_DL
-  if (w.type == DType::kQ8_0) return qmm512::Rows<qmm512::PairQ8_0>(w, X, T, r0, r1, Y, ldy);
-  if (w.type == DType::kQ4_0) return qmm512::Rows<qmm512::PairQ4_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ8_0) return qmm512::Rows<qmm512::PairQ8_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ4_0) return qmm512::Rows<qmm512::PairQ4_0>(w, X, T, r0, r1, Y, ldy);
 #elif HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
-  if (w.type == DType::kQ8_0) return qmm256::Rows<qmm256::BlockQ8_0>(w, X, T, r0, r1, Y, ldy);
-  if (w.type == DType::kQ4_0) return qmm256::Rows<qmm256::BlockQ4_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ8_0) return qmm256::Rows<qmm256::BlockQ8_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ4_0) return qmm256::Rows<qmm256::BlockQ4_0>(w, X, T, r0, r1, Y, ldy);
 #endif
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
@@ -459,11 +459,11 @@ Kernels GetKernels() {
 }
 
 }  // namespace HWY_NAMESPACE
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 HWY_EXPORT(GetKernels);
 
@@ -559,13 +559,13 @@ const Kernels& active_kernels() {
   return *chosen;
 }
 
-bool kernel_wants_qacts(DType t) {
-  return t == DType::kQ8_0 || t == DType::kQ4_0 || t == DType::kQ4_K || t == DType::kQ6_K;
+bool kernel_wants_qacts(core::DType t) {
+  return t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || t == core::DType::kQ4_K || t == core::DType::kQ6_K;
 }
 
-bool kernel_supports(DType t) {
-  return kernel_wants_qacts(t) || t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
+bool kernel_supports(core::DType t) {
+  return kernel_wants_qacts(t) || t == core::DType::kF32 || t == core::DType::kF16 || t == core::DType::kBF16;
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu
 #endif  // HWY_ONCE

@@ -8,24 +8,24 @@
 #include "core/row_dot.hpp"
 #include "sinkstream/error.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 namespace {
 
 // The scalar reference: each output element through row_dot_ref.
-void matmul_ref(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const float* b) {
+void matmul_ref(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const float* b) {
   const int64_t rows = w.rows, cols = w.cols;
   auto body = [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; ++r) {
       for (int64_t t = 0; t < T; ++t) {
         const float* x = X + t * cols;
         float acc;
-        if (w.type == DType::kF32) {
+        if (w.type == core::DType::kF32) {
           const float* row = w.f32() + r * cols;
           acc = 0.0f;
           for (int64_t i = 0; i < cols; ++i) acc += row[i] * x[i];
         } else {
-          acc = row_dot_ref(w.type, w.row_ptr(r), x, cols);
+          acc = core::row_dot_ref(w.type, w.row_ptr(r), x, cols);
         }
         Y[t * rows + r] = b != nullptr ? acc + b[r] : acc;
       }
@@ -44,12 +44,12 @@ void quantize_with(const Kernels& k, const float* X, int64_t T, int64_t cols, QA
 
 }  // namespace
 
-void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool, const TensorView* bias) {
+void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias) {
   matmul_with(active_kernels(), w, X, Y, T, pool, bias);
 }
 
-void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
-                 const TensorView* bias) {
+void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
+                 const core::TensorView* bias) {
   const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
   const bool q = kernel_wants_qacts(w.type);
   if (k.is_ref() || !kernel_supports(w.type) || (q && w.cols % kQActBlock != 0) || T <= 0) {
@@ -57,7 +57,7 @@ void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y
     return;
   }
   const int64_t rows = w.rows;
-  const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+  const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), core::dtype_row_bytes(w.type, w.cols), w.cols};
   QActs qa;
   if (q) quantize_with(k, X, T, w.cols, &qa);
   auto body = [&](int64_t r0, int64_t r1, int) {
@@ -72,8 +72,8 @@ void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y
   else pool.parallel_for(rows, body);
 }
 
-void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
-                  const TensorView* const* biases) {
+void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, core::ThreadPool& pool,
+                  const core::TensorView* const* biases) {
   const Kernels& k = active_kernels();
   bool fast = !k.is_ref() && n <= 4 && T > 0;
   for (int i = 0; i < n && fast; ++i) {
@@ -91,8 +91,8 @@ void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys,
   WeightRows wr[4];
   int64_t first[5] = {0, 0, 0, 0, 0};  // row offsets of each matrix in the concatenated row space
   for (int i = 0; i < n; ++i) {
-    const TensorView& w = *ws[i];
-    wr[i] = {w.type, static_cast<const uint8_t*>(w.data), dtype_row_bytes(w.type, w.cols), w.cols};
+    const core::TensorView& w = *ws[i];
+    wr[i] = {w.type, static_cast<const uint8_t*>(w.data), core::dtype_row_bytes(w.type, w.cols), w.cols};
     first[i + 1] = first[i] + w.rows;
   }
   auto body = [&](int64_t g0, int64_t g1, int) {
@@ -102,7 +102,7 @@ void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys,
       const int64_t rows = ws[i]->rows;
       if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
       else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
-      const TensorView* bias = biases[i];
+      const core::TensorView* bias = biases[i];
       if (bias != nullptr && !bias->empty()) {
         const float* b = bias->f32();
         for (int64_t t = 0; t < T; ++t)
@@ -135,12 +135,12 @@ void layernorm(float* out, const float* x, const float* w, const float* b, int64
   }
 }
 
-void embedding_row(const TensorView& table, int64_t id, float* out) {
+void embedding_row(const core::TensorView& table, int64_t id, float* out) {
   if (id < 0 || id >= table.rows) {
     throw Error(ErrorKind::kRange, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                        std::to_string(table.rows) + ")");
   }
-  row_dequantize_ref(table.type, table.row_ptr(id), out, table.cols);
+  core::row_dequantize_ref(table.type, table.row_ptr(id), out, table.cols);
 }
 
 void rope_angles_freq(int64_t pos, const double* freq, int32_t half, float* cos_out, float* sin_out) {
@@ -178,4 +178,4 @@ float gelu_erf(float x) {
   return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
 }
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

@@ -9,7 +9,7 @@
 #include "core/thread_pool.hpp"
 #include "sinkstream/model_config.hpp"
 
-namespace sinkstream::cpu {
+namespace sinkstream::backend::cpu {
 
 // Y[T][w.rows] = X[T][w.cols] · Wᵀ (+ bias[w.rows] when bias is not empty);
 // T = 1 is the matrix-vector product of decoding.
@@ -19,19 +19,19 @@ namespace sinkstream::cpu {
 // bits per 32 (act_quant.hpp: extra error <= sum_i |w_i| max|x_blk(i)| / 254).
 // Rows are computed identically whatever T, so a chunk gives the same rows as
 // T single-token calls. Other types (and SINKSTREAM_SIMD=ref) use row_dot_ref.
-void matmul(const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
-            const TensorView* bias = nullptr);
+void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
+            const core::TensorView* bias = nullptr);
 
 // Same on a given kernel table (tests compare every target with the reference).
-void matmul_with(const Kernels& k, const TensorView& w, const float* X, float* Y, int64_t T, ThreadPool& pool,
-                 const TensorView* bias = nullptr);
+void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
+                 const core::TensorView* bias = nullptr);
 
 // Several matrices over the same input in one pass (q/k/v, gate/up): the
 // activations are quantized once and the pool synchronizes once. n <= 4;
 // ws[i] (rows_i, cols), Ys[i] [T][rows_i], biases[i] may be null or empty.
 // Same results as n matmul calls.
-void matmul_multi(const TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, ThreadPool& pool,
-                  const TensorView* const* biases);
+void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, core::ThreadPool& pool,
+                  const core::TensorView* const* biases);
 
 // out[n] = x[n] / rms(x) * w[n]
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
@@ -40,7 +40,7 @@ void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
 void layernorm(float* out, const float* x, const float* w, const float* b, int64_t n, float eps);
 
 // Row `id` of an embedding table (n_vocab, n_embd) of any dtype -> out[n_embd] f32.
-void embedding_row(const TensorView& table, int64_t id, float* out);
+void embedding_row(const core::TensorView& table, int64_t id, float* out);
 
 // RoPE angles for one position from a frequency table freq[half] (theta^(-2i/n_rot),
 // scaled when the model scales RoPE): cos_out/sin_out [half], angle_i = pos * freq[i],
@@ -54,4 +54,4 @@ inline float silu(float x) { return x / (1.0f + __builtin_expf(-x)); }
 float gelu(float x);      // tanh approximation, as GPT-2 ("gelu_new") uses
 float gelu_erf(float x);  // exact: x/2 * (1 + erf(x/sqrt 2)), as NeoX, Falcon and MPT ("gelu") use
 
-}  // namespace sinkstream::cpu
+}  // namespace sinkstream::backend::cpu

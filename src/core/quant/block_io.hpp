@@ -8,7 +8,7 @@
 
 #include "core/f16.hpp"
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 inline float load_f16(const uint8_t* p) { return f16_to_f32(static_cast<uint16_t>(p[0] | (p[1] << 8))); }
 
@@ -51,4 +51,4 @@ inline int clamp_ceil(float v, int lo, int hi) {
   return static_cast<int>(std::ceil(v));
 }
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

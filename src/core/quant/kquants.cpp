@@ -5,7 +5,7 @@
 
 #include "core/quant/block_io.hpp"
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 namespace {
 
@@ -166,4 +166,4 @@ void quantize_q6_k(const float* x, uint8_t* blk) {
   }
 }
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

@@ -24,7 +24,7 @@
 
 #include <cstdint>
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 inline constexpr int kQK_K = 256;
 
@@ -36,4 +36,4 @@ void quantize_q4_k(const float* x, uint8_t* blk);
 void quantize_q5_k(const float* x, uint8_t* blk);
 void quantize_q6_k(const float* x, uint8_t* blk);
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

@@ -4,7 +4,7 @@
 
 #include "core/quant/block_io.hpp"
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 namespace {
 
@@ -142,4 +142,4 @@ void quantize_q8_0(const float* x, uint8_t* blk) {
   for (int j = 0; j < kQK; ++j) blk[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(clamp_round(x[j] * id, -127, 127)));
 }
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

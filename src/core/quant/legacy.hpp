@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-namespace sinkstream::quant {
+namespace sinkstream::core::quant {
 
 inline constexpr int kQK = 32;
 
@@ -30,4 +30,4 @@ void quantize_q5_0(const float* x, uint8_t* blk);
 void quantize_q5_1(const float* x, uint8_t* blk);
 void quantize_q8_0(const float* x, uint8_t* blk);
 
-}  // namespace sinkstream::quant
+}  // namespace sinkstream::core::quant

@@ -15,13 +15,13 @@
 #include "sinkstream/model_config.hpp"
 
 // The file-format types the entries' functions take (src/io); the entry files include their headers.
-namespace sinkstream {
+namespace sinkstream::io {
 class HfTensors;
-}  // namespace sinkstream
-namespace sinkstream::gguf {
+}  // namespace sinkstream::io
+namespace sinkstream::io::gguf {
 class File;
 class Writer;
-}  // namespace sinkstream::gguf
+}  // namespace sinkstream::io::gguf
 namespace sinkstream::io {
 class JsonFields;
 }  // namespace sinkstream::io
@@ -95,12 +95,12 @@ struct ArchSpec {
   void (*read_hf_config)(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
   // HF tensors -> w: checks every shape against c, fills w.layers[n_layer], and sets
   // c.tied_embeddings from whether a separate classifier matrix exists.
-  void (*map_hf_tensors)(HfTensors& t, ModelConfig& c, ModelWeights& w);
+  void (*map_hf_tensors)(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w);
   // Family-specific GGUF metadata keys (`prefix` = "<general.architecture>.") -> c, after the
   // keys every family shares have been read. Null when the family has none.
-  void (*read_gguf_keys)(const gguf::File& f, const std::string& prefix, ModelConfig& c) = nullptr;
+  void (*read_gguf_keys)(const io::gguf::File& f, const std::string& prefix, ModelConfig& c) = nullptr;
   // The same keys written from c. Null when the family has none.
-  void (*write_gguf_keys)(const ModelConfig& c, const std::string& prefix, gguf::Writer& w) = nullptr;
+  void (*write_gguf_keys)(const ModelConfig& c, const std::string& prefix, io::gguf::Writer& w) = nullptr;
 };
 
 }  // namespace sinkstream::model::arch

@@ -53,7 +53,7 @@ void read_hf_config(const io::JsonFields& f, const std::string& /*model_type*/, 
   read_hf_rope(f, c, 10000.0, 1.0);
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff, QD = c.q_dim(), KVD = c.kv_dim();
   w.tok_embd = t.matrix("transformer.word_embeddings.weight", c.n_vocab, D);
   set_norm(t, w.output_norm, w.output_norm_b, "transformer.ln_f", D, true);
@@ -61,7 +61,7 @@ void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
   const bool mq = c.n_head_kv == 1 && c.n_head > 1;
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("transformer.h.", l, rest); };
     set_norm(t, L.attn_norm, L.attn_norm_b, n("input_layernorm"), D, true);
     const std::string qkv = n("self_attention.query_key_value.weight");

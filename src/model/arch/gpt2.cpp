@@ -47,7 +47,7 @@ void read_hf_config(const io::JsonFields& f, const std::string& /*model_type*/, 
 }
 
 // Conv1D weight `name` stored (in, out) -> owned (out, in) f32.
-TensorView conv1d(HfTensors& t, const std::string& name, int64_t in, int64_t out) {
+core::TensorView conv1d(io::HfTensors& t, const std::string& name, int64_t in, int64_t out) {
   const std::vector<float> src = t.f32(name, in, out);  // [in][out]
   std::vector<float> dst(src.size());                   // [out][in]
   for (int64_t i = 0; i < in; ++i) {
@@ -56,7 +56,7 @@ TensorView conv1d(HfTensors& t, const std::string& name, int64_t in, int64_t out
   return t.own(name + "^T", std::move(dst), out, in);
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   const std::string p = t.has("transformer.wte.weight") ? "transformer." : "";
   w.tok_embd = t.matrix(p + "wte.weight", c.n_vocab, D);
@@ -66,18 +66,18 @@ void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
   set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name(p + "h.", l, rest); };
     L.attn_norm = t.vector(n("ln_1.weight"), D);
     L.attn_norm_b = t.vector(n("ln_1.bias"), D);
     L.ffn_norm = t.vector(n("ln_2.weight"), D);
     L.ffn_norm_b = t.vector(n("ln_2.bias"), D);
-    const TensorView qkv = conv1d(t, n("attn.c_attn.weight"), D, 3 * D);
-    L.wq = HfTensors::rows(qkv, 0, D, qkv.name + "[q]");
-    L.wk = HfTensors::rows(qkv, D, D, qkv.name + "[k]");
-    L.wv = HfTensors::rows(qkv, 2 * D, D, qkv.name + "[v]");
+    const core::TensorView qkv = conv1d(t, n("attn.c_attn.weight"), D, 3 * D);
+    L.wq = io::HfTensors::rows(qkv, 0, D, qkv.name + "[q]");
+    L.wk = io::HfTensors::rows(qkv, D, D, qkv.name + "[k]");
+    L.wv = io::HfTensors::rows(qkv, 2 * D, D, qkv.name + "[v]");
     const std::string bname = n("attn.c_attn.bias");
-    const TensorView b = t.own(bname, t.f32(bname, -1, 3 * D), 1, 3 * D);
+    const core::TensorView b = t.own(bname, t.f32(bname, -1, 3 * D), 1, 3 * D);
     L.bq = vector_slice(b, 0, D, bname + "[q]");
     L.bk = vector_slice(b, D, D, bname + "[k]");
     L.bv = vector_slice(b, 2 * D, D, bname + "[v]");

@@ -29,11 +29,11 @@ namespace sinkstream::model::arch {
 
 namespace {
 
-void read_gguf_keys(const gguf::File& f, const std::string& prefix, ModelConfig& c) {
+void read_gguf_keys(const io::gguf::File& f, const std::string& prefix, ModelConfig& c) {
   c.parallel_residual = f.get_bool(prefix + "use_parallel_residual", true);
 }
 
-void write_gguf_keys(const ModelConfig& c, const std::string& prefix, gguf::Writer& w) {
+void write_gguf_keys(const ModelConfig& c, const std::string& prefix, io::gguf::Writer& w) {
   w.set_bool(prefix + "use_parallel_residual", c.parallel_residual);
 }
 
@@ -56,14 +56,14 @@ void read_hf_config(const io::JsonFields& f, const std::string& /*model_type*/, 
   read_hf_rope(f, c, 10000.0, 0.25);
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   w.tok_embd = t.matrix("gpt_neox.embed_in.weight", c.n_vocab, D);
   set_norm(t, w.output_norm, w.output_norm_b, "gpt_neox.final_layer_norm", D, true);
   set_output(t, c, w, "embed_out.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("gpt_neox.layers.", l, rest); };
     set_norm(t, L.attn_norm, L.attn_norm_b, n("input_layernorm"), D, true);
     set_norm(t, L.ffn_norm, L.ffn_norm_b, n("post_attention_layernorm"), D, true);

@@ -4,7 +4,7 @@
 
 namespace sinkstream::model::arch {
 
-void set_output(HfTensors& t, ModelConfig& c, ModelWeights& w, const std::string& lm_head) {
+void set_output(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w, const std::string& lm_head) {
   if (t.has(lm_head)) {
     w.output = t.matrix(lm_head, c.n_vocab, c.n_embd);
     c.tied_embeddings = false;
@@ -14,7 +14,7 @@ void set_output(HfTensors& t, ModelConfig& c, ModelWeights& w, const std::string
   }
 }
 
-Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, int32_t head_dim, int64_t cols,
+Qkv split_per_head_qkv(io::HfTensors& t, const std::string& name, int32_t n_head, int32_t head_dim, int64_t cols,
                        bool bias) {
   const int64_t n = static_cast<int64_t>(n_head) * head_dim;
   const int64_t C = bias ? 1 : cols;
@@ -37,7 +37,7 @@ Qkv split_per_head_qkv(HfTensors& t, const std::string& name, int32_t n_head, in
   return out;
 }
 
-void set_per_head_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+void set_per_head_qkv(io::HfTensors& t, model::LayerWeights& L, const std::string& weight, const std::string& bias,
                       int32_t n_head, int32_t head_dim, int64_t cols) {
   const Qkv w = split_per_head_qkv(t, weight, n_head, head_dim, cols, false);
   L.wq = w.q;
@@ -50,26 +50,26 @@ void set_per_head_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, 
   L.bv = b.v;
 }
 
-void set_stacked_qkv(HfTensors& t, LayerWeights& L, const std::string& weight, const std::string& bias,
+void set_stacked_qkv(io::HfTensors& t, model::LayerWeights& L, const std::string& weight, const std::string& bias,
                      int64_t q_rows, int64_t kv_rows, int64_t cols) {
-  const TensorView f = t.matrix(weight, q_rows + 2 * kv_rows, cols);
-  L.wq = HfTensors::rows(f, 0, q_rows, weight + "[q]");
-  L.wk = HfTensors::rows(f, q_rows, kv_rows, weight + "[k]");
-  L.wv = HfTensors::rows(f, q_rows + kv_rows, kv_rows, weight + "[v]");
+  const core::TensorView f = t.matrix(weight, q_rows + 2 * kv_rows, cols);
+  L.wq = io::HfTensors::rows(f, 0, q_rows, weight + "[q]");
+  L.wk = io::HfTensors::rows(f, q_rows, kv_rows, weight + "[k]");
+  L.wv = io::HfTensors::rows(f, q_rows + kv_rows, kv_rows, weight + "[v]");
   if (!t.has(bias)) return;
-  const TensorView b = t.vector(bias, q_rows + 2 * kv_rows);
+  const core::TensorView b = t.vector(bias, q_rows + 2 * kv_rows);
   L.bq = vector_slice(b, 0, q_rows, bias + "[q]");
   L.bk = vector_slice(b, q_rows, kv_rows, bias + "[k]");
   L.bv = vector_slice(b, q_rows + kv_rows, kv_rows, bias + "[v]");
 }
 
-void set_norm(HfTensors& t, TensorView& weight, TensorView& bias, const std::string& prefix, int64_t n,
+void set_norm(io::HfTensors& t, core::TensorView& weight, core::TensorView& bias, const std::string& prefix, int64_t n,
               bool bias_required) {
   weight = t.vector(prefix + ".weight", n);
   bias = bias_required ? t.vector(prefix + ".bias", n) : t.optional_vector(prefix + ".bias", n);
 }
 
-void set_up_down_ffn(HfTensors& t, LayerWeights& L, const std::string& up, const std::string& down, int64_t D,
+void set_up_down_ffn(io::HfTensors& t, model::LayerWeights& L, const std::string& up, const std::string& down, int64_t D,
                      int64_t F) {
   L.ffn_up = t.matrix(up + ".weight", F, D);
   L.ffn_up_b = t.optional_vector(up + ".bias", F);
@@ -77,12 +77,12 @@ void set_up_down_ffn(HfTensors& t, LayerWeights& L, const std::string& up, const
   L.ffn_down_b = t.optional_vector(down + ".bias", D);
 }
 
-TensorView vector_slice(const TensorView& v, int64_t off, int64_t n, const std::string& name) {
-  if (v.type != DType::kF32 || v.rows != 1 || off < 0 || n <= 0 || off + n > v.cols) {
+core::TensorView vector_slice(const core::TensorView& v, int64_t off, int64_t n, const std::string& name) {
+  if (v.type != core::DType::kF32 || v.rows != 1 || off < 0 || n <= 0 || off + n > v.cols) {
     throw Error(ErrorKind::kFormat, "tensor '" + v.name + "': cannot take elements [" + std::to_string(off) +
                                         ", " + std::to_string(off + n) + ") of it");
   }
-  TensorView s = v;
+  core::TensorView s = v;
   s.name = name;
   s.data = v.f32() + off;
   s.cols = n;

@@ -47,14 +47,14 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   read_hf_rope(f, c, 10000.0, 1.0);
 }
 
-void map_llama_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
   const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim(), F = c.n_ff;
   w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, D);
   w.output_norm = t.vector("model.norm.weight", D);
   set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
     L.attn_norm = t.vector(n("input_layernorm.weight"), D);
     L.wq = t.matrix(n("self_attn.q_proj.weight"), QD, D);

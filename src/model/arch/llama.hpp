@@ -41,7 +41,7 @@ inline constexpr BlockLayout kNeoxBlock = derive_layout(kLlamaBlock, {.norm = No
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
 
 // model.layers.N.{self_attn,mlp}.* -> w (no permutation: HF keeps the halves RoPE layout).
-void map_llama_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w);
+void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w);
 
 // The entry of a family that reads its HF config and tensors as llama does (qwen2, qwen3).
 constexpr ArchSpec llama_like_entry(std::string_view name, std::span<const std::string_view> hf_model_types,

@@ -25,11 +25,11 @@ namespace sinkstream::model::arch {
 
 namespace {
 
-void read_gguf_keys(const gguf::File& f, const std::string& prefix, ModelConfig& c) {
+void read_gguf_keys(const io::gguf::File& f, const std::string& prefix, ModelConfig& c) {
   c.alibi_max_bias = static_cast<float>(f.get_float(prefix + "attention.max_alibi_bias", 8.0));
 }
 
-void write_gguf_keys(const ModelConfig& c, const std::string& prefix, gguf::Writer& w) {
+void write_gguf_keys(const ModelConfig& c, const std::string& prefix, io::gguf::Writer& w) {
   w.set_f32(prefix + "attention.max_alibi_bias", c.alibi_max_bias);
 }
 
@@ -59,14 +59,14 @@ void read_hf_config(const io::JsonFields& f, const std::string& /*model_type*/, 
   c.n_rot = 0;
 }
 
-void map_hf_tensors(HfTensors& t, ModelConfig& c, ModelWeights& w) {
+void map_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
   const int64_t D = c.n_embd, F = c.n_ff;
   w.tok_embd = t.matrix("transformer.wte.weight", c.n_vocab, D);
   set_norm(t, w.output_norm, w.output_norm_b, "transformer.norm_f", D, false);
   set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("transformer.blocks.", l, rest); };
     set_norm(t, L.attn_norm, L.attn_norm_b, n("norm_1"), D, false);
     set_norm(t, L.ffn_norm, L.ffn_norm_b, n("norm_2"), D, false);

@@ -17,7 +17,7 @@ namespace sinkstream::model::formats {
 namespace {
 
 // Row r of a matrix view as f32 ([cols]).
-void row_f32(const TensorView& t, int64_t r, float* out) { row_dequantize_ref(t.type, t.row_ptr(r), out, t.cols); }
+void row_f32(const core::TensorView& t, int64_t r, float* out) { core::row_dequantize_ref(t.type, t.row_ptr(r), out, t.cols); }
 
 // Source row index for destination row `r` of a Q or K matrix when the halves
 // RoPE layout must become adjacent pairs: per head, dst 2i <- src i, dst 2i+1 <- src i + n_rot/2.
@@ -32,51 +32,51 @@ class Exporter {
  public:
   Exporter(const ModelConfig& c, const GgufExportOptions& o) : c_(c), o_(o) {}
 
-  void matrix(gguf::Writer& w, const std::string& name, const TensorView& t, bool permute = false) {
+  void matrix(io::gguf::Writer& w, const std::string& name, const core::TensorView& t, bool permute = false) {
     if (t.empty()) return;
     fused(w, name, {&t}, permute);
   }
 
   // Rows of several matrices with the same column count stacked into one tensor
   // (attn_qkv = [q; k; v] for the families whose GGUF files fuse them).
-  void fused(gguf::Writer& w, const std::string& name, std::vector<const TensorView*> parts, bool permute = false) {
+  void fused(io::gguf::Writer& w, const std::string& name, std::vector<const core::TensorView*> parts, bool permute = false) {
     const int64_t cols = parts[0]->cols;
     int64_t rows = 0;
-    for (const TensorView* t : parts) rows += t->rows;
-    DType type = o_.type;
-    if (cols % dtype_traits(type).block_elems != 0) type = DType::kF16;  // llama.cpp's fallback
-    const size_t row_bytes = dtype_row_bytes(type, cols);
+    for (const core::TensorView* t : parts) rows += t->rows;
+    core::DType type = o_.type;
+    if (cols % core::dtype_traits(type).block_elems != 0) type = core::DType::kF16;  // llama.cpp's fallback
+    const size_t row_bytes = core::dtype_row_bytes(type, cols);
     std::vector<uint8_t> out(row_bytes * static_cast<size_t>(rows));
     std::vector<float> row(static_cast<size_t>(cols));
     int64_t dst = 0;
-    for (const TensorView* t : parts) {
+    for (const core::TensorView* t : parts) {
       for (int64_t r = 0; r < t->rows; ++r, ++dst) {
         row_f32(*t, permute ? permuted_row(r, c_.head_dim, c_.n_rot) : r, row.data());
-        quantize_row_ref(type, row.data(), out.data() + static_cast<size_t>(dst) * row_bytes, cols);
+        core::quantize_row_ref(type, row.data(), out.data() + static_cast<size_t>(dst) * row_bytes, cols);
       }
     }
     w.add_tensor(name, type, {cols, rows}, std::move(out));
     report(name);
   }
 
-  void fused_vector(gguf::Writer& w, const std::string& name, std::vector<const TensorView*> parts) {
+  void fused_vector(io::gguf::Writer& w, const std::string& name, std::vector<const core::TensorView*> parts) {
     std::vector<float> v;
-    for (const TensorView* t : parts) {
+    for (const core::TensorView* t : parts) {
       const size_t at = v.size();
       v.resize(at + static_cast<size_t>(t->numel()));
-      row_dequantize_ref(t->type, t->data, v.data() + at, t->numel());
+      core::row_dequantize_ref(t->type, t->data, v.data() + at, t->numel());
     }
     std::vector<uint8_t> bytes(v.size() * 4);
     std::memcpy(bytes.data(), v.data(), bytes.size());
-    w.add_tensor(name, DType::kF32, {static_cast<int64_t>(v.size())}, std::move(bytes));
+    w.add_tensor(name, core::DType::kF32, {static_cast<int64_t>(v.size())}, std::move(bytes));
     report(name);
   }
 
-  void vector(gguf::Writer& w, const std::string& name, const TensorView& t, bool permute = false) {
+  void vector(io::gguf::Writer& w, const std::string& name, const core::TensorView& t, bool permute = false) {
     if (t.empty()) return;
     const int64_t n = t.numel();
     std::vector<float> v(static_cast<size_t>(n));
-    row_dequantize_ref(t.type, t.data, v.data(), n);
+    core::row_dequantize_ref(t.type, t.data, v.data(), n);
     if (permute) {
       std::vector<float> p(v.size());
       for (int64_t r = 0; r < n; ++r) p[static_cast<size_t>(r)] = v[static_cast<size_t>(permuted_row(r, c_.head_dim, c_.n_rot))];
@@ -84,7 +84,7 @@ class Exporter {
     }
     std::vector<uint8_t> bytes(v.size() * 4);
     std::memcpy(bytes.data(), v.data(), bytes.size());
-    w.add_tensor(name, DType::kF32, {n}, std::move(bytes));
+    w.add_tensor(name, core::DType::kF32, {n}, std::move(bytes));
     report(name);
   }
 
@@ -102,13 +102,13 @@ class Exporter {
 
 }  // namespace
 
-void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o) {
-  if (!dtype_has_quantizer(o.type) && o.type != DType::kF32 && o.type != DType::kF16 && o.type != DType::kBF16) {
-    throw Error(ErrorKind::kUnsupported, std::string("cannot write tensors of type ") + dtype_name(o.type));
+void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::string& path, const GgufExportOptions& o) {
+  if (!core::dtype_has_quantizer(o.type) && o.type != core::DType::kF32 && o.type != core::DType::kF16 && o.type != core::DType::kBF16) {
+    throw Error(ErrorKind::kUnsupported, std::string("cannot write tensors of type ") + core::dtype_name(o.type));
   }
   const arch::ArchSpec& spec = arch::gguf_arch(c.arch, "GGUF export: ");
   const arch::BlockLayout& layout = spec.layout;
-  gguf::Writer out;
+  io::gguf::Writer out;
   const std::string a = c.arch;
   const std::string p = a + ".";
   out.set_string("general.architecture", a);
@@ -136,13 +136,13 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
       // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
       ModelConfig plain = c;
       plain.rope_scaling = RopeScaling{};
-      const std::vector<double> base = rope_frequencies(plain), scaled = rope_frequencies(c);
+      const std::vector<double> base = model::rope_frequencies(plain), scaled = model::rope_frequencies(c);
       std::vector<uint8_t> bytes(base.size() * 4);
       for (size_t i = 0; i < base.size(); ++i) {
         const float factor = static_cast<float>(base[i] / scaled[i]);
         std::memcpy(bytes.data() + 4 * i, &factor, 4);
       }
-      out.add_tensor("rope_freqs.weight", DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
+      out.add_tensor("rope_freqs.weight", core::DType::kF32, {static_cast<int64_t>(base.size())}, std::move(bytes));
     }
   }
   if (spec.write_gguf_keys != nullptr) spec.write_gguf_keys(c, p, out);
@@ -150,7 +150,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
   if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
-  if (o.vocab != nullptr) write_vocab_gguf(*o.vocab, out);
+  if (o.vocab != nullptr) tokenizer::write_vocab_gguf(*o.vocab, out);
 
   // The halves layout must become adjacent pairs for the families whose GGUF files use those (llama).
   const bool gguf_pairs = layout.gguf_rope_layout == RopeLayout::kInterleaved;
@@ -170,7 +170,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   ex.vector(out, "sink_token_embd.weight", w.sink_token_embd);
   if (!c.tied_embeddings) ex.matrix(out, "output.weight", w.output);
   for (size_t l = 0; l < w.layers.size(); ++l) {
-    const LayerWeights& L = w.layers[l];
+    const model::LayerWeights& L = w.layers[l];
     const std::string b = "blk." + std::to_string(l) + ".";
     ex.vector(out, b + "attn_norm.weight", L.attn_norm);
     ex.vector(out, b + "attn_norm.bias", L.attn_norm_b);

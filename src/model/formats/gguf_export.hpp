@@ -23,12 +23,12 @@
 namespace sinkstream::model::formats {
 
 struct GgufExportOptions {
-  DType type = DType::kF32;        // storage type of the matrices
+  core::DType type = core::DType::kF32;        // storage type of the matrices
   std::string name;                // general.name
-  const VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
+  const tokenizer::VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
   std::function<void(const std::string& tensor, size_t done, size_t total)> progress;  // optional
 };
 
-void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o);
+void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::string& path, const GgufExportOptions& o);
 
 }  // namespace sinkstream::model::formats

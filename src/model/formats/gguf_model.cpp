@@ -12,32 +12,32 @@ namespace sinkstream::model::formats {
 
 namespace {
 
-[[noreturn]] void fail(const gguf::File& f, const std::string& what) {
+[[noreturn]] void fail(const io::gguf::File& f, const std::string& what) {
   throw Error(ErrorKind::kFormat, f.path() + ": " + what);
 }
 
-int32_t req_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t hi) {
+int32_t req_i32(const io::gguf::File& f, const std::string& key, int64_t lo, int64_t hi) {
   if (!f.has(key)) fail(f, "missing metadata key " + key);
   const int64_t v = f.get_int(key);
-  const std::optional<int32_t> r = checked_i32(v, lo, hi);
-  if (!r) fail(f, key + " " + outside_range(v, lo, hi));
+  const std::optional<int32_t> r = io::checked_i32(v, lo, hi);
+  if (!r) fail(f, key + " " + io::outside_range(v, lo, hi));
   return *r;
 }
 
 // An optional key: `def` when absent, else range-checked before the cast.
-int32_t opt_i32(const gguf::File& f, const std::string& key, int64_t lo, int64_t hi, int32_t def) {
+int32_t opt_i32(const io::gguf::File& f, const std::string& key, int64_t lo, int64_t hi, int32_t def) {
   return f.has(key) ? req_i32(f, key, lo, hi) : def;
 }
 
 class TensorSource {
  public:
-  TensorSource(std::shared_ptr<const gguf::File> f, ModelWeights& w) : f_(std::move(f)), w_(w) {}
+  TensorSource(std::shared_ptr<const io::gguf::File> f, model::ModelWeights& w) : f_(std::move(f)), w_(w) {}
 
-  const gguf::TensorInfo* find(const std::string& name) const { return f_->find_tensor(name); }
+  const io::gguf::TensorInfo* find(const std::string& name) const { return f_->find_tensor(name); }
 
   // A (rows, cols) matrix; cols = ggml dims[0]. Any tensor type.
-  TensorView matrix(const std::string& name, int64_t rows, int64_t cols, bool required = true) const {
-    const gguf::TensorInfo* t = find(name);
+  core::TensorView matrix(const std::string& name, int64_t rows, int64_t cols, bool required = true) const {
+    const io::gguf::TensorInfo* t = find(name);
     if (t == nullptr) {
       if (required) fail(*f_, "missing tensor " + name);
       return {};
@@ -46,7 +46,7 @@ class TensorSource {
       fail(*f_, "tensor " + name + " has shape " + shape(*t) + ", expected [" + std::to_string(cols) + ", " +
                     std::to_string(rows) + "]");
     }
-    TensorView v;
+    core::TensorView v;
     v.name = name;
     v.type = t->type;
     v.data = t->data;
@@ -56,8 +56,8 @@ class TensorSource {
   }
 
   // A vector of n elements as f32 (converted into an owned buffer when stored otherwise).
-  TensorView vector(const std::string& name, int64_t n, bool required = true) {
-    const gguf::TensorInfo* t = find(name);
+  core::TensorView vector(const std::string& name, int64_t n, bool required = true) {
+    const io::gguf::TensorInfo* t = find(name);
     if (t == nullptr) {
       if (required) fail(*f_, "missing tensor " + name);
       return {};
@@ -65,16 +65,16 @@ class TensorSource {
     if (t->numel() != n) {
       fail(*f_, "tensor " + name + " has " + std::to_string(t->numel()) + " elements, expected " + std::to_string(n));
     }
-    TensorView v;
+    core::TensorView v;
     v.name = name;
-    v.type = DType::kF32;
+    v.type = core::DType::kF32;
     v.rows = 1;
     v.cols = n;
-    if (t->type == DType::kF32) {
+    if (t->type == core::DType::kF32) {
       v.data = t->data;
     } else {
       auto buf = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
-      row_dequantize_ref(t->type, t->data, buf->data(), n);
+      core::row_dequantize_ref(t->type, t->data, buf->data(), n);
       v.data = buf->data();
       w_.owners.push_back(buf);
     }
@@ -82,15 +82,15 @@ class TensorSource {
   }
 
   // Rows [r0, r0 + n) of a matrix view (contiguous: shares storage).
-  static TensorView rows(const TensorView& m, int64_t r0, int64_t n, const std::string& name) {
-    TensorView v = m;
+  static core::TensorView rows(const core::TensorView& m, int64_t r0, int64_t n, const std::string& name) {
+    core::TensorView v = m;
     v.name = name;
     v.data = m.row_ptr(r0);
     v.rows = n;
     return v;
   }
-  static TensorView slice(const TensorView& vec, int64_t off, int64_t n, const std::string& name) {
-    TensorView v = vec;
+  static core::TensorView slice(const core::TensorView& vec, int64_t off, int64_t n, const std::string& name) {
+    core::TensorView v = vec;
     v.name = name;
     v.data = vec.f32() + off;
     v.cols = n;
@@ -98,38 +98,38 @@ class TensorSource {
   }
 
  private:
-  static std::string shape(const gguf::TensorInfo& t) {
+  static std::string shape(const io::gguf::TensorInfo& t) {
     std::string s = "[";
     for (size_t i = 0; i < t.dims.size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims[i]);
     return s + "]";
   }
-  std::shared_ptr<const gguf::File> f_;
-  ModelWeights& w_;
+  std::shared_ptr<const io::gguf::File> f_;
+  model::ModelWeights& w_;
 };
 
 }  // namespace
 
-ModelConfig gguf_model_config(const gguf::File& f) {
+ModelConfig gguf_model_config(const io::gguf::File& f) {
   if (!f.has("general.architecture")) fail(f, "missing metadata key general.architecture");
   const std::string name = f.get_string("general.architecture");
   const arch::ArchSpec& spec = arch::gguf_arch(name, f.path() + ": ");
   const std::string p = name + ".";
   // Norm, FFN, positions, RoPE pair layout, residual and q/k norm from the family's layout.
   ModelConfig c = arch::config_from_layout(spec.layout, spec.name);
-  c.n_embd = req_i32(f, p + "embedding_length", 1, kMaxEmbd);
-  c.n_layer = req_i32(f, p + "block_count", 1, kMaxLayers);
-  c.n_ff = req_i32(f, p + "feed_forward_length", 1, kMaxFf);
-  c.n_head = req_i32(f, p + "attention.head_count", 1, kMaxHeads);
+  c.n_embd = req_i32(f, p + "embedding_length", 1, io::kMaxEmbd);
+  c.n_layer = req_i32(f, p + "block_count", 1, io::kMaxLayers);
+  c.n_ff = req_i32(f, p + "feed_forward_length", 1, io::kMaxFf);
+  c.n_head = req_i32(f, p + "attention.head_count", 1, io::kMaxHeads);
   c.n_head_kv = f.has(p + "attention.head_count_kv") ? req_i32(f, p + "attention.head_count_kv", 1, c.n_head) : c.n_head;
   if (c.n_head % c.n_head_kv != 0) fail(f, "head_count " + std::to_string(c.n_head) + " is not a multiple of head_count_kv " + std::to_string(c.n_head_kv));
-  c.head_dim = f.has(p + "attention.key_length") ? req_i32(f, p + "attention.key_length", 1, kMaxHeadDim)
+  c.head_dim = f.has(p + "attention.key_length") ? req_i32(f, p + "attention.key_length", 1, io::kMaxHeadDim)
                                                    : c.n_embd / c.n_head;
   if (c.head_dim <= 0) fail(f, "head size is zero");
-  c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, kMaxContext) : 2048;
+  c.n_ctx_train = f.has(p + "context_length") ? req_i32(f, p + "context_length", 1, io::kMaxContext) : 2048;
   const std::string eps_key = p + (c.norm == NormKind::kRms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon");
   c.norm_eps = static_cast<float>(f.get_float(eps_key, 1e-5));
   c.rope_theta = f.get_float(p + "rope.freq_base", 10000.0);
-  c.n_rot = opt_i32(f, p + "rope.dimension_count", 0, kMaxHeadDim, c.head_dim);
+  c.n_rot = opt_i32(f, p + "rope.dimension_count", 0, io::kMaxHeadDim, c.head_dim);
   if (c.n_rot < 0 || c.n_rot > c.head_dim || c.n_rot % 2 != 0) fail(f, p + "rope.dimension_count = " + std::to_string(c.n_rot) + " is not an even number <= head size");
   const std::string scaling = f.get_string(p + "rope.scaling.type", "none");
   if (scaling == "linear") {
@@ -138,13 +138,13 @@ ModelConfig gguf_model_config(const gguf::File& f) {
   } else if (scaling != "none") {
     throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
   }
-  if (const gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
+  if (const io::gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
     // Llama 3.1+ scaling as llama.cpp stores it: frequency i divided by factor i.
     if (rf->numel() != c.n_rot / 2) {
       fail(f, "rope_freqs.weight has " + std::to_string(rf->numel()) + " values, expected " + std::to_string(c.n_rot / 2));
     }
     std::vector<float> factors(static_cast<size_t>(rf->numel()));
-    row_dequantize_ref(rf->type, rf->data, factors.data(), rf->numel());
+    core::row_dequantize_ref(rf->type, rf->data, factors.data(), rf->numel());
     c.rope_scaling.kind = RopeScalingKind::kFactors;
     c.rope_scaling.freq_factors.assign(factors.begin(), factors.end());
     for (const double x : c.rope_scaling.freq_factors) {
@@ -152,20 +152,20 @@ ModelConfig gguf_model_config(const gguf::File& f) {
     }
   }
   c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
-  c.sliding_window = opt_i32(f, p + "attention.sliding_window", 0, kMaxContext, 0);
+  c.sliding_window = opt_i32(f, p + "attention.sliding_window", 0, io::kMaxContext, 0);
   if (spec.read_gguf_keys != nullptr) spec.read_gguf_keys(f, p, c);
   return c;
 }
 
-GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
-  const gguf::File& f = *file;
+GgufModel load_gguf_model(std::shared_ptr<const io::gguf::File> file) {
+  const io::gguf::File& f = *file;
   GgufModel m;
   ModelConfig& c = m.config;
   c = gguf_model_config(f);
   const arch::BlockLayout& layout = arch::gguf_arch(c.arch).layout;
-  ModelWeights& w = m.weights;
+  model::ModelWeights& w = m.weights;
   TensorSource src(file, w);
-  const gguf::TensorInfo* emb = src.find("token_embd.weight");
+  const io::gguf::TensorInfo* emb = src.find("token_embd.weight");
   if (emb == nullptr) fail(f, "missing tensor token_embd.weight");
   if (emb->cols() != c.n_embd) fail(f, "token_embd.weight rows have " + std::to_string(emb->cols()) + " elements, expected embedding_length " + std::to_string(c.n_embd));
   if (emb->rows() < 1 || emb->rows() > (1 << 24)) fail(f, "token_embd.weight has an absurd vocabulary size");
@@ -186,16 +186,16 @@ GgufModel load_gguf_model(std::shared_ptr<const gguf::File> file) {
   c.ffn_bias = false;
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    LayerWeights& L = w.layers[static_cast<size_t>(l)];
+    model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     const std::string b = "blk." + std::to_string(l) + ".";
     L.attn_norm = src.vector(b + "attn_norm.weight", D);
     L.attn_norm_b = src.vector(b + "attn_norm.bias", D, false);
     if (src.find(b + "attn_qkv.weight") != nullptr) {
-      const TensorView qkv = src.matrix(b + "attn_qkv.weight", QD + 2 * KVD, D);
+      const core::TensorView qkv = src.matrix(b + "attn_qkv.weight", QD + 2 * KVD, D);
       L.wq = TensorSource::rows(qkv, 0, QD, b + "attn_q (fused)");
       L.wk = TensorSource::rows(qkv, QD, KVD, b + "attn_k (fused)");
       L.wv = TensorSource::rows(qkv, QD + KVD, KVD, b + "attn_v (fused)");
-      const TensorView bias = src.vector(b + "attn_qkv.bias", QD + 2 * KVD, false);
+      const core::TensorView bias = src.vector(b + "attn_qkv.bias", QD + 2 * KVD, false);
       if (!bias.empty()) {
         L.bq = TensorSource::slice(bias, 0, QD, b + "attn_q.bias (fused)");
         L.bk = TensorSource::slice(bias, QD, KVD, b + "attn_k.bias (fused)");

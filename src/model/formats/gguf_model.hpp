@@ -26,13 +26,13 @@ namespace sinkstream::model::formats {
 
 struct GgufModel {
   ModelConfig config;
-  ModelWeights weights;
+  model::ModelWeights weights;
 };
 
 // Throws sinkstream::Error naming the file and the key or tensor at fault.
-GgufModel load_gguf_model(std::shared_ptr<const gguf::File> f);
+GgufModel load_gguf_model(std::shared_ptr<const io::gguf::File> f);
 
 // Only the hyperparameters (no tensor checks beyond what the config needs).
-ModelConfig gguf_model_config(const gguf::File& f);
+ModelConfig gguf_model_config(const io::gguf::File& f);
 
 }  // namespace sinkstream::model::formats

@@ -17,12 +17,12 @@ void validate(const io::JsonFields& f, const ModelConfig& c) {
     const char* field;
     int64_t value, lo, hi;
   };
-  for (const Cap& k : {Cap{"num_hidden_layers", c.n_layer, 1, kMaxLayers}, Cap{"num_attention_heads", c.n_head, 1, kMaxHeads},
-                       Cap{"num_key_value_heads", c.n_head_kv, 1, kMaxHeads}, Cap{"hidden_size", c.n_embd, 1, kMaxEmbd},
-                       Cap{"intermediate_size", c.n_ff, 1, kMaxFf}, Cap{"head_dim", c.head_dim, 1, kMaxHeadDim},
-                       Cap{"vocab_size", c.n_vocab, 1, kMaxVocab},
-                       Cap{"max_position_embeddings", c.n_ctx_train, 0, kMaxContext}}) {
-    if (!checked_i32(k.value, k.lo, k.hi)) f.fail(k.field, outside_range(k.value, k.lo, k.hi));
+  for (const Cap& k : {Cap{"num_hidden_layers", c.n_layer, 1, io::kMaxLayers}, Cap{"num_attention_heads", c.n_head, 1, io::kMaxHeads},
+                       Cap{"num_key_value_heads", c.n_head_kv, 1, io::kMaxHeads}, Cap{"hidden_size", c.n_embd, 1, io::kMaxEmbd},
+                       Cap{"intermediate_size", c.n_ff, 1, io::kMaxFf}, Cap{"head_dim", c.head_dim, 1, io::kMaxHeadDim},
+                       Cap{"vocab_size", c.n_vocab, 1, io::kMaxVocab},
+                       Cap{"max_position_embeddings", c.n_ctx_train, 0, io::kMaxContext}}) {
+    if (!io::checked_i32(k.value, k.lo, k.hi)) f.fail(k.field, io::outside_range(k.value, k.lo, k.hi));
   }
   if (c.n_head % c.n_head_kv != 0) {
     f.fail("num_key_value_heads", "(" + std::to_string(c.n_head_kv) + ") must divide the number of heads (" +

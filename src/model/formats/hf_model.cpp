@@ -16,7 +16,7 @@ HfModel load_hf_model(const std::string& folder) {
   HfModel out;
   out.model_type = hc.model_type;
   out.config = hc.config;
-  HfTensors t(safetensors::Archive::open(folder));
+  io::HfTensors t(io::safetensors::Archive::open(folder));
   // parse_hf_config found the entry; a null result cannot happen here.
   arch::find_hf_arch(out.model_type)->map_hf_tensors(t, out.config, out.weights);
   out.weights.owners = t.take_owners();

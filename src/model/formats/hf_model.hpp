@@ -13,7 +13,7 @@ namespace sinkstream::model::formats {
 
 struct HfModel {
   ModelConfig config;
-  ModelWeights weights;
+  model::ModelWeights weights;
   std::string model_type;  // config.json "model_type"
 };
 

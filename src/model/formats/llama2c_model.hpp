@@ -13,10 +13,10 @@ namespace sinkstream::model::formats {
 
 struct Llama2cCheckpoint {
   ModelConfig config;
-  ModelWeights weights;
+  model::ModelWeights weights;
 };
 
 // Throws sinkstream::Error naming the file and the header field at fault.
-Llama2cCheckpoint load_llama2c(std::shared_ptr<const MappedFile> file);
+Llama2cCheckpoint load_llama2c(std::shared_ptr<const io::MappedFile> file);
 
 }  // namespace sinkstream::model::formats
