@@ -143,9 +143,16 @@ TEST(ChatConversation, TwoHundredTurnsKeepSystemMatchesDirectSession) {
   // turns of ~30 tokens. The bound leaves room for the allocator's own churn (each
   // turn copies the 2.7 MiB cache into a rewind point).
   ASSERT_GT(rss_at_50, 0u);
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan freed memory waits in a 256 MiB quarantine, so RSS grows with the
+  // allocations made, not with what is live: the bound is checked in release builds.
+  const bool rss_meaningful = false;
+#else
+  const bool rss_meaningful = true;
+#endif
   std::printf("anonymous RSS: %.1f MiB at turn 50, at most %.1f MiB over turns 51-199\n",
               static_cast<double>(rss_at_50) / 1048576.0, static_cast<double>(rss_max_after_50) / 1048576.0);
-  EXPECT_LT(rss_max_after_50, rss_at_50 + (8u << 20)) << "anonymous RSS grew from " << rss_at_50 << " to "
+  if (rss_meaningful) EXPECT_LT(rss_max_after_50, rss_at_50 + (8u << 20)) << "anonymous RSS grew from " << rss_at_50 << " to "
                                                       << rss_max_after_50;
 
   DirectChat direct(model, static_cast<int32_t>(pinned.size()));
