@@ -152,8 +152,10 @@ TEST(ChatConversation, TwoHundredTurnsKeepSystemMatchesDirectSession) {
 #endif
   std::printf("anonymous RSS: %.1f MiB at turn 50, at most %.1f MiB over turns 51-199\n",
               static_cast<double>(rss_at_50) / 1048576.0, static_cast<double>(rss_max_after_50) / 1048576.0);
-  if (rss_meaningful) EXPECT_LT(rss_max_after_50, rss_at_50 + (8u << 20)) << "anonymous RSS grew from " << rss_at_50 << " to "
-                                                      << rss_max_after_50;
+  if (rss_meaningful) {
+    EXPECT_LT(rss_max_after_50, rss_at_50 + (8u << 20)) << "anonymous RSS grew from " << rss_at_50 << " to "
+                                                        << rss_max_after_50;
+  }
 
   DirectChat direct(model, static_cast<int32_t>(pinned.size()));
   std::vector<Message> h2;
