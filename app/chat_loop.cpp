@@ -63,7 +63,16 @@ std::string ChatLoop::help() {
 bool ChatLoop::handle(const std::string& line) {
   if (line.empty()) return true;
   if (line[0] == '/') return command(line);
-  user_turn(line);
+  if (quiet_) {
+    user_turn(line);  // piped: an error ends the run with exit status 1
+    return true;
+  }
+  try {
+    user_turn(line);
+  } catch (const Error& e) {  // interactive: say so and keep the chat
+    messages_.pop_back();
+    std::fprintf(stderr, "sinkstream: error: %s\n", e.what());
+  }
   return true;
 }
 

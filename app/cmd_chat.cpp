@@ -82,6 +82,7 @@ std::string read_file(const std::string& path) {
 conversation::Options chat_options(const ChatArgs& a, const Model& model) {
   conversation::Options o;
   o.system = a.system_file.empty() ? a.system : read_file(a.system_file);
+  if (!a.system_file.empty() && !o.system.empty() && o.system.back() == '\n') o.system.pop_back();  // the file's last newline
   o.keep_system = a.keep_system;
   o.cache = a.cache.empty() ? default_generate_cache(model) : CachePolicy::parse(a.cache);
   o.sampling = sampler_params(a.sampling, chosen_seed(a.sampling));
