@@ -1,9 +1,12 @@
 // sinkstream info: what a model file is and what it needs.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
+#include "default_cache.hpp"
+#include "eval/memory_budget.hpp"
 #include "model_args.hpp"
 #include "sinkstream/model.hpp"
 
@@ -11,18 +14,26 @@ namespace sinkstream::cli {
 
 namespace {
 struct InfoArgs {
-  std::string model, tokenizer;
+  std::string model, tokenizer, cache;
+  int64_t tokens = 0;
 };
 
 const char* yes(bool b) { return b ? "yes" : "no"; }
 
-std::string human(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) bytes /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f %s", bytes, units[u]);
-  return buf;
+// "cache plan    sink:4:2044 over 2048 tokens, f32" and one line per layer group.
+void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) {
+  const ModelConfig& c = m.config();
+  const CachePolicy p = cache.empty() ? default_generate_cache(m) : CachePolicy::parse(cache);
+  const int64_t n = tokens > 0 ? tokens : std::max(c.n_ctx_train, 1);
+  std::printf("cache plan    %s over %lld tokens, f32 (layers with a model window keep window:W)\n", p.to_string().c_str(),
+              static_cast<long long>(n));
+  const std::string plan = eval::describe_cache_plan(c, p, n, 1, false);
+  size_t at = 0;
+  while (at < plan.size()) {
+    const size_t end = plan.find('\n', at);
+    std::printf("  %s\n", plan.substr(at, end - at).c_str());
+    at = end + 1;
+  }
 }
 }  // namespace
 
@@ -31,6 +42,13 @@ Runner add_info(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("info", "Show a model's architecture, hyperparameters, tensor types, tokenizer and memory needs");
   cmd->add_option("-m,--model", a->model, kModelHelp)->required();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c checkpoints (default: beside the model)");
+  cmd->add_option("-c,--cache", a->cache,
+                  "Cache policy whose per-layer plan and memory to print (default: generate's, sink:4:W with W = "
+                  "trained context - 4); a policy is " + CachePolicy::help());
+  cmd->add_option("--tokens", a->tokens,
+                  "Stream length the plan's memory is given for (0 = the trained context; only dense grows with it)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   return [a]() {
     LoadOptions lo;
     lo.tokenizer_path = a->tokenizer;
@@ -49,7 +67,7 @@ Runner add_info(CLI::App& app) {
                     c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
       }
       std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
-      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGeGlu ? "GeGLU (tanh)" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
       std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
                   c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
                   yes(c.qk_norm));
@@ -61,11 +79,12 @@ Runner add_info(CLI::App& app) {
                   static_cast<double>(m->parameter_count()) / 1e6);
       for (const WeightTypeSummary& t : m->weight_types()) {
         std::printf("  %-6s      %lld parameters, %s\n", t.type.c_str(), static_cast<long long>(t.parameters),
-                    human(t.bytes).c_str());
+                    eval::human_bytes(t.bytes).c_str());
       }
       const double kv_per_token = 2.0 * c.n_layer * c.kv_dim() * 4;
-      std::printf("memory        weights %s; KV cache %s per token in f32 (%s for sink:4:%d)\n", human(weight_bytes).c_str(),
-                  human(kv_per_token).c_str(), human(kv_per_token * c.n_ctx_train).c_str(), c.n_ctx_train - 4);
+      std::printf("memory        weights %s; KV cache %s per token in f32 without model windows\n",
+                  eval::human_bytes(weight_bytes).c_str(), eval::human_bytes(kv_per_token).c_str());
+      print_cache_plan(*m, a->cache, a->tokens);
     } else {
       std::printf("weights       none (vocabulary only)\n");
     }

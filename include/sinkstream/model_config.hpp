@@ -26,7 +26,11 @@ enum class FfnKind {
   kSwiGlu,   // down(silu(gate(x)) * up(x))
   kGelu,     // down(gelu_tanh(up(x))): GPT-2 "gelu_new"
   kGeluErf,  // down(gelu_erf(up(x))): exact GELU, NeoX/Falcon/MPT "gelu"
+  kGeGlu,    // down(gelu_tanh(gate(x)) * up(x)): Gemma's GeGLU
 };
+
+// Whether the feed-forward has a gate matrix (SwiGLU, GeGLU).
+inline bool ffn_is_gated(FfnKind k) { return k == FfnKind::kSwiGlu || k == FfnKind::kGeGlu; }
 
 // How RoPE frequencies are rescaled for context extension.
 enum class RopeScalingKind {
@@ -43,6 +47,11 @@ struct RopeScaling {
   double high_freq_factor = 4.0;          // llama3
   int64_t original_context = 8192;        // llama3: original_max_position_embeddings
   std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
+  // LongRoPE (Phi-3 "su" / "longrope"): kFactors with freq_factors = long_factors when the model's
+  // context (n_ctx_train) exceeds original_context, else short_factors, for the whole stream; and
+  // cos/sin scaled by attn_factor, i.e. attention scores by attn_factor^2 (full rotary only).
+  std::vector<double> long_factors, short_factors;  // [n_rot/2] each, or empty (not LongRoPE)
+  double attn_factor = 1.0;
 };
 
 struct ModelConfig {
@@ -74,12 +83,28 @@ struct ModelConfig {
   bool qk_norm = false;          // per-head RMSNorm of q and k before RoPE (Qwen3)
   float alibi_max_bias = 8.0f;   // ALiBi: slope_h = 2^(-max_bias * (h+1) / n_pow2) (MPT style)
   float attn_scale = 0.0f;       // score scale; 0 = 1/sqrt(head_dim)
-  int32_t sliding_window = 0;    // the model's own attention window (Mistral); 0 = none. Informational:
-                                 // the cache policy decides what a query sees.
+  int32_t sliding_window = 0;    // the model's own attention window (Mistral, Gemma); 0 = none. Which
+                                 // layers use it: layer_window.
+  // Per-layer attention plan ([n_layer] or empty = every layer full attention): the keys a query of
+  // layer l sees at most, its own included (its sliding window), 0 = every key the cache policy keeps.
+  // The cache gives each windowed layer its own window:W storage whatever the session's policy.
+  std::vector<int32_t> layer_window;
+  // RoPE base of the windowed layers when it differs from rope_theta (Gemma 3's rope_local_base_freq;
+  // those layers then use no frequency scaling); 0 = every layer rotates with rope_theta / rope_scaling.
+  double sliding_rope_theta = 0.0;
+  float embed_scale = 0.0f;      // token embeddings multiplied by this (Gemma: sqrt(n_embd) in f32); 0 = none
+  float attn_softcap = 0.0f;     // > 0: attention scores capped as cap * tanh(score / cap) (Gemma 2)
+  float final_softcap = 0.0f;    // > 0: logits capped the same way (Gemma 2)
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
 
+  // Sliding window of layer l (0 = full attention).
+  int32_t window_of(int32_t l) const {
+    return layer_window.empty() ? 0 : layer_window[static_cast<size_t>(l)];
+  }
+  // Whether layer l rotates with sliding_rope_theta instead of the model-wide RoPE.
+  bool local_rope(int32_t l) const { return sliding_rope_theta > 0.0 && window_of(l) > 0; }
   int32_t kv_dim() const { return n_head_kv * head_dim; }
   int32_t q_dim() const { return n_head * head_dim; }
 };

@@ -39,17 +39,17 @@ void Session::eval_all(std::span<const int32_t> tokens, std::vector<float>* all_
 
 CachedKv Session::cached_kv(int32_t layer) const {
   const cache::KvCache& kv_cache = *impl_->cache;
-  const backend::KvView cache = kv_cache.view();
-  if (layer < 0 || layer >= cache.n_layer()) {
+  if (layer < 0 || layer >= kv_cache.n_layer()) {
     throw Error(ErrorKind::kRange, "layer " + std::to_string(layer) + " is outside [0, " +
-                                       std::to_string(cache.n_layer()) + ")");
+                                       std::to_string(kv_cache.n_layer()) + ")");
   }
+  const backend::KvView cache = kv_cache.view(layer);  // the layer's group (its own window, if any)
   if (impl_->pos == 0) throw Error(ErrorKind::kInvalidArg, "cached_kv: no token has been fed yet");
   if (kv_cache.refeed_window() > 0) {
     throw Error(ErrorKind::kUnsupported, "cached_kv: recompute:W rebuilds its cache for every token");
   }
   std::vector<backend::KvSpan> spans;
-  kv_cache.spans(impl_->pos - 1, &spans);
+  kv_cache.spans(kv_cache.group_of(layer), impl_->pos - 1, &spans);
   CachedKv out;
   out.kv_dim = cache.kv_dim();
   const size_t D = static_cast<size_t>(out.kv_dim);

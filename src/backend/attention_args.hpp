@@ -23,6 +23,7 @@ struct AttentionArgs {
   int32_t layer = 0;
   int32_t n_head = 0, n_head_kv = 0, head_dim = 0;
   float scale = 1.0f;                   // usually 1/sqrt(head_dim)
+  float softcap = 0.0f;                 // > 0: each scaled score s becomes softcap * tanh(s / softcap) (Gemma 2)
   KvView kv;                            // the cache rows and slot positions to attend over
   const float* alibi_slopes = nullptr;  // [n_head] or null: score -= slope * (q_rot_pos - key_pos)
   const float* sink_logits = nullptr;   // [n_head] or null: one extra logit with no value

@@ -77,6 +77,8 @@ class Backend {
   // Activations over n values in place: x = silu(x) * y (SwiGLU); x = gelu(x)
   // (tanh approximation, GPT-2's "gelu_new"); x = gelu(x) exact (erf).
   virtual void silu_mul(float* x, const float* y, int64_t n) = 0;
+  // x = gelu(x) * y, tanh approximation (GeGLU).
+  virtual void gelu_mul(float* x, const float* y, int64_t n) = 0;
   virtual void gelu(float* x, int64_t n) = 0;
   virtual void gelu_erf(float* x, int64_t n) = 0;
 

@@ -33,6 +33,15 @@ class KvStorage {
                 : KvView(n_layer_, kv_dim_, n_slots_, false, k_.data(), v_.data(), slot_pos_.data());
   }
 
+  // Layer `layer` of this storage alone, addressed as model layer `model_layer` (KvView::one_layer).
+  KvView layer_view(int32_t layer, int32_t model_layer) const {
+    const size_t off = offset(layer, 0);
+    return f16_ ? KvView::one_layer(model_layer, kv_dim_, n_slots_, true, k16_.data() + off, v16_.data() + off,
+                                    slot_pos_.data())
+                : KvView::one_layer(model_layer, kv_dim_, n_slots_, false, k_.data() + off, v_.data() + off,
+                                    slot_pos_.data());
+  }
+
   // f32 storage (only when !is_f16()): one slot's [kv_dim] key / value.
   float* k(int32_t layer, int32_t slot) { return k_.data() + offset(layer, slot); }
   float* v(int32_t layer, int32_t slot) { return v_.data() + offset(layer, slot); }

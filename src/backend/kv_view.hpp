@@ -33,8 +33,17 @@ class KvView {
   KvView(int32_t n_layer, int32_t kv_dim, int32_t n_slots, bool f16, const void* k, const void* v,
          const int64_t* slot_pos)
       : n_layer_(n_layer), kv_dim_(kv_dim), n_slots_(n_slots), f16_(f16), k_(k), v_(v), slot_pos_(slot_pos) {}
+  // One layer's rows k, v ([n_slots][kv_dim]) addressed as model layer `layer` (per-layer cache plans:
+  // each layer group has its own storage, and kernels index the view by the model's layer).
+  static KvView one_layer(int32_t layer, int32_t kv_dim, int32_t n_slots, bool f16, const void* k, const void* v,
+                          const int64_t* slot_pos) {
+    KvView view(1, kv_dim, n_slots, f16, k, v, slot_pos);
+    view.first_layer_ = layer;
+    return view;
+  }
 
   int32_t n_layer() const { return n_layer_; }
+  int32_t first_layer() const { return first_layer_; }  // the model layer of row 0 (one_layer views)
   int32_t kv_dim() const { return kv_dim_; }
   int32_t n_slots() const { return n_slots_; }
   bool is_f16() const { return f16_; }
@@ -49,10 +58,11 @@ class KvView {
 
  private:
   size_t offset(int32_t layer, int32_t slot) const {
-    return (static_cast<size_t>(layer) * static_cast<size_t>(n_slots_) + static_cast<size_t>(slot)) *
+    return (static_cast<size_t>(layer - first_layer_) * static_cast<size_t>(n_slots_) + static_cast<size_t>(slot)) *
            static_cast<size_t>(kv_dim_);
   }
   int32_t n_layer_ = 0, kv_dim_ = 0, n_slots_ = 0;
+  int32_t first_layer_ = 0;
   bool f16_ = false;
   const void* k_ = nullptr;         // [n_layer][n_slots][kv_dim]
   const void* v_ = nullptr;         // [n_layer][n_slots][kv_dim]

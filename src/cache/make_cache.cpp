@@ -1,5 +1,6 @@
 #include "cache/make_cache.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -41,15 +42,49 @@ int64_t cache_slots(const ModelConfig& c, const CachePolicy& p, int32_t max_chun
   return entry_of(p).slots(p.args, PolicySetting{c.n_ctx_train, max_chunk}, n_tokens);
 }
 
-std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16) {
-  const PolicyEntry& e = entry_of(p);
-  if (e.shifts_positions && c.positions == PositionKind::kLearned) {
-    throw Error(ErrorKind::kUnsupported, "cache policy " + p.to_string() + ": architecture '" + c.arch +
-                                             "' uses learned absolute positions, which cannot be shifted; use " +
-                                             unshifted_policies());
+std::vector<PlanGroup> cache_plan(const ModelConfig& c, const CachePolicy& p) {
+  std::vector<PlanGroup> plan(1);
+  plan[0].policy = p;
+  std::vector<int32_t> windows;
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const int32_t w = c.window_of(l);
+    if (w <= 0) plan[0].layers.push_back(l);
+    else if (std::find(windows.begin(), windows.end(), w) == windows.end()) windows.push_back(w);
   }
-  return std::make_unique<KvCache>(e.make(p.args, PolicySetting{c.n_ctx_train, max_chunk}), c.n_layer, c.kv_dim(),
-                                   kv_f16);
+  std::sort(windows.begin(), windows.end());
+  for (const int32_t w : windows) {
+    PlanGroup g;
+    g.policy.name = "window";
+    g.policy.args = {w};
+    for (int32_t l = 0; l < c.n_layer; ++l) {
+      if (c.window_of(l) == w) g.layers.push_back(l);
+    }
+    plan.push_back(std::move(g));
+  }
+  return plan;
+}
+
+double cache_bytes(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, int64_t n_tokens, bool kv_f16) {
+  double bytes = 0;
+  for (const PlanGroup& g : cache_plan(c, p)) {
+    const double slots = static_cast<double>(cache_slots(c, g.policy, max_chunk, n_tokens));
+    bytes += 2.0 * static_cast<double>(g.layers.size()) * c.kv_dim() * slots * (kv_f16 ? 2.0 : 4.0);
+  }
+  return bytes;
+}
+
+std::unique_ptr<KvCache> make_cache(const ModelConfig& c, const CachePolicy& p, int32_t max_chunk, bool kv_f16) {
+  std::vector<LayerGroup> groups;
+  for (PlanGroup& g : cache_plan(c, p)) {
+    const PolicyEntry& e = entry_of(g.policy);
+    if (e.shifts_positions && c.positions == PositionKind::kLearned) {
+      throw Error(ErrorKind::kUnsupported, "cache policy " + g.policy.to_string() + ": architecture '" + c.arch +
+                                               "' uses learned absolute positions, which cannot be shifted; use " +
+                                               unshifted_policies());
+    }
+    groups.push_back(LayerGroup{e.make(g.policy.args, PolicySetting{c.n_ctx_train, max_chunk}), std::move(g.layers)});
+  }
+  return std::make_unique<KvCache>(std::move(groups), c.n_layer, c.kv_dim(), kv_f16);
 }
 
 }  // namespace sinkstream::cache

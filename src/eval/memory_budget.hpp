@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model_config.hpp"
@@ -20,6 +21,16 @@ namespace sinkstream::eval {
 // band mask's extra room), discard:KEEP:N holds KEEP + 2N. A double, because absurd policies overflow any integer.
 double cache_bytes_needed(const ModelConfig& c, const CachePolicy& policy, int64_t n_tokens, int32_t batch,
                           bool kv_f16);
+
+// The cache plan of `policy` for this model, one line per layer group: its layers,
+// its policy (window:W for layers with a model window, whatever `policy` is), its
+// slots after n_tokens tokens and its K+V bytes, e.g.
+//   "layers 1, 3 (2): sink:4:60, 64 slots, 64.00 KiB"
+std::string describe_cache_plan(const ModelConfig& c, const CachePolicy& policy, int64_t n_tokens, int32_t batch,
+                                bool kv_f16);
+
+// "1.50 GiB": bytes in B, KiB, MiB, GiB or TiB with two decimals.
+std::string human_bytes(double bytes);
 
 // Physical memory of this machine (sysconf); 0 if unknown.
 size_t physical_memory_bytes();

@@ -42,6 +42,47 @@ ModelConfig llama_like(int32_t d, int32_t ff, int32_t layers, int32_t heads, int
   return c;
 }
 
+// Windows on every layer but each period-th (0-based layer period-1, 2*period-1, ... attend to all).
+void gemma_windows(ModelConfig& c, int32_t window, int32_t period) {
+  c.sliding_window = window;
+  c.layer_window.assign(static_cast<size_t>(c.n_layer), window);
+  for (int32_t l = period - 1; l < c.n_layer; l += period) c.layer_window[static_cast<size_t>(l)] = 0;
+}
+
+// Gemma 2 2B: head_dim 256, GeGLU, soft-caps 50 / 30, local window 4096 on every other layer.
+ModelConfig gemma2_2b() {
+  ModelConfig c = llama_like(2304, 9216, 26, 8, 4, 256000, 8192, 10000.0, true);
+  c.arch = "gemma2";
+  c.head_dim = 256;
+  c.n_rot = 256;
+  c.ffn = FfnKind::kGeGlu;
+  c.norm_eps = 1e-6f;
+  c.rope_layout = RopeLayout::kHalves;
+  c.embed_scale = static_cast<float>(std::sqrt(2304.0));
+  c.attn_scale = 1.0f / 16.0f;  // query_pre_attn_scalar 256
+  c.attn_softcap = 50.0f;
+  c.final_softcap = 30.0f;
+  gemma_windows(c, 4096, 2);
+  return c;
+}
+
+// Gemma 3 1B: one key/value head of 256, q/k norm, window 512 on five layers of six, local RoPE base 10k.
+ModelConfig gemma3_1b() {
+  ModelConfig c = llama_like(1152, 6912, 26, 4, 1, 262144, 32768, 1000000.0, true);
+  c.arch = "gemma3";
+  c.head_dim = 256;
+  c.n_rot = 256;
+  c.ffn = FfnKind::kGeGlu;
+  c.norm_eps = 1e-6f;
+  c.rope_layout = RopeLayout::kHalves;
+  c.qk_norm = true;
+  c.embed_scale = static_cast<float>(std::sqrt(1152.0));
+  c.attn_scale = 1.0f / 16.0f;
+  c.sliding_rope_theta = 10000.0;
+  gemma_windows(c, 512, 6);
+  return c;
+}
+
 std::vector<Shape> shapes() {
   std::vector<Shape> v;
   v.push_back({"tinyllama-1.1b", llama_like(2048, 5632, 22, 32, 4, 32000, 2048, 10000.0, false)});
@@ -73,6 +114,14 @@ std::vector<Shape> shapes() {
   p.attn_bias = true;
   p.ffn_bias = true;
   v.push_back({"pythia-160m", p});
+  v.push_back({"gemma-2-2b", gemma2_2b()});
+  v.push_back({"gemma-3-1b", gemma3_1b()});
+  ModelConfig phi = llama_like(3072, 8192, 32, 32, 32, 32064, 4096, 10000.0, false);
+  phi.arch = "phi3";
+  phi.rope_layout = RopeLayout::kHalves;
+  phi.sliding_window = 2047;
+  phi.layer_window.assign(32, 2047);
+  v.push_back({"phi-3-mini-4k", phi});
   return v;
 }
 
@@ -172,7 +221,9 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
   const float out_gain = 1.0f / std::sqrt(2.0f * static_cast<float>(c.n_layer));
   const bool ln = c.norm == NormKind::kLayer;
   // The output projection has a bias along with q/k/v when the family's layout has one (GPT-NeoX, not Qwen2).
-  const bool out_bias = model::arch::gguf_arch(c.arch).layout.out_bias != model::arch::Bias::kNone;
+  const model::arch::BlockLayout& layout = model::arch::gguf_arch(c.arch).layout;
+  const bool out_bias = layout.out_bias != model::arch::Bias::kNone;
+  const bool post_norms = layout.post_norms;  // Gemma: norms of the attention and feed-forward outputs
   w.tok_embd = b.matrix("token_embd.weight", V, D, 0.02f);
   w.output_norm = b.vector("output_norm.weight", D, 1.0f, 0.0f);
   if (ln) w.output_norm_b = b.vector("output_norm.bias", D, 0.0f, 0.01f);
@@ -194,9 +245,15 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
       L.bv = b.vector(p + "attn_v.bias", KVD, 0.0f, 0.02f);
       if (out_bias) L.bo = b.vector(p + "attn_output.bias", D, 0.0f, 0.02f);
     }
+    if (post_norms) L.attn_post_norm = b.vector(p + "post_attention_norm", D, 1.0f, 0.0f);
+    if (c.qk_norm) {
+      L.q_norm = b.vector(p + "attn_q_norm", c.head_dim, 1.0f, 0.0f);
+      L.k_norm = b.vector(p + "attn_k_norm", c.head_dim, 1.0f, 0.0f);
+    }
     L.ffn_norm = b.vector(p + "ffn_norm", D, 1.0f, 0.0f);
+    if (post_norms) L.ffn_post_norm = b.vector(p + "post_ffw_norm", D, 1.0f, 0.0f);
     if (ln) L.ffn_norm_b = b.vector(p + "ffn_norm_b", D, 0.0f, 0.01f);
-    if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
+    if (ffn_is_gated(c.ffn)) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
     L.ffn_up = b.matrix(p + "ffn_up", F, D, sd);
     L.ffn_down = b.matrix(p + "ffn_down", D, F, out_gain * sf);
     if (c.ffn_bias) {

@@ -41,6 +41,18 @@ std::string JsonFields::string_or(const char* key, const std::string& def) const
   return v.get<std::string>();
 }
 
+std::vector<std::string> JsonFields::strings_or_empty(const char* key) const {
+  std::vector<std::string> out;
+  if (!has(key)) return out;
+  const json& v = j_.at(key);
+  if (!v.is_array()) fail(key, "must be a list of strings");
+  for (const json& e : v) {
+    if (!e.is_string()) fail(key, "must be a list of strings");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 const json* JsonFields::object(const char* key) const {
   if (!has(key)) return nullptr;
   const json& v = j_.at(key);

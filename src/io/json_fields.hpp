@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace sinkstream::io {
 
@@ -28,6 +29,9 @@ class JsonFields {
 
   bool boolean_or(const char* key, bool def) const;
   std::string string_or(const char* key, const std::string& def) const;
+
+  // A list of strings (empty when absent or null).
+  std::vector<std::string> strings_or_empty(const char* key) const;
 
   // The nested object at key, or nullptr when absent or null.
   const nlohmann::json* object(const char* key) const;

@@ -11,6 +11,7 @@ namespace sinkstream::model {
 ForwardScratch::ForwardScratch(const ModelConfig& c)
     : cfg(&c),
       rope_freq(rope_frequencies(c)),
+      rope_freq_local(c.sliding_rope_theta > 0.0 ? local_rope_frequencies(c) : std::vector<double>()),
       alibi(c.positions == PositionKind::kAlibi ? alibi_slopes(c) : std::vector<float>()) {
   reserve(1);
 }
@@ -30,28 +31,32 @@ void ForwardScratch::reserve(int64_t T) {
   hb.resize(t * static_cast<size_t>(c.n_ff));
   hb2.resize(hb.size());
   gate.resize(t * static_cast<size_t>(c.n_head));
+  ids.resize(t);
+  for (GroupChunk& g : groups) g.resize(t);
+  capacity = T;
+}
+
+void ForwardScratch::GroupChunk::resize(size_t t) {
   place.resize(t);
   spans.resize(t);
   qpos.resize(t);
   qrot.resize(t);
   qptr.resize(t);
   views.resize(t);
-  ids.resize(t);
-  capacity = T;
 }
 
 namespace blocks {
 
 namespace {
 
-// How RoPE rotates rows of n_heads heads for this model (frequency table in s).
-backend::RopeSpec rope_spec(const ModelConfig& c, const ForwardScratch& s, int32_t n_heads) {
+// How RoPE rotates rows of n_heads heads in layer l (frequency table in s).
+backend::RopeSpec rope_spec(const ModelConfig& c, const ForwardScratch& s, int32_t n_heads, int32_t l) {
   backend::RopeSpec r;
   r.n_heads = n_heads;
   r.head_dim = c.head_dim;
   r.n_rot = c.n_rot;
   r.layout = c.rope_layout;
-  r.freq = s.rope_freq.data();
+  r.freq = c.local_rope(l) ? s.rope_freq_local.data() : s.rope_freq.data();
   return r;
 }
 
@@ -79,6 +84,9 @@ void embed(const ModelConfig& c, const ModelWeights& w, backend::Backend& be, Fo
       ++end;
     }
     be.embedding_rows(w.tok_embd, s.ids.data() + t, static_cast<int64_t>(end - t), s.x.data() + t * D);
+    if (c.embed_scale > 0.0f) {  // Gemma: the rows times sqrt(n_embd), rounded to f32 as transformers does
+      for (size_t i = t * D; i < end * D; ++i) s.x[i] *= c.embed_scale;
+    }
     t = end;
   }
 }
@@ -108,24 +116,31 @@ void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& 
     throw Error(ErrorKind::kInvalidArg, "chunk of " + std::to_string(T) + " tokens exceeds the cache's limit of " +
                                             std::to_string(cache.chunk_limit()));
   }
+  if (s.groups.size() != static_cast<size_t>(cache.n_groups())) {
+    s.groups.resize(static_cast<size_t>(cache.n_groups()));
+    for (ForwardScratch::GroupChunk& g : s.groups) g.resize(static_cast<size_t>(s.capacity));
+  }
   s.reserve(T);
   const size_t QD = static_cast<size_t>(c.q_dim());
-  for (int64_t t = 0; t < T; ++t) s.place[static_cast<size_t>(t)] = cache.append(pos0 + t);
-  for (int64_t t = 0; t < T; ++t) {
-    const size_t ti = static_cast<size_t>(t);
-    cache.spans(pos0 + t, &s.spans[ti]);
-    auto& qp = s.qpos[ti];
-    qp.clear();
-    for (const backend::KvSpan& sp : s.spans[ti]) {
-      if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+  for (int32_t gi = 0; gi < cache.n_groups(); ++gi) {
+    ForwardScratch::GroupChunk& g = s.groups[static_cast<size_t>(gi)];
+    for (int64_t t = 0; t < T; ++t) g.place[static_cast<size_t>(t)] = cache.append(gi, pos0 + t);
+    for (int64_t t = 0; t < T; ++t) {
+      const size_t ti = static_cast<size_t>(t);
+      cache.spans(gi, pos0 + t, &g.spans[ti]);
+      auto& qp = g.qpos[ti];
+      qp.clear();
+      for (const backend::KvSpan& sp : g.spans[ti]) {
+        if (std::find(qp.begin(), qp.end(), sp.q_rot_pos) == qp.end()) qp.push_back(sp.q_rot_pos);
+      }
+      g.qrot[ti].resize(qp.size() * QD);
+      g.qptr[ti].resize(g.spans[ti].size());
+      for (size_t i = 0; i < g.spans[ti].size(); ++i) {
+        const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), g.spans[ti][i].q_rot_pos) - qp.begin());
+        g.qptr[ti][i] = g.qrot[ti].data() + qi * QD;
+      }
+      g.views[ti] = {g.spans[ti].data(), static_cast<int32_t>(g.spans[ti].size()), g.qptr[ti].data()};
     }
-    s.qrot[ti].resize(qp.size() * QD);
-    s.qptr[ti].resize(s.spans[ti].size());
-    for (size_t i = 0; i < s.spans[ti].size(); ++i) {
-      const size_t qi = static_cast<size_t>(std::find(qp.begin(), qp.end(), s.spans[ti][i].q_rot_pos) - qp.begin());
-      s.qptr[ti][i] = s.qrot[ti].data() + qi * QD;
-    }
-    s.views[ti] = {s.spans[ti].data(), static_cast<int32_t>(s.spans[ti].size()), s.qptr[ti].data()};
   }
 }
 
@@ -142,8 +157,9 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   if (!L.k_norm.empty()) head_norm(c, be, L.k_norm, s.k.data(), T * c.n_head_kv);
 
   const bool rope = c.positions == PositionKind::kRope;
+  ForwardScratch::GroupChunk& g = s.groups[static_cast<size_t>(cache.group_of(l))];
   // Keys: the policy writes each one (and may re-rotate, as the naive test oracle does).
-  const backend::RopeSpec key_rope = rope_spec(c, s, c.n_head_kv);
+  const backend::RopeSpec key_rope = rope_spec(c, s, c.n_head_kv, l);
   const cache::KeyRotator rotate = rope ? cache::KeyRotator([&](float* kk, int64_t pos) {
     be.rope(key_rope, &kk, &pos, 1);
   })
@@ -152,28 +168,32 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   s.rope_pos.clear();
   for (int64_t t = 0; t < T; ++t) {
     const size_t ti = static_cast<size_t>(t);
-    cache.write(l, s.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
-    for (size_t qi = 0; qi < s.qpos[ti].size(); ++qi) {
-      float* dst = s.qrot[ti].data() + qi * QD;
+    cache.write(l, g.place[ti], s.k.data() + ti * KVD, s.v.data() + ti * KVD, rotate);
+    for (size_t qi = 0; qi < g.qpos[ti].size(); ++qi) {
+      float* dst = g.qrot[ti].data() + qi * QD;
       std::copy_n(s.q.data() + ti * QD, QD, dst);
       s.rope_rows.push_back(dst);
-      s.rope_pos.push_back(s.qpos[ti][qi]);
+      s.rope_pos.push_back(g.qpos[ti][qi]);
     }
   }
   // Queries: every (token, distinct span position) row of the chunk in one call.
-  if (rope) be.rope(rope_spec(c, s, c.n_head), s.rope_rows.data(), s.rope_pos.data(), static_cast<int64_t>(s.rope_rows.size()));
+  if (rope) be.rope(rope_spec(c, s, c.n_head, l), s.rope_rows.data(), s.rope_pos.data(), static_cast<int64_t>(s.rope_rows.size()));
   backend::AttentionArgs aa;
   aa.layer = l;
   aa.n_head = c.n_head;
   aa.n_head_kv = c.n_head_kv;
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  aa.kv = cache.view();
+  aa.softcap = c.attn_softcap;
+  if (rope && !c.local_rope(l)) {  // LongRoPE scales cos and sin of q and k: scores by its factor squared
+    aa.scale *= static_cast<float>(c.rope_scaling.attn_factor * c.rope_scaling.attn_factor);
+  }
+  aa.kv = cache.view(l);
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
   aa.zero_sink_logit = c.attn_softmax_one;
   if (c.positions == PositionKind::kAlibi) aa.alibi_slopes = s.alibi.data();
   aa.probe = s.probe;
-  be.attention(aa, std::span<const backend::QueryView>(s.views.data(), static_cast<size_t>(T)), s.att.data());
+  be.attention(aa, std::span<const backend::QueryView>(g.views.data(), static_cast<size_t>(T)), s.att.data());
   if (!L.attn_gate.empty()) {
     // Head-wise output gate (sinklab "gate"): o_h *= sigmoid(in · Wg[h]), one scalar per head and token.
     be.matmul(L.attn_gate, in, s.gate.data(), T);
@@ -191,6 +211,12 @@ void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be
     float* ys[2] = {s.hb.data(), s.hb2.data()};
     be.matmul_multi(ws, in, ys, 2, T, bs);
     be.silu_mul(s.hb.data(), s.hb2.data(), n);
+  } else if (c.ffn == FfnKind::kGeGlu) {
+    const core::TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};
+    const core::TensorView* bs[2] = {nullptr, &L.ffn_up_b};
+    float* ys[2] = {s.hb.data(), s.hb2.data()};
+    be.matmul_multi(ws, in, ys, 2, T, bs);
+    be.gelu_mul(s.hb.data(), s.hb2.data(), n);
   } else if (c.ffn == FfnKind::kGelu) {
     be.matmul(L.ffn_up, in, s.hb.data(), T, &L.ffn_up_b);
     be.gelu(s.hb.data(), n);
@@ -206,9 +232,11 @@ void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, ca
   const int64_t n = T * c.n_embd;
   norm_rows(c, be, L.attn_norm, L.attn_norm_b, s.x.data(), s.xb.data(), T);
   attention_block(c, L, l, cache, be, s, s.xb.data(), T);
+  if (!L.attn_post_norm.empty()) norm_rows(c, be, L.attn_post_norm, core::TensorView(), s.proj.data(), s.proj.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
   norm_rows(c, be, L.ffn_norm, L.ffn_norm_b, s.x.data(), s.xb.data(), T);
   ffn_block(c, L, be, s, s.xb.data(), T);
+  if (!L.ffn_post_norm.empty()) norm_rows(c, be, L.ffn_post_norm, core::TensorView(), s.proj.data(), s.proj.data(), T);
   be.add(s.x.data(), s.proj.data(), n);
 }
 
@@ -254,6 +282,11 @@ void output_logits(const ModelConfig& c, const ModelWeights& w, backend::Backend
   const int64_t rows = T - first;
   norm_rows(c, be, w.output_norm, w.output_norm_b, s.x.data() + static_cast<size_t>(first) * D, s.xb.data(), rows);
   be.matmul(w.output, s.xb.data(), out, rows);
+  if (c.final_softcap > 0.0f) {  // Gemma 2: logits capped as cap * tanh(logit / cap)
+    const float cap = c.final_softcap;
+    const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(c.n_vocab);
+    for (size_t i = 0; i < n; ++i) out[i] = cap * std::tanh(out[i] / cap);
+  }
 }
 
 }  // namespace blocks

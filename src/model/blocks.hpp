@@ -25,7 +25,8 @@ void add_learned_positions(const ModelConfig& c, const ModelWeights& w, backend:
 void norm_rows(const ModelConfig& c, backend::Backend& be, const core::TensorView& weight, const core::TensorView& bias,
                const float* in, float* out, int64_t T);
 
-// Appends the chunk to the cache (fills s.place and the per-query views). Call once per chunk.
+// Appends the chunk to every layer group of the cache (fills s.groups: placements and the
+// per-query views). Call once per chunk.
 void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& s, int64_t pos0, int64_t T);
 
 // s.att -> s.proj: attention of layer `l` for the T rows of `in` ([T][n_embd]):
@@ -33,12 +34,13 @@ void prepare_chunk(const ModelConfig& c, cache::KvCache& cache, ForwardScratch& 
 void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
                      ForwardScratch& s, const float* in, int64_t T);
 
-// s.proj[T][n_embd] = FFN(in[T][n_embd]): SwiGLU (gate, up, down) or GELU (up, down).
+// s.proj[T][n_embd] = FFN(in[T][n_embd]): SwiGLU or GeGLU (gate, up, down) or GELU (up, down).
 void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be, ForwardScratch& s, const float* in,
                int64_t T);
 
 // One pre-norm layer on s.x[T][n_embd]: x += Attn(N1(x)); x += FFN(N2(x))
-// (llama, MPT, GPT-2, GPT-NeoX without parallel residual).
+// (llama, MPT, GPT-2, GPT-NeoX without parallel residual); with post-norms when the
+// layer has them (Gemma): x += P1(Attn(N1(x))); x += P2(FFN(N2(x))).
 void sequential_layer(const ModelConfig& c, const LayerWeights& L, int32_t l, cache::KvCache& cache, backend::Backend& be,
                       ForwardScratch& s, int64_t T);
 

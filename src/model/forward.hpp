@@ -34,14 +34,21 @@ struct ForwardScratch {
   std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
   std::vector<float> gate;     // [T][n_head] head-wise output gate pre-activations
   std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
+  std::vector<double> rope_freq_local;    // [n_rot/2] of the windowed layers when ModelConfig::sliding_rope_theta
+                                          // is set (else empty)
   std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
-  std::vector<backend::KvPlacement> place;         // [T]
-  // Per query: its spans and the query rotated for each distinct span position.
-  std::vector<std::vector<backend::KvSpan>> spans;          // [T][n_spans]
-  std::vector<std::vector<int64_t>> qpos;          // [T][n_distinct]
-  std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
-  std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
-  std::vector<backend::QueryView> views;               // [T]
+  // Per layer group of the cache (cache::KvCache::group_of): where the chunk's tokens went
+  // and, per query, its spans and the query rotated for each distinct span position.
+  struct GroupChunk {
+    void resize(size_t t);
+    std::vector<backend::KvPlacement> place;         // [T]
+    std::vector<std::vector<backend::KvSpan>> spans; // [T][n_spans]
+    std::vector<std::vector<int64_t>> qpos;          // [T][n_distinct]
+    std::vector<std::vector<float>> qrot;            // [T][n_distinct * q_dim]
+    std::vector<std::vector<const float*>> qptr;     // [T][n_spans]
+    std::vector<backend::QueryView> views;           // [T]
+  };
+  std::vector<GroupChunk> groups;                  // [n_groups], sized by prepare_chunk
   std::vector<float*> rope_rows;                   // [T * max distinct positions] rows handed to Backend::rope
   std::vector<int64_t> rope_pos;                   // [same] their positions
   std::vector<int64_t> ids;                        // [T] embedding rows to look up

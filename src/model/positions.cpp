@@ -48,6 +48,13 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
   return freq;
 }
 
+std::vector<double> local_rope_frequencies(const ModelConfig& c) {
+  ModelConfig local = c;
+  local.rope_theta = c.sliding_rope_theta;
+  local.rope_scaling = RopeScaling{};
+  return rope_frequencies(local);
+}
+
 std::vector<float> alibi_slopes(const ModelConfig& c) {
   int32_t n2 = 1;
   while (n2 < c.n_head) n2 *= 2;

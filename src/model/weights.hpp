@@ -17,7 +17,9 @@ struct LayerWeights {
   core::TensorView q_norm, k_norm;          // optional per-head norms [head_dim]
   core::TensorView attn_sinks;              // optional learned sink logit per head [n_head] (gpt-oss style), f32
   core::TensorView attn_gate;               // optional head-wise output gate (n_head, n_embd) (sinklab "gate")
+  core::TensorView attn_post_norm;          // optional [n_embd]: norm of the attention output before the residual add (Gemma)
   core::TensorView ffn_norm, ffn_norm_b;    // [n_embd]
+  core::TensorView ffn_post_norm;           // optional [n_embd]: norm of the feed-forward output before the add (Gemma)
   core::TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   core::TensorView ffn_down;                // (n_embd, n_ff)
   core::TensorView ffn_up_b, ffn_down_b;    // optional biases

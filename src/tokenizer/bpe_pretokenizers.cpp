@@ -60,4 +60,15 @@ std::optional<BpePreTokenizer> bpe_pretokenizer(std::string_view pre) {
   return std::nullopt;
 }
 
+std::optional<std::string> known_pretokenizer_name(const std::vector<std::string>& regexes, bool ignore_merges) {
+  // One name per distinct regex list, in the order llama.cpp's converter would pick them.
+  static const char* const kNames[] = {"gpt-2",  "llama-bpe",      "smaug-bpe",    "qwen2",  "falcon",
+                                       "starcoder", "deepseek-coder", "deepseek-llm", "default"};
+  for (const char* name : kNames) {
+    const std::optional<BpePreTokenizer> p = bpe_pretokenizer(name);
+    if (p && p->regexes == regexes && p->ignore_merges == ignore_merges) return std::string(name);
+  }
+  return std::nullopt;
+}
+
 }  // namespace sinkstream::tokenizer

@@ -22,6 +22,14 @@ struct BpePreTokenizer {
 // nullopt for anything else.
 std::optional<BpePreTokenizer> bpe_pretokenizer(std::string_view pre);
 
+// The tokenizer.ggml.pre name under which llama.cpp (and this build) split text
+// exactly as `regexes` do, applied in sequence (a tokenizer.json's pre_tokenizer:
+// its Split patterns, ByteLevel's GPT-2 regex, Digits, Punctuation), with the
+// model's ignore_merges: the first of gpt-2, llama-bpe, smaug-bpe, qwen2, falcon,
+// starcoder, deepseek-coder, deepseek-llm, default whose lists are identical.
+// nullopt when none is: such a tokenizer has no name another engine knows.
+std::optional<std::string> known_pretokenizer_name(const std::vector<std::string>& regexes, bool ignore_merges);
+
 // GPT-2's pattern (HF ByteLevel with use_regex).
 const std::string& gpt2_pretokenizer_regex();
 

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "sinkstream/error.hpp"
+#include "tokenizer/bpe_pretokenizers.hpp"
+
 namespace sinkstream::tokenizer {
 
 namespace {
@@ -21,7 +24,20 @@ const char* model_name(VocabModel m) {
 
 void write_vocab_gguf(const VocabData& v, io::gguf::Writer& w) {
   w.set_string("tokenizer.ggml.model", model_name(v.model));
-  if (v.model == VocabModel::kBpe) w.set_string("tokenizer.ggml.pre", v.pre);
+  if (v.model == VocabModel::kBpe) {
+    // Another engine splits text by this name alone: refuse a name none knows rather than
+    // write a file that llama.cpp rejects ("unknown pre-tokenizer type") or splits differently.
+    if (!bpe_pretokenizer(v.pre)) {
+      std::string regexes;
+      for (const std::string& r : v.pre_regexes) regexes.append(regexes.empty() ? "" : ", ").append(r);
+      throw Error(ErrorKind::kUnsupported,
+                  v.source + ": the BPE pre-tokenizer (" + (v.pre_regexes.empty() ? v.pre : "split by " + regexes) +
+                      ") matches no tokenizer.ggml.pre name that llama.cpp knows (gpt-2, llama-bpe, smaug-bpe, "
+                      "qwen2, falcon, starcoder, deepseek-coder, deepseek-llm, default); GGUF export refuses to "
+                      "write a name no engine knows");
+    }
+    w.set_string("tokenizer.ggml.pre", v.pre);
+  }
   w.set_string_array("tokenizer.ggml.tokens", v.tokens);
   if (!v.scores.empty()) w.set_f32_array("tokenizer.ggml.scores", v.scores);
   if (!v.types.empty()) {
@@ -29,7 +45,8 @@ void write_vocab_gguf(const VocabData& v, io::gguf::Writer& w) {
     for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(v.types[i]);
     w.set_i32_array("tokenizer.ggml.token_type", t);
   }
-  if (!v.merges.empty()) w.set_string_array("tokenizer.ggml.merges", v.merges);
+  // BPE readers (ours, llama.cpp) require the key even when the vocabulary has no merges.
+  if (!v.merges.empty() || v.model == VocabModel::kBpe) w.set_string_array("tokenizer.ggml.merges", v.merges);
   auto id = [&](const char* key, int32_t value) {
     if (value >= 0) w.set_u32(key, static_cast<uint32_t>(value));
   };

@@ -230,9 +230,10 @@ VocabData vocab_from_hf_json_text(std::string_view tokenizer_json, std::string_v
       if (pre.byte_level) {
         v.model = VocabModel::kBpe;
         v.merges = std::move(merges);
-        v.pre = "tokenizer.json";
         v.pre_regexes = std::move(pre.regexes);
         if (v.pre_regexes.empty()) v.pre_regexes.push_back("(?s).+");  // ByteLevel without regex: one word
+        // The name llama.cpp knows for this split (GGUF export refuses to write kUnnamedPreTokenizer).
+        v.pre = known_pretokenizer_name(v.pre_regexes, v.ignore_merges).value_or(kUnnamedPreTokenizer);
       } else if (model.value("byte_fallback", false) || pre.metaspace || escapes) {
         if (!pre.regexes.empty()) unsupported(source, "pre_tokenizer", "regex splitting in a SentencePiece-style BPE");
         v.model = VocabModel::kSpm;

@@ -26,6 +26,9 @@ enum class VocabModel {
   kWordPiece,  // "bert"
 };
 
+// VocabData::pre of a tokenizer.json split that no GGUF engine knows by name.
+inline constexpr char kUnnamedPreTokenizer[] = "tokenizer.json";
+
 struct VocabData {
   std::string source;  // file (and key prefix) named in error messages
   VocabModel model = VocabModel::kSpm;
@@ -39,7 +42,9 @@ struct VocabData {
   std::vector<std::string> merges;  // BPE: "left right", rank = index
 
   // BPE pre-tokenizer: either a known name (tokenizer.ggml.pre) or an explicit
-  // list of regexes applied in sequence (wins when non-empty).
+  // list of regexes applied in sequence (wins when non-empty). A tokenizer.json
+  // whose split matches a name llama.cpp knows gets that name, else
+  // kUnnamedPreTokenizer, which GGUF export refuses to write.
   std::string pre = "default";
   std::vector<std::string> pre_regexes;
   bool ignore_merges = false;  // BPE: a pre-token that is itself a token is emitted whole (llama3)

@@ -43,7 +43,7 @@ class HfFixture : public ::testing::TestWithParam<const char*> {};
 TEST_P(HfFixture, LogitsAndGreedyMatchTransformers) {
   const std::string dir = fixture_dir(GetParam());
   const Fixture fx = read_fixture(dir);
-  ASSERT_EQ(fx.input.size(), 48u);
+  ASSERT_TRUE(fx.input.size() == 48u || fx.input.size() == 256u) << fx.input.size();  // 256: windowed families
   ASSERT_EQ(fx.greedy.size(), 16u);
 
   auto model = Model::load(dir);

@@ -69,7 +69,26 @@ void NaivePolicy::load_indices(core::ByteReader&, const cache::KvStorage&) {
 }
 
 std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const CachePolicy& policy) {
-  return std::make_unique<cache::KvCache>(std::make_unique<NaivePolicy>(c.n_layer, policy), c.n_layer, c.kv_dim());
+  // The model's windowed layers keep their own window (layer_window), the others follow `policy`;
+  // the groups are listed here from the config itself rather than taken from cache::cache_plan.
+  std::vector<int32_t> windows = {0};             // [n_groups] 0 = the session's policy
+  std::vector<std::vector<int32_t>> layers(1);    // [n_groups][its layers]
+  for (int32_t l = 0; l < c.n_layer; ++l) {
+    const int32_t w = c.layer_window.empty() ? 0 : c.layer_window[static_cast<size_t>(l)];
+    const auto it = std::find(windows.begin(), windows.end(), w);
+    if (it == windows.end()) {
+      windows.push_back(w);
+      layers.emplace_back();
+    }
+    layers[static_cast<size_t>(std::find(windows.begin(), windows.end(), w) - windows.begin())].push_back(l);
+  }
+  std::vector<cache::LayerGroup> groups;
+  for (size_t g = 0; g < windows.size(); ++g) {
+    CachePolicy p = policy;
+    if (windows[g] > 0) p = CachePolicy{"window", {windows[g]}};
+    groups.push_back({std::make_unique<NaivePolicy>(static_cast<int32_t>(layers[g].size()), p), layers[g]});
+  }
+  return std::make_unique<cache::KvCache>(std::move(groups), c.n_layer, c.kv_dim());
 }
 
 }  // namespace sinkstream::test

@@ -52,6 +52,20 @@ TEST(HostileModelValues, GgufSlidingWindowAboveInt32IsNotTruncated) {
   EXPECT_NE(msg.find("4294967301"), std::string::npos) << msg;
 }
 
+TEST(HostileModelValues, GgufLayerWindowsAreCheckedPerLayer) {
+  // block_count is 1: two windows, a negative one, are refused naming the key.
+  const std::string two = gguf_config_error("llama.attention.layer_windows", io::gguf::Value::i32_array({8, 8}));
+  EXPECT_NE(two.find("attention.layer_windows has 2 values for 1 layers"), std::string::npos) << two;
+  const std::string neg = gguf_config_error("llama.attention.layer_windows", io::gguf::Value::i32_array({-3}));
+  EXPECT_NE(neg.find("holds window -3"), std::string::npos) << neg;
+  EXPECT_EQ(gguf_config_error("llama.attention.layer_windows", io::gguf::Value::i32_array({16})), "");
+}
+
+TEST(HostileModelValues, GgufAttentionScaleMustBeFinite) {
+  const std::string msg = gguf_config_error("llama.attention.scale", io::gguf::Value::f32(-1.0f));
+  EXPECT_NE(msg.find("attention.scale"), std::string::npos) << msg;
+}
+
 std::string hf_error(const std::string& json) {
   try {
     parse_hf_config(json, "config.json");

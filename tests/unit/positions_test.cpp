@@ -42,7 +42,7 @@ TEST(Positions, RopeFrequenciesUnscaledLinearLlama3) {
   const auto lin = model::rope_frequencies(c);
   for (size_t i = 0; i < 8; ++i) EXPECT_DOUBLE_EQ(lin[i], plain[i] / 4.0);
 
-  c.rope_scaling = {RopeScalingKind::kLlama3, 8.0, 1.0, 4.0, 64, {}};
+  c.rope_scaling = {RopeScalingKind::kLlama3, 8.0, 1.0, 4.0, 64, {}, {}, {}, 1.0};
   const auto l3 = model::rope_frequencies(c);
   // wavelength 2*pi/f: i=0 -> 6.28 (< 64/4 = 16: kept); i=3 -> 198.7 (> 64: divided by 8);
   // i=1 -> 19.87 (between: smooth = (64/19.87 - 1) / 3).

@@ -21,10 +21,23 @@ TEST(SynthModel, ShapesMatchThePublishedModels) {
   EXPECT_EQ(eval::synth_shape("qwen2.5-0.5b").n_head, 14);
   EXPECT_EQ(eval::synth_shape("smollm-135m").n_layer, 30);
   EXPECT_EQ(eval::synth_shape("pythia-160m").n_rot, 16);
+  // Gemma 2 2B / Gemma 3 1B: heads of 256 (q_dim != hidden), GeGLU, windowed layers.
+  const ModelConfig g2 = eval::synth_shape("gemma-2-2b");
+  EXPECT_EQ(g2.q_dim(), 2048);
+  EXPECT_EQ(g2.n_embd, 2304);
+  EXPECT_EQ(g2.layer_window[0], 4096);
+  EXPECT_EQ(g2.layer_window[1], 0);
+  EXPECT_EQ(g2.final_softcap, 30.0f);
+  const ModelConfig g3 = eval::synth_shape("gemma-3-1b");
+  EXPECT_EQ(g3.n_head_kv, 1);
+  EXPECT_EQ(g3.layer_window[4], 512);
+  EXPECT_EQ(g3.layer_window[5], 0);
+  EXPECT_EQ(g3.sliding_rope_theta, 10000.0);
+  EXPECT_EQ(eval::synth_shape("phi-3-mini-4k").n_vocab, 32064);
   for (const auto& n : eval::synth_shape_names()) {
     const ModelConfig c = eval::synth_shape(n);
     EXPECT_EQ(c.n_head % c.n_head_kv, 0) << n;
-    EXPECT_EQ(c.head_dim * c.n_head, c.n_embd) << n;
+    EXPECT_TRUE(c.layer_window.empty() || c.layer_window.size() == static_cast<size_t>(c.n_layer)) << n;
   }
   EXPECT_THROW(eval::synth_shape("gpt-5"), Error);
 }

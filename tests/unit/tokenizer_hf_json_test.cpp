@@ -9,9 +9,11 @@
 #include <sstream>
 
 #include "io/gguf.hpp"
+#include "io/gguf_writer.hpp"
 #include "sinkstream/error.hpp"
 #include "support/paths.hpp"
 #include "tokenizer/gguf_tokenizer.hpp"
+#include "tokenizer/gguf_vocab_writer.hpp"
 #include "tokenizer/hf_tokenizer_json.hpp"
 
 namespace sinkstream {
@@ -132,8 +134,43 @@ TEST(HfTokenizerJson, PreTokenizerSequencesMatchVectors) {
     SCOPED_TRACE(c.name);
     if (!std::filesystem::exists(vocab_path(c.name))) SINKSTREAM_SKIP_ABSENT(vocab_path(c.name) << " is absent");
     const auto f = io::gguf::File::open(vocab_path(c.name));
-    const auto tok = tokenizer::make_vocab_tokenizer(tokenizer::vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name));
+    const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(bpe_json(*f, c.pre), "", c.name);
+    // The name derived from the split is the one llama.cpp's converter gave the same tokenizer.
+    EXPECT_EQ(v.pre, f->get_string("tokenizer.ggml.pre"));
+    const auto tok = tokenizer::make_vocab_tokenizer(v);
     expect_vectors(*tok, c.name);
+  }
+}
+
+TEST(HfTokenizerJson, ByteLevelSplitsGetTheNameLlamaCppKnows) {
+  REQUIRE_VOCAB("gpt-2");
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(bpe_json(*f, kByteLevel), "", "gpt2").pre, "gpt-2");
+  // Llama 3's tokenizer.json: its Split regex, then ByteLevel without regex; ignore_merges picks llama-bpe.
+  const std::string llama3 =
+      R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+  const json seq = {{"type", "Sequence"},
+                    {"pretokenizers", {split(llama3), {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
+  json j = json::parse(bpe_json(*f, seq));
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(j.dump(), "", "l3").pre, "smaug-bpe");
+  j["model"]["ignore_merges"] = true;
+  EXPECT_EQ(tokenizer::vocab_from_hf_json_text(j.dump(), "", "l3").pre, "llama-bpe");
+}
+
+TEST(HfTokenizerJson, GgufExportRefusesASplitNoEngineKnows) {
+  REQUIRE_VOCAB("gpt-2");
+  const auto f = io::gguf::File::open(vocab_path("gpt-2"));
+  const tokenizer::VocabData v = tokenizer::vocab_from_hf_json_text(bpe_json(*f, {{"type", "Sequence"}, {"pretokenizers", {split("[a-z]+"), kByteLevel}}}),
+                                              "", "odd");
+  EXPECT_EQ(v.pre, tokenizer::kUnnamedPreTokenizer);
+  io::gguf::Writer w;
+  try {
+    tokenizer::write_vocab_gguf(v, w);
+    FAIL() << "wrote a pre-tokenizer name no engine knows";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("[a-z]+"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("llama.cpp"), std::string::npos) << e.what();
   }
 }
 

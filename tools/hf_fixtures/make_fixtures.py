@@ -17,9 +17,11 @@ For each fixture <name> it writes <out>/hf/<name>/:
                       rotary_pct / rotary_emb_base) -- only when HF reloads the
                       rewritten folder to exactly the same logits
   model.safetensors   the weights (f32)
-  logits.bin          f32 little-endian [48, vocab]: logits of the 48 input tokens
-  tokens.json         {"input": [48 ids], "greedy": [16 ids], "greedy_margin": [16],
-                       "eval": [32 x [48 ids]]}
+  logits.bin          f32 little-endian [n, vocab]: logits of the n input tokens
+                      (n = 48; 256 for the sliding-window families, whose windows
+                      of 32-48 tokens must be shorter than the input)
+  tokens.json         {"input": [n ids], "greedy": [16 ids], "greedy_margin": [16],
+                       "eval": [32 x [48 ids]] (8 x [256 ids] when n = 256)}
                       input = a sample of the model's training chain;
                       greedy = argmax continuation recomputed from scratch each step;
                       greedy_margin = top1 - top2 logit at each greedy step;
@@ -195,6 +197,57 @@ def fixture_specs():
             cfg=dict(vocab_size=384, d_model=48, n_heads=6, n_layers=2, expansion_ratio=4,
                      max_seq_len=128, layer_norm_epsilon=1e-5, no_bias=True,
                      attn_config=dict(alibi=True, alibi_bias_max=8))),
+        # ---- Families with sliding-window layers (issue #18): 256-token inputs, so that
+        # the windows (32-48) are much shorter than the stream; eval = 8 x 256 tokens.
+        # Mistral with its window applied in every layer; new dialect.
+        "mistral_swa": dict(
+            model_type="mistral", seed=111, old=None, n_input=256,
+            cfg=dict(vocab_size=512, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                     num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                     max_position_embeddings=1024, rms_norm_eps=1e-5, tie_word_embeddings=False,
+                     sliding_window=32,
+                     rope_parameters=dict(rope_type="default", rope_theta=10000.0))),
+        # Gemma 2: sqrt(d) embedding scale, (1 + w) RMSNorms before and after attention and
+        # FFN, GeGLU (tanh), query_pre_attn_scalar != head_dim, attention and final logit
+        # soft-capping small enough to bite, local (window 32) / global layers alternating.
+        "gemma2": dict(
+            model_type="gemma2", seed=112, old=None, n_input=256,
+            cfg=dict(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
+                     num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                     max_position_embeddings=1024, rms_norm_eps=1e-6, tie_word_embeddings=True,
+                     hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=24,
+                     sliding_window=32, attn_logit_softcapping=2.0, final_logit_softcapping=8.0,
+                     layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                     rope_parameters=dict(rope_type="default", rope_theta=10000.0))),
+        # Gemma 3 (text): as Gemma 2 without soft-capping, with per-head q/k (1 + w) RMSNorm and
+        # per-layer-type RoPE: local layers theta 10k, the global layer theta 1M with linear
+        # scaling 8 (as the 4B+ models); window 32.
+        "gemma3": dict(
+            model_type="gemma3_text", seed=113, old=None, n_input=256,
+            cfg=dict(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
+                     num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                     max_position_embeddings=1024, rms_norm_eps=1e-6, tie_word_embeddings=True,
+                     hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=16,
+                     sliding_window=32, final_logit_softcapping=None, attn_logit_softcapping=None,
+                     layer_types=["sliding_attention", "full_attention", "sliding_attention"],
+                     rope_parameters={
+                         "sliding_attention": dict(rope_type="default", rope_theta=10000.0),
+                         "full_attention": dict(rope_type="linear", rope_theta=1000000.0, factor=8.0)}),
+            fallback_cfg=dict(rope_theta=1000000.0, rope_local_base_freq=10000.0,
+                              rope_scaling=dict(rope_type="linear", factor=8.0))),
+        # Phi-3: fused qkv_proj and gate_up_proj, LongRoPE with short and long factor lists
+        # (original context 64 < 256 input tokens: transformers uses the long factors, and
+        # the attention factor sqrt(1 + ln(16)/ln(64))), sliding window 48 in every layer.
+        "phi3": dict(
+            model_type="phi3", seed=114, old=None, n_input=256,
+            cfg=dict(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                     num_attention_heads=4, num_key_value_heads=2,
+                     max_position_embeddings=1024, original_max_position_embeddings=64,
+                     rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=48,
+                     rope_parameters=dict(rope_type="longrope", rope_theta=10000.0,
+                                          original_max_position_embeddings=64,
+                                          short_factor=[1.0, 1.1, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
+                                          long_factor=[1.0, 1.5, 2.5, 4.0, 6.0, 9.0, 12.0, 16.0]))),
         # Learned positions, Conv1D weights, tanh GELU.
         "gpt2": dict(
             model_type="gpt2", seed=110, old=None,
@@ -280,7 +333,14 @@ def matrix_stds(model):
 
 
 def build_model(spec):
-    cfg = make_config(spec["model_type"], spec["cfg"])
+    try:
+        cfg = make_config(spec["model_type"], spec["cfg"])
+    except Exception:  # noqa: BLE001 -- an older/newer config dialect: try the fallback keys
+        if "fallback_cfg" not in spec:
+            raise
+        kw = {k: v for k, v in spec["cfg"].items() if k != "rope_parameters"}
+        kw.update(spec["fallback_cfg"])
+        cfg = make_config(spec["model_type"], kw)
     try:
         model = AutoModelForCausalLM.from_config(cfg, attn_implementation="eager")
     except (TypeError, ValueError):
@@ -418,8 +478,10 @@ def make_one(name, spec, out_dir, steps):
     loss0, loss1, n_frozen = train(model, succ, steps, 6000 + spec["seed"])
     train_s = time.time() - t0
     gen = torch.Generator().manual_seed(7000 + spec["seed"])
-    ids = [int(t) for t in sample_chain(succ, 1, N_INPUT, gen)[0]]
-    eval_ids = sample_chain(succ, N_EVAL, N_INPUT, gen).tolist()
+    n_input = spec.get("n_input", N_INPUT)
+    n_eval = N_EVAL if n_input == N_INPUT else 8
+    ids = [int(t) for t in sample_chain(succ, 1, n_input, gen)[0]]
+    eval_ids = sample_chain(succ, n_eval, n_input, gen).tolist()
     ref = logits_of(model, ids)
 
     model.save_pretrained(folder)
@@ -431,7 +493,7 @@ def make_one(name, spec, out_dir, steps):
     with open(cfg_path) as f:
         saved_cfg = json.load(f)
     chain_entropy = -sum(p * math.log(p) for p in CHAIN_P)
-    info = {"model_type": spec["model_type"], "saved_config_keys": sorted(saved_cfg.keys()),
+    info = {"model_type": spec["model_type"], "saved_config_keys": sorted(saved_cfg.keys()), "n_input": n_input,
             "dialect": "as_saved", "vocab": vocab,
             "train": {"steps": steps, "first_loss": loss0, "final_loss": loss1, "frozen_tensors": n_frozen,
                       "chain_entropy": chain_entropy, "seconds": round(train_s, 1)}}

@@ -31,6 +31,7 @@ void attention_head(const AttentionArgs& a, const QueryView& qv, int32_t h, floa
         for (int32_t d = 0; d < a.head_dim; ++d) dot += q[d] * k[d];
       }
       float sc = dot * a.scale;
+      if (a.softcap > 0.0f) sc = a.softcap * std::tanh(sc / a.softcap);
       if (a.alibi_slopes != nullptr) sc -= a.alibi_slopes[h] * static_cast<float>(s.q_rot_pos - key_pos[slot]);
       scores[j++] = sc;
       mx = std::max(mx, sc);
@@ -77,7 +78,8 @@ void attention(const AttentionArgs& a, std::span<const QueryView> queries, float
   // An attention-probability probe (src/analysis) needs attention_head's
   // probabilities: when AttentionArgs carries one, take attention_ref here.
   const Kernels& k = active_kernels();
-  if (k.is_ref() || a.probe != nullptr) attention_ref(a, queries, out, pool);
+  // Soft-capped scores (Gemma 2) have no vector kernel either.
+  if (k.is_ref() || a.probe != nullptr || a.softcap > 0.0f) attention_ref(a, queries, out, pool);
   else attention_flash(k, a, queries, out, pool);
 }
 

@@ -55,6 +55,10 @@ void CpuBackend::silu_mul(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = silu(x[i]) * y[i];
 }
 
+void CpuBackend::gelu_mul(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] = cpu::gelu(x[i]) * y[i];
+}
+
 void CpuBackend::gelu(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = cpu::gelu(x[i]);
 }

@@ -102,7 +102,8 @@ constinit const ArchSpec kGpt2 = {
                                         .positions = PositionKind::kLearned,
                                         .parallel_residual = false,
                                         .qkv_bias = Bias::kAlways,
-                                        .out_bias = Bias::kAlways}),
+                                        .out_bias = Bias::kAlways,
+                                        .gguf_output_required = true}),
     .read_hf_config = read_hf_config,
     .map_hf_tensors = map_hf_tensors,
 };

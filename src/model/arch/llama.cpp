@@ -25,24 +25,23 @@
 
 namespace sinkstream::model::arch {
 
+namespace {
+bool from_layer(int32_t l, int32_t first) { return l >= first; }
+}  // namespace
+
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c) {
-  c.n_embd = io::req_i32(f, "hidden_size");
-  c.n_ff = io::req_i32(f, "intermediate_size");
-  c.n_layer = io::req_i32(f, "num_hidden_layers");
-  c.n_head = io::req_i32(f, "num_attention_heads");
-  c.n_head_kv = f.has("num_key_value_heads") ? io::req_i32(f, "num_key_value_heads") : c.n_head;
-  c.head_dim = hf_head_dim(f, c.n_embd, c.n_head);
-  c.n_vocab = io::req_i32(f, "vocab_size");
-  c.n_ctx_train = io::opt_i32(f, "max_position_embeddings", 0);
-  c.norm_eps = static_cast<float>(f.number_or("rms_norm_eps", 1e-6));
+  read_hf_llama_sizes(f, c, 1e-6);
   const std::string act = f.string_or("hidden_act", "silu");
   if (act != "silu" && act != "swish") f.unsupported("hidden_act", "'" + act + "' is not supported (silu)");
   c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
   if (!c.attn_bias) c.attn_bias = f.boolean_or("attention_bias", false);
   c.ffn_bias = f.boolean_or("mlp_bias", false);
-  // Mistral's window is always on; Qwen's only with use_sliding_window.
-  if (model_type == "mistral" || f.boolean_or("use_sliding_window", false)) {
-    c.sliding_window = io::opt_i32(f, "sliding_window", 0);
+  // Mistral's window is always on, in every layer; Qwen's only with use_sliding_window, in the
+  // layers from max_window_layers on (unless layer_types says otherwise).
+  if (model_type == "mistral") {
+    read_hf_layer_windows(f, c, io::opt_i32(f, "sliding_window", 0), every_layer, 0);
+  } else if (f.boolean_or("use_sliding_window", false)) {
+    read_hf_layer_windows(f, c, io::opt_i32(f, "sliding_window", 0), from_layer, io::opt_i32(f, "max_window_layers", 0));
   }
   read_hf_rope(f, c, 10000.0, 1.0);
 }

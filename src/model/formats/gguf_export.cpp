@@ -132,6 +132,20 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
     if (c.rope_scaling.kind == RopeScalingKind::kLinear) {
       out.set_string(p + "rope.scaling.type", "linear");
       out.set_f32(p + "rope.scaling.factor", static_cast<float>(c.rope_scaling.factor));
+    } else if (!c.rope_scaling.long_factors.empty()) {
+      // LongRoPE as llama.cpp's Phi-3 files hold it: both lists, the original context, the attention factor.
+      auto factors = [&](const char* name, const std::vector<double>& v) {
+        std::vector<uint8_t> bytes(v.size() * 4);
+        for (size_t i = 0; i < v.size(); ++i) {
+          const float x = static_cast<float>(v[i]);
+          std::memcpy(bytes.data() + 4 * i, &x, 4);
+        }
+        out.add_tensor(name, core::DType::kF32, {static_cast<int64_t>(v.size())}, std::move(bytes));
+      };
+      factors("rope_factors_long.weight", c.rope_scaling.long_factors);
+      factors("rope_factors_short.weight", c.rope_scaling.short_factors);
+      out.set_u32(p + "rope.scaling.original_context_length", static_cast<uint32_t>(c.rope_scaling.original_context));
+      out.set_f32(p + "rope.scaling.attn_factor", static_cast<float>(c.rope_scaling.attn_factor));
     } else if (c.rope_scaling.kind == RopeScalingKind::kLlama3 || c.rope_scaling.kind == RopeScalingKind::kFactors) {
       // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
       ModelConfig plain = c;
@@ -147,9 +161,12 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
   }
   if (spec.write_gguf_keys != nullptr) spec.write_gguf_keys(c, p, out);
   if (c.attn_softmax_one) out.set_bool(p + "attention.softmax_one", true);
+  if (c.attn_scale > 0.0f) out.set_f32(p + "attention.scale", c.attn_scale);
   if (!w.sink_token_embd.empty()) out.set_bool(p + "attention.sink_token", true);
   if (!w.layers.empty() && !w.layers[0].attn_gate.empty()) out.set_string(p + "attention.output_gate", "headwise");
   if (c.sliding_window > 0) out.set_u32(p + "attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  if (!c.layer_window.empty()) out.set_i32_array(p + "attention.layer_windows", c.layer_window);
+  if (c.sliding_rope_theta > 0.0) out.set_f32(p + "rope.freq_base_swa", static_cast<float>(c.sliding_rope_theta));
   if (o.vocab != nullptr) tokenizer::write_vocab_gguf(*o.vocab, out);
 
   // The halves layout must become adjacent pairs for the families whose GGUF files use those (llama).
@@ -168,7 +185,7 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
   ex.vector(out, "output_norm.weight", w.output_norm);
   ex.vector(out, "output_norm.bias", w.output_norm_b);
   ex.vector(out, "sink_token_embd.weight", w.sink_token_embd);
-  if (!c.tied_embeddings) ex.matrix(out, "output.weight", w.output);
+  if (!c.tied_embeddings || layout.gguf_output_required) ex.matrix(out, "output.weight", w.output);
   for (size_t l = 0; l < w.layers.size(); ++l) {
     const model::LayerWeights& L = w.layers[l];
     const std::string b = "blk." + std::to_string(l) + ".";
@@ -191,10 +208,16 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
     ex.vector(out, b + "attn_k_norm.weight", L.k_norm);
     ex.vector(out, b + "attn_sinks.weight", L.attn_sinks);
     ex.matrix(out, b + "attn_gate.weight", L.attn_gate);
+    ex.vector(out, b + "post_attention_norm.weight", L.attn_post_norm);
     ex.vector(out, b + "ffn_norm.weight", L.ffn_norm);
     ex.vector(out, b + "ffn_norm.bias", L.ffn_norm_b);
-    ex.matrix(out, b + "ffn_gate.weight", L.ffn_gate);
-    ex.matrix(out, b + "ffn_up.weight", L.ffn_up);
+    if (layout.gguf_fused_gate_up && !L.ffn_gate.empty()) {
+      ex.fused(out, b + "ffn_up.weight", {&L.ffn_gate, &L.ffn_up});
+    } else {
+      ex.matrix(out, b + "ffn_gate.weight", L.ffn_gate);
+      ex.matrix(out, b + "ffn_up.weight", L.ffn_up);
+    }
+    ex.vector(out, b + "post_ffw_norm.weight", L.ffn_post_norm);
     ex.matrix(out, b + "ffn_down.weight", L.ffn_down);
     ex.vector(out, b + "ffn_up.bias", L.ffn_up_b);
     ex.vector(out, b + "ffn_down.bias", L.ffn_down_b);

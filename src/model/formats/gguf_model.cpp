@@ -1,5 +1,7 @@
 #include "model/formats/gguf_model.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/f16.hpp"
@@ -107,6 +109,62 @@ class TensorSource {
   model::ModelWeights& w_;
 };
 
+// LongRoPE as llama.cpp's Phi-3 files hold it: rope_factors_long / rope_factors_short
+// ([n_rot/2] each), <p>rope.scaling.original_context_length and attn_factor. The long
+// list applies when the trained context exceeds the original one (as transformers
+// chooses for a stream that long; llama.cpp chooses by the context it is run with).
+void read_longrope(const io::gguf::File& f, const std::string& p, ModelConfig& c) {
+  const io::gguf::TensorInfo* lf = f.find_tensor("rope_factors_long.weight");
+  const io::gguf::TensorInfo* sf = f.find_tensor("rope_factors_short.weight");
+  if (lf == nullptr && sf == nullptr) return;
+  if (lf == nullptr || sf == nullptr) fail(f, "has one of rope_factors_long.weight / rope_factors_short.weight only");
+  RopeScaling& r = c.rope_scaling;
+  for (auto [t, dst] : {std::pair{lf, &r.long_factors}, std::pair{sf, &r.short_factors}}) {
+    if (t->numel() != c.n_rot / 2) {
+      fail(f, t->name + " has " + std::to_string(t->numel()) + " values, expected " + std::to_string(c.n_rot / 2));
+    }
+    std::vector<float> v(static_cast<size_t>(t->numel()));
+    core::row_dequantize_ref(t->type, t->data, v.data(), t->numel());
+    for (const float x : v) {
+      if (!(x > 0.0f)) fail(f, t->name + " holds a non-positive factor");
+    }
+    dst->assign(v.begin(), v.end());
+  }
+  r.original_context = opt_i32(f, p + "rope.scaling.original_context_length", 1, io::kMaxContext, 0);
+  if (r.original_context <= 0) fail(f, "LongRoPE needs " + p + "rope.scaling.original_context_length");
+  r.attn_factor = f.get_float(p + "rope.scaling.attn_factor", 1.0);
+  if (!(r.attn_factor > 0.0) || !std::isfinite(r.attn_factor)) fail(f, p + "rope.scaling.attn_factor must be > 0");
+  r.kind = RopeScalingKind::kFactors;
+  r.freq_factors = c.n_ctx_train > r.original_context ? r.long_factors : r.short_factors;
+}
+
+// c.layer_window: <p>attention.layer_windows ([block_count] windows, 0 = full) when the file has it,
+// else the family's pattern of <p>attention.sliding_window (ArchSpec::gguf_swa_period); and the RoPE
+// base of the windowed layers (<p>rope.freq_base_swa) when it differs.
+void read_layer_windows(const io::gguf::File& f, const std::string& p, const arch::ArchSpec& spec, ModelConfig& c) {
+  const std::string key = p + "attention.layer_windows";
+  if (f.has(key)) {
+    const std::vector<int32_t> w = f.get_i32_array(key);
+    if (w.size() != static_cast<size_t>(c.n_layer)) {
+      fail(f, key + " has " + std::to_string(w.size()) + " values for " + std::to_string(c.n_layer) + " layers");
+    }
+    for (const int32_t x : w) {
+      if (x < 0 || x > io::kMaxContext) fail(f, key + " holds window " + std::to_string(x) + ", outside [0, 2^30]");
+    }
+    if (std::any_of(w.begin(), w.end(), [](int32_t x) { return x > 0; })) c.layer_window = w;
+  } else if (c.sliding_window > 0) {
+    c.layer_window.assign(static_cast<size_t>(c.n_layer), c.sliding_window);
+    if (spec.gguf_swa_period > 0) {
+      for (int32_t l = spec.gguf_swa_period - 1; l < c.n_layer; l += spec.gguf_swa_period) {
+        c.layer_window[static_cast<size_t>(l)] = 0;
+      }
+    }
+  }
+  const double local_base = f.get_float(p + "rope.freq_base_swa", 0.0);
+  if (!c.layer_window.empty() && local_base > 0.0) c.sliding_rope_theta = local_base;
+  if (!(local_base >= 0.0)) fail(f, p + "rope.freq_base_swa must be > 0");
+}
+
 }  // namespace
 
 ModelConfig gguf_model_config(const io::gguf::File& f) {
@@ -138,6 +196,7 @@ ModelConfig gguf_model_config(const io::gguf::File& f) {
   } else if (scaling != "none") {
     throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
   }
+  read_longrope(f, p, c);
   if (const io::gguf::TensorInfo* rf = f.find_tensor("rope_freqs.weight")) {
     // Llama 3.1+ scaling as llama.cpp stores it: frequency i divided by factor i.
     if (rf->numel() != c.n_rot / 2) {
@@ -152,7 +211,10 @@ ModelConfig gguf_model_config(const io::gguf::File& f) {
     }
   }
   c.attn_softmax_one = f.get_bool(p + "attention.softmax_one", false);
+  c.attn_scale = static_cast<float>(f.get_float(p + "attention.scale", 0.0));
+  if (!(c.attn_scale >= 0.0f) || !std::isfinite(c.attn_scale)) fail(f, p + "attention.scale must be a finite number >= 0");
   c.sliding_window = opt_i32(f, p + "attention.sliding_window", 0, io::kMaxContext, 0);
+  read_layer_windows(f, p, spec, c);
   if (spec.read_gguf_keys != nullptr) spec.read_gguf_keys(f, p, c);
   return c;
 }
@@ -221,8 +283,17 @@ GgufModel load_gguf_model(std::shared_ptr<const io::gguf::File> file) {
     if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
     L.ffn_norm = src.vector(b + "ffn_norm.weight", D, layout.ffn_norm || !c.parallel_residual);
     L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);
-    if (c.ffn == FfnKind::kSwiGlu) L.ffn_gate = src.matrix(b + "ffn_gate.weight", F, D);
-    L.ffn_up = src.matrix(b + "ffn_up.weight", F, D);
+    L.attn_post_norm = src.vector(b + "post_attention_norm.weight", D, false);
+    L.ffn_post_norm = src.vector(b + "post_ffw_norm.weight", D, false);
+    if (ffn_is_gated(c.ffn) && src.find(b + "ffn_gate.weight") == nullptr) {
+      // One fused [gate; up] (2 * n_ff, n_embd) in ffn_up (llama.cpp's Phi-3 files).
+      const core::TensorView gate_up = src.matrix(b + "ffn_up.weight", 2 * F, D);
+      L.ffn_gate = TensorSource::rows(gate_up, 0, F, b + "ffn_gate (fused in ffn_up)");
+      L.ffn_up = TensorSource::rows(gate_up, F, F, b + "ffn_up (fused)");
+    } else {
+      if (ffn_is_gated(c.ffn)) L.ffn_gate = src.matrix(b + "ffn_gate.weight", F, D);
+      L.ffn_up = src.matrix(b + "ffn_up.weight", F, D);
+    }
     L.ffn_down = src.matrix(b + "ffn_down.weight", D, F);
     L.ffn_up_b = src.vector(b + "ffn_up.bias", F, false);
     L.ffn_down_b = src.vector(b + "ffn_down.bias", D, false);
