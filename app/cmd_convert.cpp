@@ -27,7 +27,7 @@ Runner add_convert(CLI::App& app) {
       "convert", "Convert a Hugging Face folder (or a llama2.c checkpoint) into a GGUF file that other GGUF engines load");
   cmd->add_option("input", a->input, kModelHelp)->required();
   cmd->add_option("-o,--output", a->output, "Output .gguf file")->required();
-  cmd->add_option("--type", a->type, "Storage type of the weight matrices: " + std::string(kWritableTypes))
+  cmd->add_option("--type", a->type, "Storage type of the weight matrices: " + std::string(kWritableTypes) + kMxfp4Note)
       ->capture_default_str();
   cmd->add_option("-z,--tokenizer", a->tokenizer, "Tokenizer file for llama2.c checkpoints (default: beside the model)");
   cmd->add_option("--name", a->name, "general.name written into the file (default: the input's base name)");
@@ -53,7 +53,7 @@ Runner add_quantize(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("quantize", "Re-store a GGUF model's weight matrices as another type");
   cmd->add_option("input", a->input, "Input .gguf file")->required();
   cmd->add_option("output", a->output, "Output .gguf file")->required();
-  cmd->add_option("type", a->type, std::string("Target type: ") + kWritableTypes)->required();
+  cmd->add_option("type", a->type, std::string("Target type: ") + kWritableTypes + kMxfp4Note)->required();
   return [a]() {
     check_writable_type(a->type);
     const auto model = Model::load(a->input);

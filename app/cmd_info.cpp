@@ -20,6 +20,23 @@ struct InfoArgs {
 
 const char* yes(bool b) { return b ? "yes" : "no"; }
 
+// "SwiGLU", ..., or for a mixture of experts "32 experts (4 per token) of clamped SwiGLU (alpha 1.702, limit 7)".
+std::string ffn_description(const ModelConfig& c) {
+  char act[96];
+  if (c.ffn == FfnKind::kSwiGluOai) {
+    std::snprintf(act, sizeof act, "clamped SwiGLU (alpha %g, limit %g)", static_cast<double>(c.swiglu_alpha),
+                  static_cast<double>(c.swiglu_limit));
+  } else {
+    std::snprintf(act, sizeof act, "%s",
+                  c.ffn == FfnKind::kSwiGlu   ? "SwiGLU"
+                  : c.ffn == FfnKind::kGeGlu  ? "GeGLU (tanh)"
+                  : c.ffn == FfnKind::kGelu   ? "GELU (tanh)"
+                                              : "GELU (erf)");
+  }
+  if (c.n_expert == 0) return act;
+  return std::to_string(c.n_expert) + " experts (" + std::to_string(c.n_expert_used) + " per token) of " + act;
+}
+
 // "cache plan    sink:4:2044 over 2048 tokens, f32" and one line per layer group.
 void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) {
   const ModelConfig& c = m.config();
@@ -65,9 +82,13 @@ Runner add_info(CLI::App& app) {
       if (c.positions == PositionKind::kRope) {
         std::printf(" (theta %g, %d of %d dims, %s pairs)", c.rope_theta, c.n_rot, c.head_dim,
                     c.rope_layout == RopeLayout::kInterleaved ? "adjacent" : "halves");
+        if (c.rope_scaling.kind == RopeScalingKind::kYarn) {
+          std::printf(", YaRN x%g over %lld (attention factor %.4g)", c.rope_scaling.factor,
+                      static_cast<long long>(c.rope_scaling.original_context), c.rope_scaling.attention_factor());
+        }
       }
       std::printf("\nnorm          %s, eps %g\n", c.norm == NormKind::kRms ? "RMSNorm" : "LayerNorm", static_cast<double>(c.norm_eps));
-      std::printf("feed-forward  %s\n", c.ffn == FfnKind::kSwiGlu ? "SwiGLU" : c.ffn == FfnKind::kGeGlu ? "GeGLU (tanh)" : c.ffn == FfnKind::kGelu ? "GELU (tanh)" : "GELU (erf)");
+      std::printf("feed-forward  %s\n", ffn_description(c).c_str());
       std::printf("structure     %s residual, tied classifier: %s, biases: %s, q/k norm: %s\n",
                   c.parallel_residual ? "parallel" : "sequential", yes(c.tied_embeddings), yes(c.attn_bias || c.ffn_bias),
                   yes(c.qk_norm));

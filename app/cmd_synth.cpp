@@ -26,7 +26,7 @@ Runner add_synth(CLI::App& app) {
   std::string shapes;
   for (const auto& n : eval::synth_shape_names()) shapes += (shapes.empty() ? "" : ", ") + n;
   cmd->add_option("--shape", a->shape, "Shape: " + shapes)->required();
-  cmd->add_option("--type", a->type, std::string("Matrix storage type: ") + kWritableTypes)
+  cmd->add_option("--type", a->type, std::string("Matrix storage type: ") + kWritableTypes + kMxfp4Note)
       ->capture_default_str();
   cmd->add_option("-o,--output", a->out, "Output .gguf file")->required();
   cmd->add_option("--vocab", a->vocab, "Vocab-only GGUF whose tokenizer metadata is copied (padded to the shape's vocabulary)");

@@ -12,7 +12,9 @@
 namespace sinkstream {
 
 // Storage types the writer accepts for weight matrices (vectors stay f32).
-inline constexpr const char* kWritableTypes = "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k";
+// mxfp4 stores a mixture-of-experts model's experts in MXFP4 and its other matrices in q8_0.
+inline constexpr const char* kWritableTypes = "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, mxfp4";
+inline constexpr const char* kMxfp4Note = " (mxfp4: the experts of a mixture-of-experts model, its other matrices q8_0)";
 
 struct GgufWriteOptions {
   std::string type = "f32";  // one of kWritableTypes

@@ -59,7 +59,9 @@ class Model {
   // classifier counted once).
   std::vector<WeightTypeSummary> weight_types() const;
   // Bytes of weight matrices a decoded token reads: every layer's projections
-  // and the classifier (embedding rows and vectors are negligible).
+  // and the classifier (embedding rows and vectors are negligible); for a
+  // mixture of experts the router and only the active experts' share
+  // (n_expert_used / n_expert of the expert matrices).
   double decode_weight_bytes() const;
 
   struct Impl;

@@ -2,6 +2,7 @@
 // forward pass needs to know that is not a weight lives here.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ enum class FfnKind {
   kGelu,     // down(gelu_tanh(up(x))): GPT-2 "gelu_new"
   kGeluErf,  // down(gelu_erf(up(x))): exact GELU, NeoX/Falcon/MPT "gelu"
   kGeGlu,    // down(gelu_tanh(gate(x)) * up(x)): Gemma's GeGLU
+  kSwiGluOai, // gpt-oss: down((clamp(up, -L, L) + 1) * g * sigmoid(alpha * g)), g = min(gate, L)
+              // (ModelConfig::swiglu_alpha, swiglu_limit), biases on gate, up and down
 };
 
 // Whether the feed-forward has a gate matrix (SwiGLU, GeGLU).
@@ -38,6 +41,8 @@ enum class RopeScalingKind {
   kLinear,  // positions divided by factor (every frequency / factor)
   kLlama3,  // Llama 3.1: low frequencies / factor, high kept, a smooth band between
   kFactors, // explicit per-pair divisors (GGUF rope_freqs.weight, as llama.cpp writes for Llama 3.1+)
+  kYarn,    // YaRN (gpt-oss): a ramp between kept (high) and divided-by-factor (low) frequencies,
+            // and every score multiplied by attn_factor^2 (cos and sin scaled by attn_factor, as HF does)
 };
 
 struct RopeScaling {
@@ -49,9 +54,20 @@ struct RopeScaling {
   std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
   // LongRoPE (Phi-3 "su" / "longrope"): kFactors with freq_factors = long_factors when the model's
   // context (n_ctx_train) exceeds original_context, else short_factors, for the whole stream; and
-  // cos/sin scaled by attn_factor, i.e. attention scores by attn_factor^2 (full rotary only).
+  // cos/sin scaled by attention_factor(), i.e. attention scores by its square (full rotary only).
   std::vector<double> long_factors, short_factors;  // [n_rot/2] each, or empty (not LongRoPE)
-  double attn_factor = 1.0;
+  double beta_fast = 32.0;                // yarn: rotations at which the ramp starts (kept above)
+  double beta_slow = 1.0;                 // yarn: rotations at which it ends (divided below)
+  bool truncate = true;                   // yarn: ramp ends rounded to whole dims (floor / ceil)
+  // Scale of cos and sin of q and k (LongRoPE, YaRN); 0 = the default: 0.1 ln(factor) + 1 for YaRN, else 1.
+  double attn_factor = 0.0;
+
+  // The factor queries and keys are scaled by: every attention score by its square.
+  double attention_factor() const {
+    if (attn_factor > 0.0) return attn_factor;
+    if (kind != RopeScalingKind::kYarn) return 1.0;
+    return factor > 1.0 ? 0.1 * std::log(factor) + 1.0 : 1.0;
+  }
 };
 
 struct ModelConfig {
@@ -98,6 +114,14 @@ struct ModelConfig {
   // Attention softmax variants (model properties, not cache policies):
   bool attn_softmax_one = false; // "softmax-off-by-one": an extra logit fixed at 0 in every head's denominator
   // (learned per-head sink logits are a weight: LayerWeights::attn_sinks)
+
+  // Mixture of experts (gpt-oss): n_expert > 0 replaces each layer's feed-forward by n_expert
+  // experts of width n_ff; a router (with bias) picks n_expert_used per token and weighs them by
+  // the softmax of their router logits.
+  int32_t n_expert = 0;
+  int32_t n_expert_used = 0;
+  float swiglu_alpha = 1.702f;   // kSwiGluOai
+  float swiglu_limit = 7.0f;     // kSwiGluOai
 
   // Sliding window of layer l (0 = full attention).
   int32_t window_of(int32_t l) const {

@@ -30,6 +30,7 @@ std::vector<HeadKvNorms> kv_norms(const ModelConfig& c, const Session& session, 
   const int32_t hd = c.head_dim;
   std::vector<HeadKvNorms> out;
   for (int32_t l = 0; l < c.n_layer; ++l) {
+    if (c.window_of(l) > 0 && c.window_of(l) < n_tokens) continue;  // a sliding layer keeps only its window
     const CachedKv kv = session.cached_kv(l);
     std::vector<int64_t> row(static_cast<size_t>(n_tokens), -1);  // [n_tokens] row of each position in kv
     for (size_t i = 0; i < kv.positions.size(); ++i) {

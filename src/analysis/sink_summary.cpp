@@ -30,6 +30,22 @@ std::string head_line(const HeadAttention& h) {
   return s + "\n";
 }
 
+// Every head's two sink mechanisms side by side: the mean share of its softmax taken by the
+// learned (or fixed-zero) sink logit, and the mean attention weight on position 0.
+std::string sink_logit_table(const SinkReport& r) {
+  std::string s = "\nlearned sink logit share / first-token mass, every head (means over the queries):\n";
+  int32_t layer = -1;
+  for (const HeadAttention& h : r.heads) {
+    if (h.layer != layer) {
+      if (layer >= 0) s += "\n";
+      layer = h.layer;
+      s += "  L" + std::to_string(h.layer) + ":";
+    }
+    s += fmt("  H%d %.3f/%.3f", h.head, h.sink_logit_mass.value_or(0.0), h.first_mass[0]);
+  }
+  return s + "\n";
+}
+
 }  // namespace
 
 std::string sink_summary(const SinkReport& r, int top) {
@@ -49,6 +65,8 @@ std::string sink_summary(const SinkReport& r, int top) {
   s += "heads by first-token mass (mean attention weight on position 0):\n";
   s += "  head      first-token   first-K  entropy   top key positions (mean weight)\n";
   for (size_t i = 0; i < by_mass.size() && i < static_cast<size_t>(top); ++i) s += head_line(*by_mass[i]);
+
+  if (r.has_sink_logit) s += sink_logit_table(r);
 
   int64_t n_sink = 0;
   for (const HeadAttention& h : r.heads) n_sink += is_sink_head(h, r.epsilon) ? 1 : 0;

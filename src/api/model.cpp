@@ -1,6 +1,7 @@
 #include "sinkstream/model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 
@@ -49,6 +50,16 @@ namespace {
 double tensor_bytes(const core::TensorView& t) {
   return t.empty() ? 0.0 : static_cast<double>(core::dtype_row_bytes(t.type, t.cols)) * static_cast<double>(t.rows);
 }
+
+// Every weight tensor of a layer (empty views for the ones it lacks).
+std::array<const core::TensorView*, 29> layer_tensors(const model::LayerWeights& L) {
+  return {&L.attn_norm,     &L.attn_norm_b,     &L.wq,           &L.wk,           &L.wv,
+          &L.wo,            &L.bq,              &L.bk,           &L.bv,           &L.bo,
+          &L.q_norm,        &L.k_norm,          &L.attn_sinks,   &L.attn_gate,    &L.ffn_norm,
+          &L.ffn_norm_b,    &L.ffn_gate,        &L.ffn_up,       &L.ffn_down,     &L.ffn_up_b,
+          &L.ffn_down_b,    &L.ffn_gate_inp,    &L.ffn_gate_inp_b, &L.ffn_gate_exps, &L.ffn_up_exps,
+          &L.ffn_down_exps, &L.ffn_gate_exps_b, &L.ffn_up_exps_b, &L.ffn_down_exps_b};
+}
 }  // namespace
 
 std::vector<WeightTypeSummary> Model::weight_types() const {
@@ -65,11 +76,7 @@ std::vector<WeightTypeSummary> Model::weight_types() const {
   for (const core::TensorView* t : {&w.tok_embd, &w.pos_embd, &w.sink_token_embd, &w.output_norm, &w.output_norm_b}) add(*t);
   if (w.output.data != w.tok_embd.data) add(w.output);
   for (const model::LayerWeights& L : w.layers) {
-    for (const core::TensorView* t : {&L.attn_norm, &L.attn_norm_b, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.bo,
-                                &L.q_norm, &L.k_norm, &L.attn_sinks, &L.attn_gate, &L.ffn_norm, &L.ffn_norm_b,
-                                &L.ffn_gate, &L.ffn_up, &L.ffn_down, &L.ffn_up_b, &L.ffn_down_b}) {
-      add(*t);
-    }
+    for (const core::TensorView* t : layer_tensors(L)) add(*t);
   }
   std::sort(out.begin(), out.end(), [](const WeightTypeSummary& a, const WeightTypeSummary& b) { return a.type < b.type; });
   return out;
@@ -77,9 +84,15 @@ std::vector<WeightTypeSummary> Model::weight_types() const {
 
 double Model::decode_weight_bytes() const {
   const model::ModelWeights& w = impl_->weights;
+  const ModelConfig& c = impl_->config;
   double b = tensor_bytes(w.output);
+  // Mixture of experts: a token reads the router and only its n_expert_used experts.
+  const double active = c.n_expert > 0 ? static_cast<double>(c.n_expert_used) / static_cast<double>(c.n_expert) : 1.0;
   for (const model::LayerWeights& L : w.layers) {
-    for (const core::TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) b += tensor_bytes(*t);
+    for (const core::TensorView* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down, &L.ffn_gate_inp}) {
+      b += tensor_bytes(*t);
+    }
+    for (const core::TensorView* t : {&L.ffn_gate_exps, &L.ffn_up_exps, &L.ffn_down_exps}) b += active * tensor_bytes(*t);
   }
   return b;
 }
@@ -105,11 +118,7 @@ int64_t Model::parameter_count() const {
   int64_t n = w.tok_embd.numel() + w.pos_embd.numel() + w.output_norm.numel() + w.output_norm_b.numel();
   if (w.output.data != w.tok_embd.data) n += w.output.numel();
   for (const auto& l : w.layers) {
-    for (const core::TensorView* t : {&l.attn_norm, &l.attn_norm_b, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.bo,
-                                &l.q_norm, &l.k_norm, &l.ffn_norm, &l.ffn_norm_b, &l.ffn_gate, &l.ffn_up, &l.ffn_down,
-                                &l.ffn_up_b, &l.ffn_down_b}) {
-      n += t->numel();
-    }
+    for (const core::TensorView* t : layer_tensors(l)) n += t->numel();
   }
   return n;
 }

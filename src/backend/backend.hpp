@@ -81,6 +81,9 @@ class Backend {
   virtual void gelu_mul(float* x, const float* y, int64_t n) = 0;
   virtual void gelu(float* x, int64_t n) = 0;
   virtual void gelu_erf(float* x, int64_t n) = 0;
+  // gpt-oss's clamped SwiGLU over n values in place: g = min(x, limit), u = clamp(y, -limit, limit),
+  // x = (u + 1) * g * sigmoid(alpha * g).
+  virtual void swiglu_oai(float* x, const float* y, int64_t n, float alpha, float limit) = 0;
 
   // Head-wise output gate: o[T][n_head * head_dim], head h of row t *= sigmoid(g[t][h]).
   virtual void head_gate(float* o, const float* g, int64_t T, int32_t n_head, int32_t head_dim) = 0;

@@ -20,6 +20,7 @@ enum class DType : uint32_t {
   kQ5_K = 13,
   kQ6_K = 14,
   kBF16 = 30,
+  kMXFP4 = 39,  // OCP MX FP4: 32 E2M1 values + one E8M0 scale (core/quant/mxfp4.hpp)
 };
 
 struct DTypeTraits {

@@ -3,6 +3,7 @@
 #include "core/f16.hpp"
 #include "core/quant/kquants.hpp"
 #include "core/quant/legacy.hpp"
+#include "core/quant/mxfp4.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::core {
@@ -20,6 +21,7 @@ BlockQuantizer block_quantizer(DType t) {
     case DType::kQ4_K: return quant::quantize_q4_k;
     case DType::kQ5_K: return quant::quantize_q5_k;
     case DType::kQ6_K: return quant::quantize_q6_k;
+    case DType::kMXFP4: return quant::quantize_mxfp4;
     default: return nullptr;
   }
 }

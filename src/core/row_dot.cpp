@@ -5,6 +5,7 @@
 #include "core/f16.hpp"
 #include "core/quant/kquants.hpp"
 #include "core/quant/legacy.hpp"
+#include "core/quant/mxfp4.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::core {
@@ -23,6 +24,7 @@ BlockDequantizer block_dequantizer(DType t) {
     case DType::kQ4_K: return quant::dequant_q4_k;
     case DType::kQ5_K: return quant::dequant_q5_k;
     case DType::kQ6_K: return quant::dequant_q6_k;
+    case DType::kMXFP4: return quant::dequant_mxfp4;
     default: return nullptr;
   }
 }

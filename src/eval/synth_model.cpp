@@ -5,6 +5,7 @@
 
 #include "core/dtype.hpp"
 #include "core/f16.hpp"
+#include "core/quantize.hpp"
 #include "io/gguf.hpp"
 #include "model/arch/registry.hpp"
 #include "model/formats/gguf_export.hpp"
@@ -83,6 +84,38 @@ ModelConfig gemma3_1b() {
   return c;
 }
 
+// gpt-oss-20b (OpenAI's config.json): 24 layers alternating a 128-token window and full attention,
+// 32 experts of width 2880 (4 active), YaRN x32 over 4096; `layers` < 24 keeps the first layers.
+ModelConfig gpt_oss_20b(int32_t layers) {
+  ModelConfig c;
+  c.arch = "gpt-oss";
+  c.n_embd = 2880;
+  c.n_ff = 2880;
+  c.n_layer = layers;
+  c.n_head = 64;
+  c.n_head_kv = 8;
+  c.head_dim = 64;
+  c.n_vocab = 201088;
+  c.n_ctx_train = 131072;
+  c.rope_theta = 150000.0;
+  c.n_rot = 64;
+  c.rope_layout = RopeLayout::kHalves;
+  c.rope_scaling.kind = RopeScalingKind::kYarn;
+  c.rope_scaling.factor = 32.0;
+  c.rope_scaling.original_context = 4096;
+  c.rope_scaling.truncate = false;
+  c.tied_embeddings = false;
+  c.ffn = FfnKind::kSwiGluOai;
+  c.attn_bias = true;
+  c.ffn_bias = true;
+  c.n_expert = 32;
+  c.n_expert_used = 4;
+  c.sliding_window = 128;
+  c.layer_window.assign(static_cast<size_t>(layers), 0);
+  for (int32_t l = 0; l < layers; l += 2) c.layer_window[static_cast<size_t>(l)] = 128;  // even layers slide
+  return c;
+}
+
 std::vector<Shape> shapes() {
   std::vector<Shape> v;
   v.push_back({"tinyllama-1.1b", llama_like(2048, 5632, 22, 32, 4, 32000, 2048, 10000.0, false)});
@@ -122,6 +155,8 @@ std::vector<Shape> shapes() {
   phi.sliding_window = 2047;
   phi.layer_window.assign(32, 2047);
   v.push_back({"phi-3-mini-4k", phi});
+  v.push_back({"gpt-oss-20b", gpt_oss_20b(24)});
+  v.push_back({"gpt-oss-20b-4l", gpt_oss_20b(4)});
   return v;
 }
 
@@ -148,6 +183,22 @@ class Builder {
     const float a = std * std::sqrt(3.0f);
     for (auto& h : *buf) h = core::f32_to_f16(a * rng.uniform());
     return keep(name, core::DType::kF16, buf->data(), rows, cols, buf);
+  }
+
+  // (rows, cols) matrix generated straight into type t (row by row through the reference
+  // quantizer, so a large MoE model never holds f16 copies); f16 as matrix().
+  core::TensorView stored(const std::string& name, int64_t rows, int64_t cols, float std, core::DType t) {
+    if (t == core::DType::kF16) return matrix(name, rows, cols, std);
+    const size_t rb = core::dtype_row_bytes(t, cols);
+    auto buf = std::make_shared<std::vector<uint8_t>>(rb * static_cast<size_t>(rows));
+    Rng rng{seed_ + 0x1000ull * ++count_};
+    const float a = std * std::sqrt(3.0f);
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+      for (float& x : row) x = a * rng.uniform();
+      core::quantize_row_ref(t, row.data(), buf->data() + static_cast<size_t>(r) * rb, cols);
+    }
+    return keep(name, t, buf->data(), rows, cols, buf);
   }
 
   // [n] f32 vector: value + spread * uniform.
@@ -224,10 +275,16 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
   const model::arch::BlockLayout& layout = model::arch::gguf_arch(c.arch).layout;
   const bool out_bias = layout.out_bias != model::arch::Bias::kNone;
   const bool post_norms = layout.post_norms;  // Gemma: norms of the attention and feed-forward outputs
-  w.tok_embd = b.matrix("token_embd.weight", V, D, 0.02f);
+  const bool moe = c.n_expert > 0;
+  // A mixture-of-experts model is generated in its stored types (see export_matrix_type).
+  const auto mat = [&](const std::string& name, int64_t rows, int64_t cols, float std, bool expert = false) {
+    return moe ? b.stored(name, rows, cols, std, model::formats::export_matrix_type(type, expert, true))
+               : b.matrix(name, rows, cols, std);
+  };
+  w.tok_embd = mat("token_embd.weight", V, D, 0.02f);
   w.output_norm = b.vector("output_norm.weight", D, 1.0f, 0.0f);
   if (ln) w.output_norm_b = b.vector("output_norm.bias", D, 0.0f, 0.01f);
-  w.output = c.tied_embeddings ? w.tok_embd : b.matrix("output.weight", V, D, 1.0f / std::sqrt(static_cast<float>(D)));
+  w.output = c.tied_embeddings ? w.tok_embd : mat("output.weight", V, D, 1.0f / std::sqrt(static_cast<float>(D)));
   w.layers.resize(static_cast<size_t>(c.n_layer));
   const float sd = 1.0f / std::sqrt(static_cast<float>(D)), sf = 1.0f / std::sqrt(static_cast<float>(F));
   for (int32_t l = 0; l < c.n_layer; ++l) {
@@ -235,10 +292,10 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
     const std::string p = "blk." + std::to_string(l) + ".";
     L.attn_norm = b.vector(p + "attn_norm", D, 1.0f, 0.0f);
     if (ln) L.attn_norm_b = b.vector(p + "attn_norm_b", D, 0.0f, 0.01f);
-    L.wq = b.matrix(p + "attn_q", QD, D, sd);
-    L.wk = b.matrix(p + "attn_k", KVD, D, sd);
-    L.wv = b.matrix(p + "attn_v", KVD, D, sd);
-    L.wo = b.matrix(p + "attn_output", D, QD, out_gain / std::sqrt(static_cast<float>(QD)));
+    L.wq = mat(p + "attn_q", QD, D, sd);
+    L.wk = mat(p + "attn_k", KVD, D, sd);
+    L.wv = mat(p + "attn_v", KVD, D, sd);
+    L.wo = mat(p + "attn_output", D, QD, out_gain / std::sqrt(static_cast<float>(QD)));
     if (c.attn_bias) {
       L.bq = b.vector(p + "attn_q.bias", QD, 0.0f, 0.02f);
       L.bk = b.vector(p + "attn_k.bias", KVD, 0.0f, 0.02f);
@@ -253,6 +310,19 @@ void synth_gguf(const std::string& shape, const std::string& path, const SynthOp
     L.ffn_norm = b.vector(p + "ffn_norm", D, 1.0f, 0.0f);
     if (post_norms) L.ffn_post_norm = b.vector(p + "post_ffw_norm", D, 1.0f, 0.0f);
     if (ln) L.ffn_norm_b = b.vector(p + "ffn_norm_b", D, 0.0f, 0.01f);
+    if (moe) {
+      const int64_t E = c.n_expert;
+      L.attn_sinks = b.vector(p + "attn_sinks", c.n_head, 0.0f, 1.0f);
+      L.ffn_gate_inp = mat(p + "ffn_gate_inp", E, D, sd);
+      L.ffn_gate_inp_b = b.vector(p + "ffn_gate_inp.bias", E, 0.0f, 0.02f);
+      L.ffn_gate_exps = mat(p + "ffn_gate_exps", E * F, D, sd, true);
+      L.ffn_up_exps = mat(p + "ffn_up_exps", E * F, D, sd, true);
+      L.ffn_down_exps = mat(p + "ffn_down_exps", E * D, F, out_gain * sf, true);
+      L.ffn_gate_exps_b = b.vector(p + "ffn_gate_exps.bias", E * F, 0.0f, 0.02f);
+      L.ffn_up_exps_b = b.vector(p + "ffn_up_exps.bias", E * F, 0.0f, 0.02f);
+      L.ffn_down_exps_b = b.vector(p + "ffn_down_exps.bias", E * D, 0.0f, 0.02f);
+      continue;
+    }
     if (ffn_is_gated(c.ffn)) L.ffn_gate = b.matrix(p + "ffn_gate", F, D, sd);
     L.ffn_up = b.matrix(p + "ffn_up", F, D, sd);
     L.ffn_down = b.matrix(p + "ffn_down", D, F, out_gain * sf);

@@ -17,7 +17,9 @@
 
 namespace sinkstream::eval {
 
-// Known shape names: tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm-135m, pythia-160m.
+// Known shape names: tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm-135m, pythia-160m,
+// gpt-oss-20b and gpt-oss-20b-4l (its first 4 layers: the 20b's file is ~13 GB in MXFP4, and the
+// writer holds a file in memory, twice, so the full shape needs ~26 GB of RAM).
 std::vector<std::string> synth_shape_names();
 // Throws kInvalidArg for an unknown name.
 ModelConfig synth_shape(const std::string& name);
@@ -29,8 +31,8 @@ struct SynthOptions {
   std::string name;                  // general.name (default "synth-" + shape)
 };
 
-// Builds the random weights (f16 in memory, one layer at a time is not needed:
-// ~2 bytes per parameter) and writes them with export_gguf.
+// Builds the random weights (f16 in memory, ~2 bytes per parameter; a mixture-of-experts
+// model directly in its stored types) and writes them with export_gguf.
 void synth_gguf(const std::string& shape, const std::string& path, const SynthOptions& o);
 
 }  // namespace sinkstream::eval

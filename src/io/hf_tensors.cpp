@@ -64,6 +64,25 @@ std::vector<float> HfTensors::f32(const std::string& name, int64_t rows, int64_t
   return out;
 }
 
+std::vector<float> HfTensors::f32_shaped(const std::string& name, const std::vector<int64_t>& shape) {
+  const safetensors::Tensor* t = archive_->find(name);
+  if (t == nullptr) throw Error(ErrorKind::kFormat, file_ + ": tensor '" + name + "' is missing");
+  if (t->shape != shape || shape.empty()) {
+    throw Error(ErrorKind::kFormat, t->file + ": tensor '" + name + "' has shape " + shape_str(t->shape) +
+                                        ", expected " + shape_str(shape));
+  }
+  const int64_t cols = shape.back();
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i) rows *= shape[i];
+  std::vector<float> out(static_cast<size_t>(rows * cols));
+  const size_t row_bytes = core::dtype_row_bytes(t->type, cols);
+  for (int64_t i = 0; i < rows; ++i) {
+    core::row_dequantize_ref(t->type, static_cast<const uint8_t*>(t->data) + static_cast<size_t>(i) * row_bytes,
+                       out.data() + static_cast<size_t>(i * cols), cols);
+  }
+  return out;
+}
+
 core::TensorView HfTensors::vector(const std::string& name, int64_t n) {
   const safetensors::Tensor& t = get(name, -1, n);
   if (t.type == core::DType::kF32 && reinterpret_cast<uintptr_t>(t.data) % 4 == 0) {

@@ -31,6 +31,10 @@ class HfTensors {
   // The tensor `name` of shape [rows, cols] converted to f32: [rows][cols].
   std::vector<float> f32(const std::string& name, int64_t rows, int64_t cols);
 
+  // Any tensor `name` whose shape is exactly `shape` (e.g. a 3-D stack of experts), converted to
+  // f32 in its row-major order.
+  std::vector<float> f32_shaped(const std::string& name, const std::vector<int64_t>& shape);
+
   // Wraps an f32 buffer [rows][cols] (kept alive by owners()) as a view named `name`.
   core::TensorView own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols);
 

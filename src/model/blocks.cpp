@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/moe_block.hpp"
 #include "model/positions.hpp"
 #include "sinkstream/error.hpp"
 
@@ -185,8 +186,10 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
   aa.head_dim = c.head_dim;
   aa.scale = c.attn_scale > 0.0f ? c.attn_scale : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   aa.softcap = c.attn_softcap;
-  if (rope && !c.local_rope(l)) {  // LongRoPE scales cos and sin of q and k: scores by its factor squared
-    aa.scale *= static_cast<float>(c.rope_scaling.attn_factor * c.rope_scaling.attn_factor);
+  // LongRoPE and YaRN scale cos and sin of q and k by their attention factor: every score by its square.
+  if (rope && !c.local_rope(l)) {
+    const auto f = static_cast<float>(c.rope_scaling.attention_factor());
+    aa.scale *= f * f;
   }
   aa.kv = cache.view(l);
   aa.sink_logits = L.attn_sinks.empty() ? nullptr : L.attn_sinks.f32();
@@ -204,6 +207,7 @@ void attention_block(const ModelConfig& c, const LayerWeights& L, int32_t l, cac
 
 void ffn_block(const ModelConfig& c, const LayerWeights& L, backend::Backend& be, ForwardScratch& s, const float* in,
                int64_t T) {
+  if (c.n_expert > 0) return moe_block(c, L, be, s, in, T);
   const int64_t n = T * c.n_ff;
   if (c.ffn == FfnKind::kSwiGlu) {
     const core::TensorView* ws[2] = {&L.ffn_gate, &L.ffn_up};

@@ -17,6 +17,18 @@
 
 namespace sinkstream::model {
 
+// Buffers of the mixture-of-experts block (model/moe_block.hpp), sized per chunk.
+struct MoeScratch {
+  std::vector<float> logits;      // [T][n_expert] router logits
+  std::vector<int32_t> experts;   // [T][n_expert_used] chosen experts
+  std::vector<float> weights;     // [T][n_expert_used] their weights
+  std::vector<int64_t> rows;      // [n <= T] tokens routed to the expert being run
+  std::vector<float> row_weight;  // [n] their weights for it
+  std::vector<float> xin;         // [n][n_embd] gathered inputs
+  std::vector<float> hg, hu;      // [n][n_ff] gate and up
+  std::vector<float> out;         // [n][n_embd] expert outputs
+};
+
 // Scratch for one session; grown to the largest chunk seen.
 struct ForwardScratch {
   explicit ForwardScratch(const ModelConfig& c);
@@ -52,6 +64,7 @@ struct ForwardScratch {
   std::vector<float*> rope_rows;                   // [T * max distinct positions] rows handed to Backend::rope
   std::vector<int64_t> rope_pos;                   // [same] their positions
   std::vector<int64_t> ids;                        // [T] embedding rows to look up
+  MoeScratch moe;                                  // mixture-of-experts layers only
   // Analysis only (null in normal runs): sees / masks every attention softmax,
   // and sees the residual stream after every layer. Not owned.
   const backend::AttentionProbe* probe = nullptr;

@@ -1,5 +1,6 @@
 #include "model/positions.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -21,6 +22,24 @@ double llama3_frequency(double f, const RopeScaling& r) {
   return (1.0 - smooth) * f / r.factor + smooth * f;
 }
 
+// YaRN (as HF transformers' "yarn" rope type): pair i of n_rot dims keeps its frequency f (extrapolation)
+// below the ramp, takes f / factor (interpolation) above it, and mixes the two linearly across it. The
+// ramp runs between the dims at which the original context makes beta_fast and beta_slow rotations.
+double yarn_frequency(double f, int32_t i, int32_t n_rot, double theta, const RopeScaling& r) {
+  const double dim = static_cast<double>(n_rot);
+  auto corr_dim = [&](double rotations) {
+    return dim * std::log(static_cast<double>(r.original_context) / (rotations * 2.0 * std::numbers::pi)) /
+           (2.0 * std::log(theta));
+  };
+  double lo = corr_dim(r.beta_fast), hi = corr_dim(r.beta_slow);
+  if (r.truncate) lo = std::floor(lo), hi = std::ceil(hi);
+  lo = std::max(lo, 0.0);
+  hi = std::min(hi, dim - 1.0);
+  if (lo == hi) hi += 0.001;
+  const double ramp = std::clamp((static_cast<double>(i) - lo) / (hi - lo), 0.0, 1.0);
+  return f / r.factor * ramp + f * (1.0 - ramp);
+}
+
 }  // namespace
 
 std::vector<double> rope_frequencies(const ModelConfig& c) {
@@ -34,6 +53,9 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
   if (r.kind != RopeScalingKind::kNone && !(r.factor > 0.0)) {
     throw Error(ErrorKind::kInvalidArg, "rope scaling factor must be > 0");
   }
+  if (r.kind == RopeScalingKind::kYarn && (r.original_context <= 0 || !(r.beta_fast > 0.0) || !(r.beta_slow > 0.0))) {
+    throw Error(ErrorKind::kInvalidArg, "yarn rope scaling needs original_context, beta_fast and beta_slow > 0");
+  }
   if (r.kind == RopeScalingKind::kLlama3 && !(r.high_freq_factor > r.low_freq_factor)) {
     throw Error(ErrorKind::kInvalidArg, "llama3 rope scaling needs high_freq_factor > low_freq_factor");
   }
@@ -43,6 +65,7 @@ std::vector<double> rope_frequencies(const ModelConfig& c) {
     if (r.kind == RopeScalingKind::kLinear) f /= r.factor;
     else if (r.kind == RopeScalingKind::kLlama3) f = llama3_frequency(f, r);
     else if (r.kind == RopeScalingKind::kFactors) f /= r.freq_factors[static_cast<size_t>(i)];
+    else if (r.kind == RopeScalingKind::kYarn) f = yarn_frequency(f, i, c.n_rot, c.rope_theta, r);
     freq[static_cast<size_t>(i)] = f;
   }
   return freq;

@@ -23,6 +23,14 @@ struct LayerWeights {
   core::TensorView ffn_gate, ffn_up;        // (n_ff, n_embd); gate only for SwiGLU
   core::TensorView ffn_down;                // (n_embd, n_ff)
   core::TensorView ffn_up_b, ffn_down_b;    // optional biases
+  // Mixture of experts (ModelConfig::n_expert = E > 0; F = n_ff, D = n_embd). Expert e's matrix is
+  // rows [e*F, (e+1)*F) of the gate/up stacks and rows [e*D, (e+1)*D) of the down stack (GGUF's 3-D
+  // [D, F, E] / [F, D, E] tensors as 2-D row stacks), its biases the matching slices.
+  core::TensorView ffn_gate_inp, ffn_gate_inp_b;    // router (E, D) and its bias [E]
+  core::TensorView ffn_gate_exps, ffn_up_exps;      // (E * F, D)
+  core::TensorView ffn_down_exps;                   // (E * D, F)
+  core::TensorView ffn_gate_exps_b, ffn_up_exps_b;  // [E * F]
+  core::TensorView ffn_down_exps_b;                 // [E * D]
 };
 
 struct ModelWeights {

@@ -64,7 +64,6 @@ TEST_P(LayerPlanPolicy, TwoThousandTokensMatchTheNaiveReference) {
   const test::TempDir dir;
   const auto m = windowed_mistral(dir);
   const ModelConfig& c = m->config();
-  const size_t V = static_cast<size_t>(c.n_vocab);
   const auto ids = stream_ids(c.n_vocab, 2000);
 
   SessionOptions o;
@@ -79,16 +78,7 @@ TEST_P(LayerPlanPolicy, TwoThousandTokensMatchTheNaiveReference) {
   const double expected = cache::cache_bytes(c, o.cache, o.batch, 2000, false);
   EXPECT_EQ(static_cast<double>(s.cache_bytes()), expected) << GetParam();
 
-  const auto naive_cache = test::make_naive_cache(c, o.cache);
-  backend::cpu::CpuBackend be(2);
-  model::ForwardScratch scratch(c);
-  std::vector<float> ref(V);
-  float worst = 0;
-  for (size_t t = 0; t < ids.size(); ++t) {
-    model::forward_chunk(c, api::ModelAccess::weights(*m), *naive_cache, be, scratch, std::span<const int32_t>(&ids[t], 1),
-                  static_cast<int64_t>(t), ref.data(), false);
-    for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
-  }
+  const float worst = test::max_diff_from_naive(*m, o.cache, ids, fast);
   EXPECT_LE(worst, 1e-4f) << GetParam();
 }
 

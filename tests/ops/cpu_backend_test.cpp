@@ -74,6 +74,14 @@ TEST(CpuBackendOps, ActivationsGateAndAdd) {
   EXPECT_NEAR(x[0], 0.0, 1e-7);
   EXPECT_NEAR(x[1], 2.0 / (1.0 + std::exp(-1.0)), 1e-6);
   EXPECT_NEAR(x[2], -2.0 / (1.0 + std::exp(2.0)), 1e-6);
+  // gpt-oss: gate clamped above at 7, up clamped to [-7, 7], (up + 1) * gate * sigmoid(1.702 gate).
+  std::vector<float> go = {1, 9, -3, 2}, uo = {0.5f, 1, -9, 8};
+  be.swiglu_oai(go.data(), uo.data(), 4, 1.702f, 7.0f);
+  const auto oai = [](double g, double u) { return (u + 1.0) * g / (1.0 + std::exp(-1.702 * g)); };
+  EXPECT_NEAR(go[0], oai(1, 0.5), 1e-6);
+  EXPECT_NEAR(go[1], oai(7, 1), 1e-5);
+  EXPECT_NEAR(go[2], oai(-3, -7), 1e-6);
+  EXPECT_NEAR(go[3], oai(2, 7), 1e-6);
   std::vector<float> g = {0, 1};
   be.gelu_erf(g.data(), 2);
   EXPECT_NEAR(g[0], 0.0, 1e-7);

@@ -49,7 +49,8 @@ TEST(Kernels, DispatchListsTheHighwayTargetsThisCpuRuns) {
 
 TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
   core::ThreadPool pool(2);
-  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K};
+  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K,
+                         core::DType::kMXFP4};
   const int64_t rows = 37;
   for (core::DType t : types) {
     // K-quants need multiples of 256; the plain types also get a ragged tail.

@@ -1,7 +1,11 @@
 #include "support/naive_cache.hpp"
 
 #include <algorithm>
+#include <cmath>
 
+#include "api/model_access.hpp"
+#include "backend/cpu/cpu_backend.hpp"
+#include "model/forward.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::test {
@@ -89,6 +93,23 @@ std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const Cac
     groups.push_back({std::make_unique<NaivePolicy>(static_cast<int32_t>(layers[g].size()), p), layers[g]});
   }
   return std::make_unique<cache::KvCache>(std::move(groups), c.n_layer, c.kv_dim());
+}
+
+float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<const int32_t> ids,
+                          const std::vector<float>& fast) {
+  const ModelConfig& c = m.config();
+  const size_t V = static_cast<size_t>(c.n_vocab);
+  const auto naive = make_naive_cache(c, policy);
+  backend::cpu::CpuBackend be(2);
+  model::ForwardScratch scratch(c);
+  std::vector<float> ref(V);  // [n_vocab] logits of one step
+  float worst = 0;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    model::forward_chunk(c, api::ModelAccess::weights(m), *naive, be, scratch, ids.subspan(t, 1), static_cast<int64_t>(t),
+                  ref.data(), false);
+    for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
+  }
+  return worst;
 }
 
 }  // namespace sinkstream::test

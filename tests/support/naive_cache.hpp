@@ -6,13 +6,14 @@
 // time (chunk_limit 1).
 #pragma once
 
-#include <vector>
-
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "cache/kv_cache.hpp"
 #include "cache/policy.hpp"
 #include "sinkstream/cache_policy.hpp"
+#include "sinkstream/model.hpp"
 #include "sinkstream/model_config.hpp"
 
 namespace sinkstream::test {
@@ -39,5 +40,10 @@ class NaivePolicy final : public cache::Policy {
 
 // A KvCache of the model's shape over a NaivePolicy.
 std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const CachePolicy& policy);
+
+// Largest |fast - naive| over all logits, where naive feeds ids one token at a time through the
+// model's forward pass on make_naive_cache(policy) and fast is [ids.size()][n_vocab].
+float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<const int32_t> ids,
+                          const std::vector<float>& fast);
 
 }  // namespace sinkstream::test

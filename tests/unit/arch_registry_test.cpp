@@ -20,14 +20,14 @@ namespace {
 const std::pair<const char*, const char*> kGgufNames[] = {
     {"llama", "llama"}, {"mistral", "llama"}, {"qwen2", "qwen2"}, {"qwen3", "qwen3"},
     {"gptneox", "gptneox"}, {"falcon", "falcon"}, {"mpt", "mpt"}, {"gpt2", "gpt2"},
-    {"gemma2", "gemma2"},   {"gemma3", "gemma3"}, {"phi3", "phi3"}};
+    {"gemma2", "gemma2"},   {"gemma3", "gemma3"}, {"phi3", "phi3"}, {"gpt-oss", "gpt-oss"}};
 
 // HF model_type -> GGUF general.architecture, as llama.cpp's convert_hf_to_gguf.py names them.
 const std::pair<const char*, const char*> kHfTypes[] = {
     {"llama", "llama"}, {"mistral", "llama"}, {"qwen2", "qwen2"},     {"qwen3", "qwen3"},
     {"gpt_neox", "gptneox"}, {"falcon", "falcon"}, {"RefinedWeb", "falcon"}, {"RefinedWebModel", "falcon"},
     {"mpt", "mpt"},     {"gpt2", "gpt2"},   {"gemma2", "gemma2"}, {"gemma3_text", "gemma3"},
-    {"phi3", "phi3"}};
+    {"phi3", "phi3"},   {"gpt_oss", "gpt-oss"}};
 
 TEST(ArchRegistry, GgufNamesResolve) {
   for (const auto& [name, family] : kGgufNames) {

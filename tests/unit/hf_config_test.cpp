@@ -182,11 +182,14 @@ TEST(HfConfig, ErrorsNameTheField) {
   EXPECT_NE(error_of(llama_with(R"(, "num_key_value_heads": 3)")).find("'num_key_value_heads'"), std::string::npos);
   EXPECT_NE(error_of(llama_with(R"(, "num_attention_heads": -4)")).find("'num_attention_heads' must be a positive"),
             std::string::npos);
-  EXPECT_NE(error_of(llama_with(R"(, "rope_scaling": {"type": "yarn", "factor": 4})"), &k)
-                .find("'rope_scaling.rope_type' 'yarn' is not supported"),
+  EXPECT_NE(error_of(llama_with(R"(, "rope_scaling": {"type": "dynamic", "factor": 4})"), &k)
+                .find("'rope_scaling.rope_type' 'dynamic' is not supported"),
             std::string::npos);
   EXPECT_EQ(k, ErrorKind::kUnsupported);
   EXPECT_NE(error_of(llama_with(R"(, "rope_parameters": {"rope_type": "linear"})")).find("'rope_parameters.factor'"),
+            std::string::npos);
+  EXPECT_NE(error_of(llama_with(R"(, "rope_parameters": {"rope_type": "yarn", "factor": 4})"))
+                .find("'original_max_position_embeddings' is missing"),
             std::string::npos);
   EXPECT_NE(error_of(llama_with(R"(, "rope_parameters": {"rope_type": "llama3", "factor": 8})"))
                 .find("'rope_parameters.low_freq_factor' is missing"),

@@ -27,7 +27,7 @@ std::vector<float> random_row(int64_t n, uint32_t seed) {
 }
 
 struct Roundtrip {
-  std::vector<uint8_t> q;  // [dtype_row_bytes] block bytes
+  std::vector<uint8_t> q;  // [core::dtype_row_bytes] block bytes
   std::vector<float> y;    // [n] decoded
 };
 
@@ -162,7 +162,7 @@ TEST(Quantize, GridValuesRoundTripExactly) {
   EXPECT_EQ(roundtrip(core::DType::kQ4_1, q41).y, q41);
   std::vector<float> zeros(256, 0.0f), constant(32, 0.75f);
   for (core::DType t : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0, core::DType::kQ5_1, core::DType::kQ4_K,
-                  core::DType::kQ5_K, core::DType::kQ6_K}) {
+                  core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kMXFP4}) {
     EXPECT_EQ(roundtrip(t, zeros).y, zeros) << core::dtype_name(t);
   }
   EXPECT_EQ(roundtrip(core::DType::kQ4_1, constant).y, constant);  // d = 0, m = 0.75
@@ -186,7 +186,7 @@ TEST(Quantize, NonFiniteInputsGiveValidBlocks) {
   x[77] = -std::numeric_limits<float>::infinity();
   x[100] = 1e30f;
   for (core::DType t : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0, core::DType::kQ5_1, core::DType::kQ4_K,
-                  core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kF16, core::DType::kBF16}) {
+                  core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kF16, core::DType::kBF16, core::DType::kMXFP4}) {
     EXPECT_NO_THROW(roundtrip(t, x)) << core::dtype_name(t);  // UBSan would flag a bad float->int cast
   }
 }
@@ -196,7 +196,7 @@ TEST(Quantize, RejectsBadLengths) {
   std::vector<uint8_t> out(1024);
   EXPECT_THROW(core::quantize_row_ref(core::DType::kQ8_0, x.data(), out.data(), 40), Error);
   for (core::DType t : {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0,
-                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K}) {
+                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kMXFP4}) {
     EXPECT_TRUE(core::dtype_has_quantizer(t));
   }
 }
@@ -215,7 +215,7 @@ TEST(RowDot, MisalignedF32RowIsReadSafely) {
 
 TEST(RowDot, EqualsSumOfDequantizedProducts) {
   for (core::DType t : {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_1, core::DType::kQ5_0,
-                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K}) {
+                  core::DType::kQ5_1, core::DType::kQ4_K, core::DType::kQ5_K, core::DType::kQ6_K, core::DType::kMXFP4}) {
     SCOPED_TRACE(core::dtype_name(t));
     const auto w = random_row(512, 6);
     const auto x = random_row(512, 7);

@@ -38,7 +38,28 @@ TEST(SynthModel, ShapesMatchThePublishedModels) {
     const ModelConfig c = eval::synth_shape(n);
     EXPECT_EQ(c.n_head % c.n_head_kv, 0) << n;
     EXPECT_TRUE(c.layer_window.empty() || c.layer_window.size() == static_cast<size_t>(c.n_layer)) << n;
+    if (c.n_expert == 0) {
+      EXPECT_EQ(c.head_dim * c.n_head, c.n_embd) << n;  // gpt-oss: 64 heads of 64 over a width of 2880
+    }
   }
+  // gpt-oss-20b's config.json: 24 layers of width 2880, 64 query / 8 K/V heads of 64, 32 experts of
+  // 2880 with 4 per token, sliding window 128 on the even layers, YaRN x32 over 4096, vocabulary 201088.
+  const ModelConfig g = eval::synth_shape("gpt-oss-20b");
+  EXPECT_EQ(g.n_layer, 24);
+  EXPECT_EQ(g.n_embd, 2880);
+  EXPECT_EQ(g.n_ff, 2880);
+  EXPECT_EQ(g.n_head, 64);
+  EXPECT_EQ(g.n_head_kv, 8);
+  EXPECT_EQ(g.head_dim, 64);
+  EXPECT_EQ(g.n_expert, 32);
+  EXPECT_EQ(g.n_expert_used, 4);
+  EXPECT_EQ(g.n_vocab, 201088);
+  ASSERT_EQ(g.layer_window.size(), 24u);
+  EXPECT_EQ(g.layer_window[0], 128);
+  EXPECT_EQ(g.layer_window[1], 0);
+  EXPECT_EQ(g.rope_scaling.factor, 32.0);
+  EXPECT_EQ(g.rope_scaling.original_context, 4096);
+  EXPECT_EQ(eval::synth_shape("gpt-oss-20b-4l").n_layer, 4);
   EXPECT_THROW(eval::synth_shape("gpt-5"), Error);
 }
 

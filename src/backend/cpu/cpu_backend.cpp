@@ -59,6 +59,14 @@ void CpuBackend::gelu_mul(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = cpu::gelu(x[i]) * y[i];
 }
 
+void CpuBackend::swiglu_oai(float* x, const float* y, int64_t n, float alpha, float limit) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = std::fmin(x[i], limit);
+    const float u = std::fmax(std::fmin(y[i], limit), -limit);
+    x[i] = (u + 1.0f) * g / (1.0f + std::exp(-alpha * g));
+  }
+}
+
 void CpuBackend::gelu(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = cpu::gelu(x[i]);
 }

@@ -30,6 +30,7 @@ class CpuBackend final : public backend::Backend {
   void embedding_rows(const core::TensorView& table, const int64_t* ids, int64_t n, float* out) override;
   void silu_mul(float* x, const float* y, int64_t n) override;
   void gelu_mul(float* x, const float* y, int64_t n) override;
+  void swiglu_oai(float* x, const float* y, int64_t n, float alpha, float limit) override;
   void gelu(float* x, int64_t n) override;
   void gelu_erf(float* x, int64_t n) override;
   void head_gate(float* o, const float* g, int64_t T, int32_t n_head, int32_t head_dim) override;

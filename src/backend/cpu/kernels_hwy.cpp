@@ -18,6 +18,7 @@
 #include "backend/cpu/kernels.hpp"
 #include "core/f16.hpp"
 #include "core/quant/block_io.hpp"
+#include "core/quant/mxfp4.hpp"
 
 HWY_BEFORE_NAMESPACE();
 #if HWY_TARGET == HWY_AVX3_DL
@@ -209,23 +210,24 @@ HWY_INLINE void DotQ8_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
   }
 }
 
-// Q4_0 (18 B / 32): f16 d, u8 qs[16]; x[j] = d * ((qs[j] & 15) - 8), x[j + 16] = d * ((qs[j] >> 4) - 8).
-template <int NT>
-HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+// Blocks of 32 values as 16 bytes of nibbles (x[j] low, x[j + 16] high) at byte kQs of a
+// kBytes-byte block whose scale scale(blk) gives: sum_b scale * d_x * (int dot of decode(nibbles), x).
+template <int NT, size_t kBytes, size_t kQs, class Scale, class Decode>
+HWY_INLINE void DotNibbleBlocks(const uint8_t* row, int64_t nb, QState<NT>& st, Scale scale, Decode decode) {
   const D16 d16;
   const D32 d32;
   const DF df;
   const size_t N = hn::Lanes(d16);
-  const V16 k15 = hn::Set(d16, 15), k8 = hn::Set(d16, 8);
+  const V16 k15 = hn::Set(d16, 15);
   for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = row + b * 18;
-    const float dw = core::quant::load_f16(blk);
+    const uint8_t* blk = row + b * static_cast<int64_t>(kBytes);
+    const float dw = scale(blk);
     V32 s0[NT], s1[NT];
     for (int t = 0; t < NT; ++t) s0[t] = s1[t] = hn::Zero(d32);
     for (size_t i = 0; i < 16; i += N) {
-      const V16 raw = LoadU8(blk + 2 + i);
-      const V16 lo = hn::Sub(hn::And(raw, k15), k8);
-      const V16 hi = hn::Sub(hn::ShiftRight<4>(raw), k8);
+      const V16 raw = LoadU8(blk + kQs + i);
+      const V16 lo = decode(hn::And(raw, k15));
+      const V16 hi = decode(hn::ShiftRight<4>(raw));
       for (int t = 0; t < NT; ++t) {
         Madd(lo, st.xq[t] + b * 32 + i, s0[t], s1[t]);
         Madd(hi, st.xq[t] + b * 32 + 16 + i, s0[t], s1[t]);
@@ -235,6 +237,35 @@ HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
       st.acc[t] = hn::MulAdd(hn::Set(df, dw * st.xd[t][b]), hn::ConvertTo(df, hn::Add(s0[t], s1[t])), st.acc[t]);
     }
   }
+}
+
+// Q4_0 (18 B / 32): f16 d, u8 qs[16]; x[j] = d * ((qs[j] & 15) - 8), x[j + 16] = d * ((qs[j] >> 4) - 8).
+template <int NT>
+HWY_INLINE void DotQ4_0(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  const V16 k8 = hn::Set(D16(), 8);
+  DotNibbleBlocks<NT, 18, 2>(row, nb, st, [](const uint8_t* blk) { return core::quant::load_f16(blk); },
+                             [k8](V16 q) { return hn::Sub(q, k8); });
+}
+
+// MXFP4 (17 B / 32): u8 e, u8 qs[16] (core/quant/mxfp4.hpp); x[j] = v(qs[j] & 15) * 2^(e-128),
+// x[j + 16] = v(qs[j] >> 4) * 2^(e-128), with v the doubled E2M1 value of a code, computed here
+// as integers: m = code & 7 gives m for m < 4, else (2 + (m & 1)) * (2 + 2 * ((m >> 1) & 1)),
+// negated when code & 8.
+HWY_INLINE V16 Mxfp4Values(V16 code) {
+  const D16 d16;
+  const V16 k1 = hn::Set(d16, 1), k2 = hn::Set(d16, 2), k4 = hn::Set(d16, 4), k7 = hn::Set(d16, 7),
+            k8 = hn::Set(d16, 8);
+  const V16 m = hn::And(code, k7);
+  const V16 big = hn::Mul(hn::Add(k2, hn::And(m, k1)), hn::Add(k2, hn::Add(hn::And(hn::ShiftRight<1>(m), k1),
+                                                                            hn::And(hn::ShiftRight<1>(m), k1))));
+  const V16 mag = hn::IfThenElse(hn::Lt(m, k4), m, big);
+  return hn::IfThenElse(hn::Eq(hn::And(code, k8), k8), hn::Neg(mag), mag);
+}
+
+template <int NT>
+HWY_INLINE void DotMXFP4(const uint8_t* row, int64_t nb, QState<NT>& st) {
+  DotNibbleBlocks<NT, 17, 1>(row, nb, st, [](const uint8_t* blk) { return core::quant::mxfp4_half_scale(blk[0]); },
+                             [](V16 q) { return Mxfp4Values(q); });
 }
 
 // Q4_K (144 B / 256): layout in core/quant/kquants.hpp.
@@ -328,6 +359,7 @@ HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const Q
     case core::DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
     case core::DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
     case core::DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
+    case core::DType::kMXFP4: DotMXFP4(row, cols / 32, st); break;
     default: break;
   }
   QFinish(st, out);
@@ -560,7 +592,8 @@ const Kernels& active_kernels() {
 }
 
 bool kernel_wants_qacts(core::DType t) {
-  return t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || t == core::DType::kQ4_K || t == core::DType::kQ6_K;
+  return t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || t == core::DType::kQ4_K || t == core::DType::kQ6_K ||
+         t == core::DType::kMXFP4;
 }
 
 bool kernel_supports(core::DType t) {

@@ -99,6 +99,8 @@ struct ArchSpec {
   std::span<const std::string_view> gguf_aliases = {};  // further general.architecture values read as this family
   std::span<const std::string_view> hf_model_types;  // config.json "model_type" values of this family
   BlockLayout layout;
+  // GGUF name of the norm before the feed-forward (gpt-oss: llama.cpp's "post_attention_norm").
+  std::string_view gguf_ffn_norm = "ffn_norm";
   // Which layers a GGUF file's <arch>.attention.sliding_window applies to when the file has no
   // <arch>.attention.layer_windows (llama.cpp's files): 0 = every layer; N = every layer except
   // each N-th (layers N-1, 2N-1, ... attend to everything: Gemma 2 has N = 2, Gemma 3 N = 6).

@@ -54,10 +54,27 @@ void choose_longrope_factors(const io::JsonFields& f, ModelConfig& c) {
                                std::to_string(r.short_factors.size()) + " values for " + std::to_string(half) +
                                " rotated pairs");
   }
-  if (c.n_rot != c.head_dim && r.attn_factor != 1.0) {
+  if (c.n_rot != c.head_dim && r.attention_factor() != 1.0) {
     f.unsupported("partial_rotary_factor", "with a longrope attention factor is not supported");
   }
   r.freq_factors = c.n_ctx_train > r.original_context ? r.long_factors : r.short_factors;
+}
+
+// YaRN parameters as HF transformers reads them (factor, original context, beta_fast / beta_slow
+// defaulting to 32 / 1, truncate defaulting to true, attention_factor defaulting to 0.1 ln(factor) + 1).
+void read_hf_yarn(const io::JsonFields& s, const io::JsonFields& top, ModelConfig& c) {
+  RopeScaling& r = c.rope_scaling;
+  r.kind = RopeScalingKind::kYarn;
+  r.factor = s.number("factor");
+  r.original_context = s.has("original_max_position_embeddings") ? s.integer("original_max_position_embeddings")
+                                                                   : top.integer("original_max_position_embeddings");
+  r.beta_fast = s.number_or("beta_fast", 32.0);
+  r.beta_slow = s.number_or("beta_slow", 1.0);
+  r.truncate = s.boolean_or("truncate", true);
+  r.attn_factor = s.number_or("attention_factor", 0.0);
+  if (s.has("mscale") || s.has("mscale_all_dim")) s.unsupported("mscale", "YaRN with mscale is not supported");
+  if (r.original_context <= 0) s.fail("original_max_position_embeddings", "must be > 0");
+  if (!(r.beta_fast > 0.0) || !(r.beta_slow > 0.0)) s.fail("beta_fast", "beta_fast and beta_slow must be > 0");
 }
 
 }  // namespace
@@ -98,8 +115,10 @@ void read_hf_rope(const io::JsonFields& f, ModelConfig& c, double default_theta,
       }
     } else if (type == "longrope" || type == "su") {
       read_longrope(f, s, c);
+    } else if (type == "yarn") {
+      read_hf_yarn(s, f, c);
     } else if (type != "default") {
-      s.unsupported("rope_type", "'" + type + "' is not supported (default, linear, llama3, longrope)");
+      s.unsupported("rope_type", "'" + type + "' is not supported (default, linear, llama3, longrope, yarn)");
     }
     if (c.rope_scaling.kind != RopeScalingKind::kNone && !(c.rope_scaling.factor > 0.0)) {
       s.fail("factor", "must be > 0");

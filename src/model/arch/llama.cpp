@@ -33,7 +33,6 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   read_hf_llama_sizes(f, c, 1e-6);
   const std::string act = f.string_or("hidden_act", "silu");
   if (act != "silu" && act != "swish") f.unsupported("hidden_act", "'" + act + "' is not supported (silu)");
-  c.tied_embeddings = f.boolean_or("tie_word_embeddings", false);
   if (!c.attn_bias) c.attn_bias = f.boolean_or("attention_bias", false);
   c.ffn_bias = f.boolean_or("mlp_bias", false);
   // Mistral's window is always on, in every layer; Qwen's only with use_sliding_window, in the
@@ -46,33 +45,43 @@ void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type
   read_hf_rope(f, c, 10000.0, 1.0);
 }
 
-void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w) {
-  const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim(), F = c.n_ff;
-  w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, D);
-  w.output_norm = t.vector("model.norm.weight", D);
+void map_llama_embeddings(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
+  w.tok_embd = t.matrix("model.embed_tokens.weight", c.n_vocab, c.n_embd);
+  w.output_norm = t.vector("model.norm.weight", c.n_embd);
   set_output(t, c, w, "lm_head.weight");
   w.layers.resize(static_cast<size_t>(c.n_layer));
+}
+
+void map_llama_attention(io::HfTensors& t, const ModelConfig& c, int32_t l, LayerWeights& L) {
+  const int64_t D = c.n_embd, QD = c.q_dim(), KVD = c.kv_dim();
+  auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
+  L.attn_norm = t.vector(n("input_layernorm.weight"), D);
+  L.wq = t.matrix(n("self_attn.q_proj.weight"), QD, D);
+  L.wk = t.matrix(n("self_attn.k_proj.weight"), KVD, D);
+  L.wv = t.matrix(n("self_attn.v_proj.weight"), KVD, D);
+  L.wo = t.matrix(n("self_attn.o_proj.weight"), D, QD);
+  L.bq = t.optional_vector(n("self_attn.q_proj.bias"), QD);
+  L.bk = t.optional_vector(n("self_attn.k_proj.bias"), KVD);
+  L.bv = t.optional_vector(n("self_attn.v_proj.bias"), KVD);
+  L.bo = t.optional_vector(n("self_attn.o_proj.bias"), D);
+  if (c.attn_bias && (L.bq.empty() || L.bk.empty() || L.bv.empty())) {
+    t.vector(n("self_attn.q_proj.bias"), QD);  // throws naming the missing bias
+    t.vector(n("self_attn.k_proj.bias"), KVD);
+    t.vector(n("self_attn.v_proj.bias"), KVD);
+  }
+  if (c.qk_norm) {
+    L.q_norm = t.vector(n("self_attn.q_norm.weight"), c.head_dim);
+    L.k_norm = t.vector(n("self_attn.k_norm.weight"), c.head_dim);
+  }
+}
+
+void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
+  const int64_t D = c.n_embd, F = c.n_ff;
+  map_llama_embeddings(t, c, w);
   for (int32_t l = 0; l < c.n_layer; ++l) {
     model::LayerWeights& L = w.layers[static_cast<size_t>(l)];
     auto n = [&](const std::string& rest) { return layer_name("model.layers.", l, rest); };
-    L.attn_norm = t.vector(n("input_layernorm.weight"), D);
-    L.wq = t.matrix(n("self_attn.q_proj.weight"), QD, D);
-    L.wk = t.matrix(n("self_attn.k_proj.weight"), KVD, D);
-    L.wv = t.matrix(n("self_attn.v_proj.weight"), KVD, D);
-    L.wo = t.matrix(n("self_attn.o_proj.weight"), D, QD);
-    L.bq = t.optional_vector(n("self_attn.q_proj.bias"), QD);
-    L.bk = t.optional_vector(n("self_attn.k_proj.bias"), KVD);
-    L.bv = t.optional_vector(n("self_attn.v_proj.bias"), KVD);
-    L.bo = t.optional_vector(n("self_attn.o_proj.bias"), D);
-    if (c.attn_bias && (L.bq.empty() || L.bk.empty() || L.bv.empty())) {
-      t.vector(n("self_attn.q_proj.bias"), QD);  // throws naming the missing bias
-      t.vector(n("self_attn.k_proj.bias"), KVD);
-      t.vector(n("self_attn.v_proj.bias"), KVD);
-    }
-    if (c.qk_norm) {
-      L.q_norm = t.vector(n("self_attn.q_norm.weight"), c.head_dim);
-      L.k_norm = t.vector(n("self_attn.k_norm.weight"), c.head_dim);
-    }
+    map_llama_attention(t, c, l, L);
     L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), D);
     L.ffn_gate = t.matrix(n("mlp.gate_proj.weight"), F, D);
     L.ffn_up = t.matrix(n("mlp.up_proj.weight"), F, D);

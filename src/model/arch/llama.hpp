@@ -41,7 +41,12 @@ inline constexpr BlockLayout kNeoxBlock = derive_layout(kLlamaBlock, {.norm = No
 void read_llama_hf_config(const io::JsonFields& f, const std::string& model_type, ModelConfig& c);
 
 // model.layers.N.{self_attn,mlp}.* -> w (no permutation: HF keeps the halves RoPE layout).
-void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, model::ModelWeights& w);
+void map_llama_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w);
+// Its parts, for families with the same embeddings and attention (gpt-oss): token embedding,
+// final norm, classifier (w.layers sized); and layer l's input norm, q/k/v/o with their biases
+// (q/k/v required when c.attn_bias) and the q/k norms when c.qk_norm.
+void map_llama_embeddings(io::HfTensors& t, ModelConfig& c, ModelWeights& w);
+void map_llama_attention(io::HfTensors& t, const ModelConfig& c, int32_t l, LayerWeights& L);
 
 // The entry of a family that reads its HF config and tensors as llama does (qwen2, qwen3).
 constexpr ArchSpec llama_like_entry(std::string_view name, std::span<const std::string_view> hf_model_types,

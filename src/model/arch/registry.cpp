@@ -7,10 +7,10 @@
 namespace sinkstream::model::arch {
 
 // The entries, each defined in its family's file. Adding a family: its file and one name on each line.
-extern const ArchSpec kLlama, kQwen2, kQwen3, kGptNeox, kFalcon, kMpt, kGpt2, kGemma2, kGemma3, kPhi3;
+extern const ArchSpec kLlama, kQwen2, kQwen3, kGptNeox, kFalcon, kMpt, kGpt2, kGemma2, kGemma3, kPhi3, kGptOss;
 namespace {
-constexpr std::array<const ArchSpec*, 10> kAll = {&kLlama, &kQwen2, &kQwen3,  &kGptNeox, &kFalcon,
-                                                  &kMpt,   &kGpt2,  &kGemma2, &kGemma3,  &kPhi3};
+constexpr std::array<const ArchSpec*, 11> kAll = {&kLlama, &kQwen2,  &kQwen3,  &kGptNeox, &kFalcon, &kMpt,
+                                                  &kGpt2,  &kGemma2, &kGemma3, &kPhi3,    &kGptOss};
 
 bool holds(std::span<const std::string_view> names, const std::string& name) {
   for (const std::string_view n : names) {

@@ -37,16 +37,31 @@ class Exporter {
     fused(w, name, {&t}, permute);
   }
 
+  // A stack of n_mat expert matrices (rows of t: n_mat * per), written as ggml's 3-D [cols, per, n_mat]
+  // in the experts' type (MXFP4 stays MXFP4).
+  void stack(io::gguf::Writer& w, const std::string& name, const core::TensorView& t, int64_t n_mat) {
+    if (t.empty()) return;
+    fused(w, name, {&t}, false, {t.cols, t.rows / n_mat, n_mat}, true);
+  }
+
   // Rows of several matrices with the same column count stacked into one tensor
-  // (attn_qkv = [q; k; v] for the families whose GGUF files fuse them).
-  void fused(io::gguf::Writer& w, const std::string& name, std::vector<const core::TensorView*> parts, bool permute = false) {
+  // (attn_qkv = [q; k; v] for the families whose GGUF files fuse them). `dims` (ggml order)
+  // replaces the 2-D [cols, rows] when given.
+  void fused(io::gguf::Writer& w, const std::string& name, std::vector<const core::TensorView*> parts, bool permute = false,
+             std::vector<int64_t> dims = {}, bool expert = false) {
     const int64_t cols = parts[0]->cols;
     int64_t rows = 0;
     for (const core::TensorView* t : parts) rows += t->rows;
-    core::DType type = o_.type;
+    core::DType type = export_matrix_type(o_.type, expert, c_.n_expert > 0);
     if (cols % core::dtype_traits(type).block_elems != 0) type = core::DType::kF16;  // llama.cpp's fallback
     const size_t row_bytes = core::dtype_row_bytes(type, cols);
     std::vector<uint8_t> out(row_bytes * static_cast<size_t>(rows));
+    if (parts.size() == 1 && parts[0]->type == type && !permute) {  // already stored so: the bytes as they are
+      std::memcpy(out.data(), parts[0]->data, out.size());
+      w.add_tensor(name, type, dims.empty() ? std::vector<int64_t>{cols, rows} : std::move(dims), std::move(out));
+      report(name);
+      return;
+    }
     std::vector<float> row(static_cast<size_t>(cols));
     int64_t dst = 0;
     for (const core::TensorView* t : parts) {
@@ -55,7 +70,7 @@ class Exporter {
         core::quantize_row_ref(type, row.data(), out.data() + static_cast<size_t>(dst) * row_bytes, cols);
       }
     }
-    w.add_tensor(name, type, {cols, rows}, std::move(out));
+    w.add_tensor(name, type, dims.empty() ? std::vector<int64_t>{cols, rows} : std::move(dims), std::move(out));
     report(name);
   }
 
@@ -72,7 +87,9 @@ class Exporter {
     report(name);
   }
 
-  void vector(io::gguf::Writer& w, const std::string& name, const core::TensorView& t, bool permute = false) {
+  // `dims` (ggml order) replaces [n] when given (expert biases: [per expert, n_expert]).
+  void vector(io::gguf::Writer& w, const std::string& name, const core::TensorView& t, bool permute = false,
+              std::vector<int64_t> dims = {}) {
     if (t.empty()) return;
     const int64_t n = t.numel();
     std::vector<float> v(static_cast<size_t>(n));
@@ -84,7 +101,7 @@ class Exporter {
     }
     std::vector<uint8_t> bytes(v.size() * 4);
     std::memcpy(bytes.data(), v.data(), bytes.size());
-    w.add_tensor(name, core::DType::kF32, {n}, std::move(bytes));
+    w.add_tensor(name, core::DType::kF32, dims.empty() ? std::vector<int64_t>{n} : std::move(dims), std::move(bytes));
     report(name);
   }
 
@@ -102,7 +119,12 @@ class Exporter {
 
 }  // namespace
 
-void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::string& path, const GgufExportOptions& o) {
+core::DType export_matrix_type(core::DType requested, bool expert, bool moe_model) {
+  if (requested == core::DType::kMXFP4 && moe_model && !expert) return core::DType::kQ8_0;
+  return requested;
+}
+
+void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o) {
   if (!core::dtype_has_quantizer(o.type) && o.type != core::DType::kF32 && o.type != core::DType::kF16 && o.type != core::DType::kBF16) {
     throw Error(ErrorKind::kUnsupported, std::string("cannot write tensors of type ") + core::dtype_name(o.type));
   }
@@ -145,7 +167,16 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
       factors("rope_factors_long.weight", c.rope_scaling.long_factors);
       factors("rope_factors_short.weight", c.rope_scaling.short_factors);
       out.set_u32(p + "rope.scaling.original_context_length", static_cast<uint32_t>(c.rope_scaling.original_context));
-      out.set_f32(p + "rope.scaling.attn_factor", static_cast<float>(c.rope_scaling.attn_factor));
+      out.set_f32(p + "rope.scaling.attn_factor", static_cast<float>(c.rope_scaling.attention_factor()));
+    } else if (c.rope_scaling.kind == RopeScalingKind::kYarn) {
+      const RopeScaling& r = c.rope_scaling;
+      out.set_string(p + "rope.scaling.type", "yarn");
+      out.set_f32(p + "rope.scaling.factor", static_cast<float>(r.factor));
+      out.set_u32(p + "rope.scaling.original_context_length", static_cast<uint32_t>(r.original_context));
+      out.set_f32(p + "rope.scaling.yarn_beta_fast", static_cast<float>(r.beta_fast));
+      out.set_f32(p + "rope.scaling.yarn_beta_slow", static_cast<float>(r.beta_slow));
+      if (r.attn_factor > 0.0) out.set_f32(p + "rope.scaling.attn_factor", static_cast<float>(r.attn_factor));
+      out.set_bool(p + "rope.scaling.yarn_truncate", r.truncate);
     } else if (c.rope_scaling.kind == RopeScalingKind::kLlama3 || c.rope_scaling.kind == RopeScalingKind::kFactors) {
       // llama.cpp's convention: a rope_freqs tensor of per-pair divisors.
       ModelConfig plain = c;
@@ -179,7 +210,7 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
   // llama.cpp's loaders for some families read one fused [q; k; v] tensor.
   const bool fuse_qkv = layout.gguf_fused_qkv;
   Exporter ex(c, o);
-  ex.total = 4 + w.layers.size() * 16;
+  ex.total = 4 + w.layers.size() * 24;
   ex.matrix(out, "token_embd.weight", w.tok_embd);
   ex.matrix(out, "position_embd.weight", w.pos_embd);
   ex.vector(out, "output_norm.weight", w.output_norm);
@@ -209,8 +240,18 @@ void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::
     ex.vector(out, b + "attn_sinks.weight", L.attn_sinks);
     ex.matrix(out, b + "attn_gate.weight", L.attn_gate);
     ex.vector(out, b + "post_attention_norm.weight", L.attn_post_norm);
-    ex.vector(out, b + "ffn_norm.weight", L.ffn_norm);
-    ex.vector(out, b + "ffn_norm.bias", L.ffn_norm_b);
+    const std::string ffn_norm = b + std::string(spec.gguf_ffn_norm);
+    ex.vector(out, ffn_norm + ".weight", L.ffn_norm);
+    ex.vector(out, ffn_norm + ".bias", L.ffn_norm_b);
+    ex.matrix(out, b + "ffn_gate_inp.weight", L.ffn_gate_inp);
+    ex.vector(out, b + "ffn_gate_inp.bias", L.ffn_gate_inp_b);
+    ex.stack(out, b + "ffn_gate_exps.weight", L.ffn_gate_exps, c.n_expert);
+    ex.stack(out, b + "ffn_up_exps.weight", L.ffn_up_exps, c.n_expert);
+    ex.stack(out, b + "ffn_down_exps.weight", L.ffn_down_exps, c.n_expert);
+    const int64_t E = c.n_expert;
+    ex.vector(out, b + "ffn_gate_exps.bias", L.ffn_gate_exps_b, false, {c.n_ff, E});
+    ex.vector(out, b + "ffn_up_exps.bias", L.ffn_up_exps_b, false, {c.n_ff, E});
+    ex.vector(out, b + "ffn_down_exps.bias", L.ffn_down_exps_b, false, {c.n_embd, E});
     if (layout.gguf_fused_gate_up && !L.ffn_gate.empty()) {
       ex.fused(out, b + "ffn_up.weight", {&L.ffn_gate, &L.ffn_up});
     } else {

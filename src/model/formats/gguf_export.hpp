@@ -2,7 +2,7 @@
 // vocabulary as a GGUF v3 file with llama.cpp's key and tensor names, so other
 // GGUF engines load it. Used by `convert`, `quantize` and `synth`.
 //
-// Matrices (2-D weights) are stored as `type` (quantized by the reference
+// Matrices (2-D weights) are stored as `type` (see export_matrix_type for MXFP4; quantized by the reference
 // quantizers; a matrix whose row length is not a multiple of the block size
 // falls back to f16, as llama.cpp does); vectors (norms, biases, sink logits)
 // stay f32. The family entry (src/model/arch/) says how its GGUF files differ:
@@ -29,6 +29,11 @@ struct GgufExportOptions {
   std::function<void(const std::string& tensor, size_t done, size_t total)> progress;  // optional
 };
 
-void export_gguf(const ModelConfig& c, const model::ModelWeights& w, const std::string& path, const GgufExportOptions& o);
+// The type a matrix is written in: the requested one, except that MXFP4 (the format of gpt-oss's
+// experts) goes to the experts only in a mixture-of-experts model, its other matrices taking Q8_0
+// (as llama.cpp's MXFP4_MOE file type).
+core::DType export_matrix_type(core::DType requested, bool expert, bool moe_model);
+
+void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string& path, const GgufExportOptions& o);
 
 }  // namespace sinkstream::model::formats

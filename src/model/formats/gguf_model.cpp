@@ -83,6 +83,24 @@ class TensorSource {
     return v;
   }
 
+  // A 3-D stack of n_mat (rows, cols) matrices (ggml dims [cols, rows, n_mat]: one per expert) as
+  // one (n_mat * rows, cols) view.
+  core::TensorView stack(const std::string& name, int64_t n_mat, int64_t rows, int64_t cols) const {
+    const io::gguf::TensorInfo* t = find(name);
+    if (t == nullptr) fail(*f_, "missing tensor " + name);
+    if (t->dims != std::vector<int64_t>{cols, rows, n_mat}) {
+      fail(*f_, "tensor " + name + " has shape " + shape(*t) + ", expected [" + std::to_string(cols) + ", " +
+                    std::to_string(rows) + ", " + std::to_string(n_mat) + "]");
+    }
+    core::TensorView v;
+    v.name = name;
+    v.type = t->type;
+    v.data = t->data;
+    v.rows = n_mat * rows;
+    v.cols = cols;
+    return v;
+  }
+
   // Rows [r0, r0 + n) of a matrix view (contiguous: shares storage).
   static core::TensorView rows(const core::TensorView& m, int64_t r0, int64_t n, const std::string& name) {
     core::TensorView v = m;
@@ -136,6 +154,19 @@ void read_longrope(const io::gguf::File& f, const std::string& p, ModelConfig& c
   if (!(r.attn_factor > 0.0) || !std::isfinite(r.attn_factor)) fail(f, p + "rope.scaling.attn_factor must be > 0");
   r.kind = RopeScalingKind::kFactors;
   r.freq_factors = c.n_ctx_train > r.original_context ? r.long_factors : r.short_factors;
+}
+
+// The router and the experts of a mixture-of-experts layer (prefix b = "blk.N.").
+void load_experts(TensorSource& src, const ModelConfig& c, const std::string& b, LayerWeights& L) {
+  const int64_t D = c.n_embd, F = c.n_ff, E = c.n_expert;
+  L.ffn_gate_inp = src.matrix(b + "ffn_gate_inp.weight", E, D);
+  L.ffn_gate_inp_b = src.vector(b + "ffn_gate_inp.bias", E);
+  L.ffn_gate_exps = src.stack(b + "ffn_gate_exps.weight", E, F, D);
+  L.ffn_up_exps = src.stack(b + "ffn_up_exps.weight", E, F, D);
+  L.ffn_down_exps = src.stack(b + "ffn_down_exps.weight", E, D, F);
+  L.ffn_gate_exps_b = src.vector(b + "ffn_gate_exps.bias", E * F);
+  L.ffn_up_exps_b = src.vector(b + "ffn_up_exps.bias", E * F);
+  L.ffn_down_exps_b = src.vector(b + "ffn_down_exps.bias", E * D);
 }
 
 // c.layer_window: <p>attention.layer_windows ([block_count] windows, 0 = full) when the file has it,
@@ -193,6 +224,14 @@ ModelConfig gguf_model_config(const io::gguf::File& f) {
   if (scaling == "linear") {
     c.rope_scaling.kind = RopeScalingKind::kLinear;
     c.rope_scaling.factor = f.get_float(p + "rope.scaling.factor", 1.0);
+  } else if (scaling == "yarn") {
+    c.rope_scaling.kind = RopeScalingKind::kYarn;
+    c.rope_scaling.factor = f.get_float(p + "rope.scaling.factor", 1.0);
+    c.rope_scaling.original_context = f.get_int(p + "rope.scaling.original_context_length", 4096);
+    c.rope_scaling.beta_fast = f.get_float(p + "rope.scaling.yarn_beta_fast", 32.0);
+    c.rope_scaling.beta_slow = f.get_float(p + "rope.scaling.yarn_beta_slow", 1.0);
+    c.rope_scaling.attn_factor = f.get_float(p + "rope.scaling.attn_factor", 0.0);
+    c.rope_scaling.truncate = f.get_bool(p + "rope.scaling.yarn_truncate", true);
   } else if (scaling != "none") {
     throw Error(ErrorKind::kUnsupported, f.path() + ": " + p + "rope.scaling.type '" + scaling + "' is not supported");
   }
@@ -224,8 +263,9 @@ GgufModel load_gguf_model(std::shared_ptr<const io::gguf::File> file) {
   GgufModel m;
   ModelConfig& c = m.config;
   c = gguf_model_config(f);
-  const arch::BlockLayout& layout = arch::gguf_arch(c.arch).layout;
-  model::ModelWeights& w = m.weights;
+  const arch::ArchSpec& spec = arch::gguf_arch(c.arch);
+  const arch::BlockLayout& layout = spec.layout;
+  ModelWeights& w = m.weights;
   TensorSource src(file, w);
   const io::gguf::TensorInfo* emb = src.find("token_embd.weight");
   if (emb == nullptr) fail(f, "missing tensor token_embd.weight");
@@ -281,10 +321,17 @@ GgufModel load_gguf_model(std::shared_ptr<const io::gguf::File> file) {
     L.attn_sinks = src.vector(b + "attn_sinks.weight", c.n_head, false);
     L.attn_gate = src.matrix(b + "attn_gate.weight", c.n_head, D, false);
     if (L.attn_sinks.empty()) L.attn_sinks = src.vector(b + "attn_sinks", c.n_head, false);
-    L.ffn_norm = src.vector(b + "ffn_norm.weight", D, layout.ffn_norm || !c.parallel_residual);
-    L.ffn_norm_b = src.vector(b + "ffn_norm.bias", D, false);
-    L.attn_post_norm = src.vector(b + "post_attention_norm.weight", D, false);
-    L.ffn_post_norm = src.vector(b + "post_ffw_norm.weight", D, false);
+    const std::string ffn_norm = b + std::string(spec.gguf_ffn_norm);
+    L.ffn_norm = src.vector(ffn_norm + ".weight", D, layout.ffn_norm || !c.parallel_residual);
+    L.ffn_norm_b = src.vector(ffn_norm + ".bias", D, false);
+    if (layout.post_norms) {
+      L.attn_post_norm = src.vector(b + "post_attention_norm.weight", D, false);
+      L.ffn_post_norm = src.vector(b + "post_ffw_norm.weight", D, false);
+    }
+    if (c.n_expert > 0) {
+      load_experts(src, c, b, L);
+      continue;
+    }
     if (ffn_is_gated(c.ffn) && src.find(b + "ffn_gate.weight") == nullptr) {
       // One fused [gate; up] (2 * n_ff, n_embd) in ffn_up (llama.cpp's Phi-3 files).
       const core::TensorView gate_up = src.matrix(b + "ffn_up.weight", 2 * F, D);
