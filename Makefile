@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_RUNS_LONG ?= 10000000
 FUZZ_FLAGS ?= -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=65536
 # One libFuzzer target per parser of untrusted input (fuzz/<name>_fuzz.cpp).
-FUZZERS := gguf safetensors tokenizer_json hf_config llama2c llama2c_tokenizer state policy chat_template token_ids http_body
+FUZZERS := gguf safetensors tokenizer_json hf_config llama2c llama2c_tokenizer state policy chat_template token_ids http_body conversation_json
 # Real files from ../shared as extra read-only seed directories (never copied).
 FUZZ_SHARED_SEEDS_gguf = $(SHARED)/vocab
 FUZZ_SHARED_SEEDS_llama2c_tokenizer = $(SHARED)/models/stories260K

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "eval/resources.hpp"
 #include "sinkstream/error.hpp"
 
 namespace sinkstream::cli {
@@ -45,8 +46,9 @@ InterruptGuard::~InterruptGuard() { sigaction(SIGINT, &g_previous, nullptr); }
 bool InterruptGuard::interrupted() { return g_interrupted.load(); }
 void InterruptGuard::clear() { g_interrupted.store(false); }
 
-ChatLoop::ChatLoop(conversation::Conversation& conv, const conversation::ReplyLimits& limits, size_t keep_messages)
-    : conv_(conv), limits_(limits), keep_messages_(keep_messages) {}
+ChatLoop::ChatLoop(conversation::Conversation& conv, const conversation::ReplyLimits& limits, size_t keep_messages,
+                   bool quiet)
+    : conv_(conv), limits_(limits), keep_messages_(keep_messages), quiet_(quiet) {}
 
 std::string ChatLoop::help() {
   return "Type a message and press Enter. Commands:\n"
@@ -61,7 +63,16 @@ std::string ChatLoop::help() {
 bool ChatLoop::handle(const std::string& line) {
   if (line.empty()) return true;
   if (line[0] == '/') return command(line);
-  user_turn(line);
+  if (quiet_) {
+    user_turn(line);  // piped: an error ends the run with exit status 1
+    return true;
+  }
+  try {
+    user_turn(line);
+  } catch (const Error& e) {  // interactive: say so and keep the chat
+    messages_.pop_back();
+    std::fprintf(stderr, "sinkstream: error: %s\n", e.what());
+  }
   return true;
 }
 
@@ -74,7 +85,7 @@ void ChatLoop::user_turn(const std::string& text) {
   });
   out("\n");
   if (r.cancelled) std::fprintf(stderr, "sinkstream: reply stopped (the chat continues)\n");
-  if (r.finish == conversation::FinishReason::kLength) {
+  if (r.finish == conversation::FinishReason::kLength && !quiet_) {
     std::fprintf(stderr, "sinkstream: reply cut at %d tokens (--max-tokens)\n", r.completion_tokens);
   }
   if (!r.notice.empty()) std::fprintf(stderr, "sinkstream: note: %s\n", r.notice.c_str());
@@ -91,10 +102,11 @@ void ChatLoop::print_stats() const {
   const conversation::Stats s = conv_.stats();
   std::string cap = s.cache_capacity < 0 ? "unbounded" : std::to_string(s.cache_capacity);
   std::printf("position %lld, cache %lld/%s keys (%.1f KiB), evicted %lld, pinned %d, cache %s, turns %lld, "
-              "prompt %.1f tokens/s, generation %.1f tokens/s\n",
+              "prompt %.1f tokens/s, generation %.1f tokens/s, RSS %.1f MiB\n",
               static_cast<long long>(s.position), static_cast<long long>(s.cache_tokens), cap.c_str(),
               static_cast<double>(s.cache_bytes) / 1024.0, static_cast<long long>(s.evicted), s.pinned_tokens,
-              s.cache_policy.c_str(), static_cast<long long>(s.turns), s.prompt_tokens_per_s, s.gen_tokens_per_s);
+              s.cache_policy.c_str(), static_cast<long long>(s.turns), s.prompt_tokens_per_s, s.gen_tokens_per_s,
+              static_cast<double>(eval::current_rss_bytes()) / (1024.0 * 1024.0));
   std::fflush(stdout);
 }
 

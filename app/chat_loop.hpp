@@ -11,7 +11,8 @@ namespace sinkstream::cli {
 
 class ChatLoop {
  public:
-  ChatLoop(conversation::Conversation& conv, const conversation::ReplyLimits& limits, size_t keep_messages);
+  // quiet: no "reply cut" remarks on stderr (piped use); notices of fallbacks always show.
+  ChatLoop(conversation::Conversation& conv, const conversation::ReplyLimits& limits, size_t keep_messages, bool quiet);
 
   // One input line: a /command or a user message. Returns false on /quit.
   bool handle(const std::string& line);
@@ -26,6 +27,7 @@ class ChatLoop {
   conversation::Conversation& conv_;
   conversation::ReplyLimits limits_;
   size_t keep_messages_;                            // the conversation renders no more than these
+  bool quiet_;
   std::vector<conversation::Message> messages_;     // [n] what the user sees, oldest first (bounded)
 };
 

@@ -82,6 +82,7 @@ std::string read_file(const std::string& path) {
 conversation::Options chat_options(const ChatArgs& a, const Model& model) {
   conversation::Options o;
   o.system = a.system_file.empty() ? a.system : read_file(a.system_file);
+  if (!a.system_file.empty() && !o.system.empty() && o.system.back() == '\n') o.system.pop_back();  // the file's last newline
   o.keep_system = a.keep_system;
   o.cache = a.cache.empty() ? default_generate_cache(model) : CachePolicy::parse(a.cache);
   o.sampling = sampler_params(a.sampling, chosen_seed(a.sampling));
@@ -140,8 +141,9 @@ int run_chat(const ChatArgs& a) {
   auto model = Model::load(a.model);
   conversation::Conversation conv(model, chat_options(a, *model));
   if (a.json) return run_json(conv);
-  ChatLoop loop(conv, {}, static_cast<size_t>(a.window));
-  return isatty(STDIN_FILENO) ? run_interactive(loop, conv) : run_lines(loop);
+  const bool interactive = isatty(STDIN_FILENO) != 0;
+  ChatLoop loop(conv, {}, static_cast<size_t>(a.window), !interactive);
+  return interactive ? run_interactive(loop, conv) : run_lines(loop);
 }
 
 }  // namespace

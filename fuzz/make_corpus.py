@@ -2,7 +2,8 @@
 """Writes the small seed corpus under fuzz/corpus/: GGUF v2/v3 and safetensors
 files, tokenizer.json and config.json files (the configs are the HF fixtures'
 own, tests/fixtures/hf/*/config.json), a tiny llama2.c checkpoint and
-tokenizer.bin, and cache-policy specs. (state_fuzz seeds itself: see state_fuzz.cpp.)
+tokenizer.bin, cache-policy specs and OpenAI-style conversations. (state_fuzz seeds
+itself: see state_fuzz.cpp.)
 
 Run from the repository root: python3 fuzz/make_corpus.py
 """
@@ -169,6 +170,19 @@ def policies():
         write("policy", "p%d" % i, spec)
 
 
+def conversations():
+    convs = [
+        [{"role": "system", "content": "You are Juniper."}, {"role": "user", "content": "Hello!"}],
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "\u00e9"}]},
+                      {"role": "assistant", "content": None, "reasoning_content": "think",
+                       "tool_calls": [{"id": "c1", "type": "function",
+                                       "function": {"name": "f", "arguments": "{\"x\": 1}"}}]},
+                      {"role": "tool", "tool_call_id": "c1", "content": "42", "name": "f"}]},
+    ]
+    for i, c in enumerate(convs):
+        write("conversation_json", "c%d.json" % i, json.dumps(c, ensure_ascii=False))
+
+
 def main():
     arr_str = struct.pack("<IQ", 8, 3) + gstr("<s>") + gstr("a") + gstr("\u2581b")
     arr_f32 = struct.pack("<IQ", 6, 3) + struct.pack("<3f", 0.0, -1.5, 2.0)
@@ -226,6 +240,7 @@ def main():
     hf_configs()
     llama2c()
     policies()
+    conversations()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@
 namespace sinkstream {
 
 class Batcher;  // batcher.hpp
+namespace core {
 class ByteReader;
+}
 
 struct SessionOptions {
   CachePolicy cache;          // default: dense
@@ -99,7 +101,7 @@ class Session {
   friend class Batcher;
   struct Impl;
   std::string state_payload() const;
-  void load_payload(ByteReader& r);
+  void load_payload(core::ByteReader& r);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -189,7 +189,9 @@ Reply Conversation::reply(const std::vector<Message>& messages, const ReplyLimit
   const std::span<const Message> w = rest.subspan(window_start(rest, static_cast<size_t>(s.opt.window_messages)));
   Reply reply;
   const auto t0 = Clock::now();
-  const std::vector<int32_t> target = s.format.tokens(sysp, w, true, limits.tools_json);
+  const std::string rendered = s.format.text(sysp, w, true, limits.tools_json);
+  if (rendered.empty()) throw Error(ErrorKind::kInvalidArg, s.format.origin() + ": the template rendered nothing");
+  const std::vector<int32_t> target = s.format.encode(rendered);
   if (s.session && s.system != sys) {
     add_notice(reply, "the system message changed: new session");
     s.clear();

@@ -23,7 +23,7 @@ size_t invalid_utf8_at(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const size_t at = i;
-    if (utf8_decode(s, i) == kInvalidCodePoint) return at;
+    if (tokenizer::utf8_decode(s, i) == tokenizer::kInvalidCodePoint) return at;
   }
   return std::string_view::npos;
 }
