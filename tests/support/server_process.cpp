@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -75,9 +74,18 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   // Read stdout until the address line (60 s: a sanitizer build loads slowly).
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  const std::regex address(R"(listening on http://[^:]+:(\d+))");
-  std::smatch m;
-  while (!std::regex_search(text, m, address)) {
+  // The port of "listening on http://HOST:PORT" once the line is complete, else 0.
+  const auto port_in = [](const std::string& t) {
+    const size_t at = t.find("listening on http://");
+    if (at == std::string::npos) return 0;
+    const size_t colon = t.find(':', at + 20);
+    const size_t end = t.find('\n', at);
+    if (colon == std::string::npos || end == std::string::npos || colon > end) return 0;
+    int port = 0;
+    for (size_t i = colon + 1; i < end && t[i] >= '0' && t[i] <= '9'; ++i) port = port * 10 + (t[i] - '0');
+    return port;
+  };
+  while (port_in(text) == 0) {
     pollfd p{out[0], POLLIN, 0};
     const int left = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
@@ -88,11 +96,11 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
     text.append(buf, static_cast<size_t>(n));
   }
   close(out[0]);  // later stdout writes are not read (the server writes nothing more there)
-  if (!std::regex_search(text, m, address)) {
+  if (port_in(text) == 0) {
     kill9();
     throw std::runtime_error("sinkstream serve did not start: stdout '" + text + "', stderr '" + stderr_text() + "'");
   }
-  port_ = std::stoi(m[1].str());
+  port_ = port_in(text);
 }
 
 ServerProcess::~ServerProcess() {
