@@ -66,7 +66,7 @@ std::string template_from_config(const nlohmann::json& value, const std::string&
   if (!value.is_array()) throw Error(ErrorKind::kFormat, where + ": chat_template must be a string or a list of {name, template}");
   const std::string wanted = name.empty() ? "default" : name;
   for (const auto& entry : value) {
-    if (entry.is_object() && entry.value("name", "") == wanted && entry.contains("template") && entry.at("template").is_string()) {
+    if (entry.is_object() && entry.contains("name") && entry.at("name") == wanted && entry.contains("template") && entry.at("template").is_string()) {
       return entry.at("template").get<std::string>();
     }
   }

@@ -39,7 +39,9 @@ ordered_json read_conv(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   ordered_json j = ordered_json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != 1) {
+  // Compared as JSON values: json::value() would throw type_error on a "format" that is not a string.
+  if (j.is_discarded() || !j.is_object() || !j.contains("format") || j["format"] != kFormat || !j.contains("version") ||
+      j["version"] != 1) {
     throw Error(ErrorKind::kFormat, path + ": not a sinkstream conversation file (version 1)");
   }
   return j;
@@ -116,7 +118,7 @@ void Conversation::load(const std::string& path) {
   s.last_reply = std::move(reply);
   s.held = std::move(held);
   s.pinned = std::move(pinned);
-  s.turns = j.value("turns", int64_t{0});
+  s.turns = j.contains("turns") && j["turns"].is_number_integer() ? j["turns"].get<int64_t>() : 0;
 }
 
 void Conversation::reset() {

@@ -49,7 +49,10 @@ std::string content_of(const ordered_json& j, size_t index) {
   if (!c.is_array()) fail(index, "\"content\" must be a string or a list of text parts");
   std::string out;
   for (const ordered_json& part : c) {
-    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
+    // Checked field by field: json::value() throws type_error when "type" is not a string.
+    const bool text_part = part.is_object() && part.contains("type") && part["type"] == "text" &&
+                           part.contains("text") && part["text"].is_string();
+    if (!text_part) {
       fail(index, "content parts must be {\"type\": \"text\", \"text\": ...} (other kinds are not supported)");
     }
     out += part["text"].get<std::string>();

@@ -92,6 +92,11 @@ TEST(ConversationMessages, UnknownRoleAndInvalidUtf8AreOneLineErrors) {
   expect_one_line_error([] { messages_from_json("[{\"role\": \"user\", \"content\": \"a\xff\"}]"); }, "invalid JSON");
   expect_one_line_error([] { messages_from_json(R"({"messages": 3})"); }, "expected a list");
   expect_one_line_error([] { messages_from_json(R"([{"content": "x"}])"); }, "missing \"role\"");
+  // A content part whose "type" is not a string (found by conversation_json_fuzz in CI).
+  expect_one_line_error([] { messages_from_json(R"([{"role": "user", "content": [{"type": {"name": "f"}}]}])"); },
+                        "content parts must be");
+  expect_one_line_error([] { messages_from_json(R"([{"role": "user", "content": [{"type": 3, "text": "a"}]}])"); },
+                        "content parts must be");
   const std::vector<Message> ok = messages_from_json(
       R"({"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
           {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
