@@ -49,13 +49,14 @@ TEST(Kernels, DispatchListsTheHighwayTargetsThisCpuRuns) {
 
 TEST(Kernels, MatmulMatchesReferenceOnEveryTarget) {
   core::ThreadPool pool(2);
-  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K,
-                         core::DType::kMXFP4};
+  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ5_K,
+                               core::DType::kQ6_K, core::DType::kMXFP4};
   const int64_t rows = 37;
   for (core::DType t : types) {
     // K-quants need multiples of 256; the plain types also get a ragged tail.
     const bool plain = t == core::DType::kF32 || t == core::DType::kF16 || t == core::DType::kBF16;
-    const int64_t cols = t == core::DType::kQ4_K || t == core::DType::kQ6_K ? 512 : plain ? 263 : 320;
+    const bool k_quant = t == core::DType::kQ4_K || t == core::DType::kQ5_K || t == core::DType::kQ6_K;
+    const int64_t cols = k_quant ? 512 : plain ? 263 : 320;
     test::RandomMatrix m(t, rows, cols, 7, kSlack);
     const std::vector<float> bias = random_vec(static_cast<size_t>(rows), 9);
     core::TensorView bv;

@@ -54,14 +54,15 @@ void reference(const test::RandomMatrix& m, const std::vector<float>& X, int64_t
 }
 
 std::vector<int64_t> cols_for(core::DType t) {
-  if (t == core::DType::kQ4_K || t == core::DType::kQ6_K) return {256, 768};  // 1 and 3 super-blocks
+  if (t == core::DType::kQ4_K || t == core::DType::kQ5_K || t == core::DType::kQ6_K) return {256, 768};  // 1 and 3 super-blocks
   if (is_plain(t)) return {7, 263};                                 // shorter than a vector; ragged tail
   return {32, 96, 320, 1056};                                       // 1, 3, 10, 33 blocks (odd and even pairs)
 }
 
 TEST(MatmulTiles, EveryTypeTokenCountAndRowCountMatchesReference) {
   core::ThreadPool pool(2);
-  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ6_K};
+  const core::DType types[] = {core::DType::kF32, core::DType::kF16, core::DType::kBF16, core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K, core::DType::kQ5_K,
+                               core::DType::kQ6_K};
   const int64_t token_counts[] = {1, 2, 3, 4, 5, 8, 17, 64};
   for (core::DType t : types) {
     for (int64_t cols : cols_for(t)) {
@@ -138,14 +139,16 @@ TEST(MatmulTiles, EveryTargetQuantizesActivationsLikeTheReference) {
   // The lane-expanded data the 512-bit kernels read.
   for (int64_t t = 0; t < T; ++t) {
     for (int64_t b = 0; b < 8; ++b) {
-      int32_t sum = 0;
-      for (int64_t i = 0; i < 32 && b < 7; ++i) sum += ref.row_q(t)[b * 32 + i];
+      int32_t sum[2] = {0, 0};  // each half of 16
+      for (int64_t i = 0; i < 32 && b < 7; ++i) sum[i / 16] += ref.row_q(t)[b * 32 + i];
       const uint8_t* pk = ref.row_packed(t) + (b / 2) * backend::cpu::kPackedPair;
-      int32_t c;
+      int32_t c[8];
       float d;
-      std::memcpy(&c, pk + 128 + 4 * 8 * (b % 2), 4);
+      std::memcpy(c, pk + 128 + 4 * 8 * (b % 2), sizeof(c));
       std::memcpy(&d, pk + 64 + 4 * (8 * (b % 2) + 3), 4);
-      EXPECT_EQ(c, -128 * sum);
+      EXPECT_EQ(c[0], -128 * sum[0]);
+      EXPECT_EQ(c[4], -128 * sum[1]);
+      for (int lane : {1, 2, 3, 5, 6, 7}) EXPECT_EQ(c[lane], 0);
       EXPECT_EQ(d, b < 7 ? ref.row_d(t)[b] : 0.0f);
       for (int64_t i = 0; i < 32; ++i) EXPECT_EQ(static_cast<int8_t>(pk[32 * (b % 2) + i]), ref.row_q(t)[32 * b + i]);
     }

@@ -29,12 +29,14 @@ void expand_act_row(int64_t t, QActs* out) {
     int32_t c16[16] = {};
     for (int64_t j = 0; j < 2; ++j) {
       const int64_t b = 2 * p + j;
-      int32_t sum = 0;
-      if (b < nb) {
-        for (int64_t i = 0; i < kQActBlock; ++i) sum += q[b * kQActBlock + i];
+      for (int64_t h = 0; h < 2; ++h) {  // the two halves of 16 (lanes 8j and 8j + 4)
+        int32_t sum = 0;
+        if (b < nb) {
+          for (int64_t i = 0; i < 16; ++i) sum += q[b * kQActBlock + 16 * h + i];
+        }
+        c16[8 * j + 4 * h] = -128 * sum;
       }
       for (int64_t i = 0; i < 8; ++i) d16[8 * j + i] = b < nb ? d[b] : 0.0f;
-      c16[8 * j] = -128 * sum;
     }
     std::memcpy(pk + 64, d16, 64);
     std::memcpy(pk + 128, c16, 64);

@@ -13,9 +13,10 @@
 // and read a packed copy of each row: per pair p, 192 bytes (kPackedPair)
 //   q[64]          the pair's 64 int8 values (zeros past the last block)
 //   d16[16] f32    lanes 8j..8j+7 = d[2p + j]          (0 past the last block)
-//   c16[16] i32    lane 8j = -128 * sum(q of 2p + j), other lanes 0
-// so that sum_lanes(c16 + dpbusd(u, q)) over a block is m * (int dot), and a
-// token's data for one pair is three adjacent cache lines behind one pointer.
+//   c16[16] i32    lane 8j + 4h = -128 * sum(q of half h of block 2p + j), other lanes 0
+// so that sum_lanes(c16 + dpbusd(u, q)) over each 16 values (4 lanes: the
+// K-quants' Q6_K scales one such group) is m * (int dot), and a token's data for
+// one pair is three adjacent cache lines behind one pointer.
 #pragma once
 
 #include <cstddef>

@@ -62,51 +62,81 @@ HWY_INLINE float LoadWScalar(const uint8_t* row, size_t i) {
   }
 }
 
-// out[t] = dot(row, X[t * cols ..]) for t < NT.
-template <int kKind, int NT>
-HWY_INLINE void DotPlain(const uint8_t* row, const float* X, size_t cols, float* out) {
+// out[r * ldo + t] = dot(rows[r], X[t * cols ..]) for r < R, t < NT. Each
+// (row, token) gets the same operations whatever R and NT: two independent
+// accumulators over alternating vectors, then the vector tail, the lane sum and
+// the scalar tail. So a row gives the same bits in a chunk as alone (prefill ==
+// token-by-token decoding).
+template <int kKind, int R, int NT>
+HWY_INLINE void TilePlain(const uint8_t* const* rows, const float* X, size_t cols, float* out, int64_t ldo) {
   const hn::ScalableTag<float> df;
   const size_t N = hn::Lanes(df);
-  // Two independent accumulators per token, whatever NT: a row gives the same
-  // bits in a chunk as alone (prefill == token-by-token decoding).
   constexpr int U = 2;
-  hn::Vec<decltype(df)> acc[NT][U];
-  for (int t = 0; t < NT; ++t)
-    for (int u = 0; u < U; ++u) acc[t][u] = hn::Zero(df);
+  hn::Vec<decltype(df)> acc[R][NT][U];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < NT; ++t)
+      for (int u = 0; u < U; ++u) acc[r][t][u] = hn::Zero(df);
   size_t i = 0;
   for (; i + U * N <= cols; i += U * N) {
     for (int u = 0; u < U; ++u) {
-      const auto w = LoadW<kKind>(df, row, i + u * N);
-      for (int t = 0; t < NT; ++t) acc[t][u] = hn::MulAdd(w, hn::LoadU(df, X + t * cols + i + u * N), acc[t][u]);
+      hn::Vec<decltype(df)> w[R];
+      for (int r = 0; r < R; ++r) w[r] = LoadW<kKind>(df, rows[r], i + u * N);
+      for (int t = 0; t < NT; ++t) {
+        const auto x = hn::LoadU(df, X + t * cols + i + u * N);
+        for (int r = 0; r < R; ++r) acc[r][t][u] = hn::MulAdd(w[r], x, acc[r][t][u]);
+      }
     }
   }
   for (; i + N <= cols; i += N) {
-    const auto w = LoadW<kKind>(df, row, i);
-    for (int t = 0; t < NT; ++t) acc[t][0] = hn::MulAdd(w, hn::LoadU(df, X + t * cols + i), acc[t][0]);
+    for (int r = 0; r < R; ++r) {
+      const auto w = LoadW<kKind>(df, rows[r], i);
+      for (int t = 0; t < NT; ++t) acc[r][t][0] = hn::MulAdd(w, hn::LoadU(df, X + t * cols + i), acc[r][t][0]);
+    }
   }
-  for (int t = 0; t < NT; ++t) {
-    for (int u = 1; u < U; ++u) acc[t][0] = hn::Add(acc[t][0], acc[t][u]);
-    float s = hn::GetLane(hn::SumOfLanes(df, acc[t][0]));
-    for (size_t j = i; j < cols; ++j) s += LoadWScalar<kKind>(row, j) * X[t * cols + j];
-    out[t] = s;
+  for (int r = 0; r < R; ++r) {
+    for (int t = 0; t < NT; ++t) {
+      for (int u = 1; u < U; ++u) acc[r][t][0] = hn::Add(acc[r][t][0], acc[r][t][u]);
+      float s = hn::GetLane(hn::SumOfLanes(df, acc[r][t][0]));
+      for (size_t j = i; j < cols; ++j) s += LoadWScalar<kKind>(rows[r], j) * X[t * cols + j];
+      out[r * ldo + t] = s;
+    }
+  }
+}
+
+// All T tokens against R rows: Y[t * ldy + r] for r < R, in tiles of R rows x
+// 2 tokens (prefill: each X row is read once per R weight rows, not per row).
+template <int kKind, int R>
+HWY_INLINE void PlainTokenTiles(const uint8_t* const* rows, const float* X, int64_t T, size_t cols, float* Y,
+                                int64_t ldy) {
+  constexpr int NT = 2;
+  float o[R * NT];
+  int64_t t = 0;
+  for (; t + NT <= T; t += NT) {
+    TilePlain<kKind, R, NT>(rows, X + static_cast<size_t>(t) * cols, cols, o, NT);
+    for (int r = 0; r < R; ++r)
+      for (int k = 0; k < NT; ++k) Y[(t + k) * ldy + r] = o[r * NT + k];
+  }
+  for (; t < T; ++t) {
+    TilePlain<kKind, R, 1>(rows, X + static_cast<size_t>(t) * cols, cols, o, 1);
+    for (int r = 0; r < R; ++r) Y[t * ldy + r] = o[r];
   }
 }
 
 template <int kKind>
 void RowsPlainT(const WeightRows& w, const float* X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
   const size_t cols = static_cast<size_t>(w.cols);
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
-    int64_t t = 0;
-    float o[4];
-    for (; t + 4 <= T; t += 4) {
-      DotPlain<kKind, 4>(row, X + static_cast<size_t>(t) * cols, cols, o);
-      for (int k = 0; k < 4; ++k) Y[(t + k) * ldy + r] = o[k];
+  const auto row = [&](int64_t r) { return w.data + static_cast<size_t>(r) * w.row_bytes; };
+  constexpr int R = 4;
+  int64_t r = r0;
+  if (T >= 2) {  // decode steps keep one row at a time: one sequential stream for the prefetchers
+    for (; r + R <= r1; r += R) {
+      const uint8_t* rows[R] = {row(r), row(r + 1), row(r + 2), row(r + 3)};
+      PlainTokenTiles<kKind, R>(rows, X, T, cols, Y + r, ldy);
     }
-    for (; t < T; ++t) {
-      DotPlain<kKind, 1>(row, X + static_cast<size_t>(t) * cols, cols, o);
-      Y[t * ldy + r] = o[0];
-    }
+  }
+  for (; r < r1; ++r) {
+    const uint8_t* rows[1] = {row(r)};
+    PlainTokenTiles<kKind, 1>(rows, X, T, cols, Y + r, ldy);
   }
 }
 
@@ -268,19 +298,21 @@ HWY_INLINE void DotMXFP4(const uint8_t* row, int64_t nb, QState<NT>& st) {
                              [](V16 q) { return Mxfp4Values(q); });
 }
 
-// Q4_K (144 B / 256): layout in core/quant/kquants.hpp.
-template <int NT>
-HWY_INLINE void DotQ4_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
+// Q4_K (144 B / 256) and Q5_K (176 B / 256, kFive: the 5th bit from qh[32] at
+// byte 16): layouts in core/quant/kquants.hpp.
+template <int NT, bool kFive>
+HWY_INLINE void DotQ45_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
   const D16 d16;
   const D32 d32;
   const DF df;
   const size_t N = hn::Lanes(d16);
-  const V16 k15 = hn::Set(d16, 15);
+  const V16 k15 = hn::Set(d16, 15), k1 = hn::Set(d16, 1);
+  constexpr int64_t kBytes = kFive ? 176 : 144, kQs = kFive ? 48 : 16;
   for (int64_t sb = 0; sb < nsb; ++sb) {
-    const uint8_t* blk = row + sb * 144;
+    const uint8_t* blk = row + sb * kBytes;
     const float d = core::quant::load_f16(blk), dmin = core::quant::load_f16(blk + 2);
     const uint8_t* s = blk + 4;
-    const uint8_t* qs = blk + 16;
+    const uint8_t* qs = blk + kQs;
     int sc[8], m[8];
     for (int j = 0; j < 4; ++j) {
       sc[j] = s[j] & 63;
@@ -294,7 +326,12 @@ HWY_INLINE void DotQ4_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
       const int64_t xo = sb * 256 + 64 * c;
       for (size_t i = 0; i < 32; i += N) {
         const V16 raw = LoadU8(qs + 32 * c + i);
-        const V16 lo = hn::And(raw, k15), hi = hn::ShiftRight<4>(raw);
+        V16 lo = hn::And(raw, k15), hi = hn::ShiftRight<4>(raw);
+        if constexpr (kFive) {
+          const V16 qh = LoadU8(blk + 16 + i);
+          lo = hn::Or(lo, hn::ShiftLeft<4>(hn::And(hn::ShiftRightSame(qh, 2 * c), k1)));
+          hi = hn::Or(hi, hn::ShiftLeft<4>(hn::And(hn::ShiftRightSame(qh, 2 * c + 1), k1)));
+        }
         for (int t = 0; t < NT; ++t) {
           Madd(lo, st.xq[t] + xo + i, a0[t], a1[t]);
           Madd(hi, st.xq[t] + xo + 32 + i, b0[t], b1[t]);
@@ -357,7 +394,8 @@ HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const Q
   switch (type) {
     case core::DType::kQ8_0: DotQ8_0(row, cols / 32, st); break;
     case core::DType::kQ4_0: DotQ4_0(row, cols / 32, st); break;
-    case core::DType::kQ4_K: DotQ4_K(row, cols / 256, st); break;
+    case core::DType::kQ4_K: DotQ45_K<NT, false>(row, cols / 256, st); break;
+    case core::DType::kQ5_K: DotQ45_K<NT, true>(row, cols / 256, st); break;
     case core::DType::kQ6_K: DotQ6_K(row, cols / 256, st); break;
     case core::DType::kMXFP4: DotMXFP4(row, cols / 32, st); break;
     default: break;
@@ -372,6 +410,9 @@ void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r
 #if HWY_TARGET == HWY_AVX3_DL
   if (w.type == core::DType::kQ8_0) return qmm512::Rows<qmm512::PairQ8_0>(w, X, T, r0, r1, Y, ldy);
   if (w.type == core::DType::kQ4_0) return qmm512::Rows<qmm512::PairQ4_0>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ4_K) return qmm512::Rows<qmm512::PairsQ45_K<false>>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ5_K) return qmm512::Rows<qmm512::PairsQ45_K<true>>(w, X, T, r0, r1, Y, ldy);
+  if (w.type == core::DType::kQ6_K) return qmm512::Rows<qmm512::PairsQ6_K>(w, X, T, r0, r1, Y, ldy);
 #elif HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
   if (w.type == core::DType::kQ8_0) return qmm256::Rows<qmm256::BlockQ8_0>(w, X, T, r0, r1, Y, ldy);
   if (w.type == core::DType::kQ4_0) return qmm256::Rows<qmm256::BlockQ4_0>(w, X, T, r0, r1, Y, ldy);
@@ -436,13 +477,15 @@ void QuantizeActs(const float* X, int64_t t0, int64_t t1, QActs* out) {
 // ---------------------------------------------------------------- attention helpers
 float DotF32(const float* q, const float* k, int64_t n) {
   float o;
-  DotPlain<kPF32, 1>(reinterpret_cast<const uint8_t*>(k), q, static_cast<size_t>(n), &o);
+  const uint8_t* rows[1] = {reinterpret_cast<const uint8_t*>(k)};
+  TilePlain<kPF32, 1, 1>(rows, q, static_cast<size_t>(n), &o, 1);
   return o;
 }
 
 float DotF16(const float* q, const uint16_t* k, int64_t n) {
   float o;
-  DotPlain<kPF16, 1>(reinterpret_cast<const uint8_t*>(k), q, static_cast<size_t>(n), &o);
+  const uint8_t* rows[1] = {reinterpret_cast<const uint8_t*>(k)};
+  TilePlain<kPF16, 1, 1>(rows, q, static_cast<size_t>(n), &o, 1);
   return o;
 }
 
@@ -592,8 +635,8 @@ const Kernels& active_kernels() {
 }
 
 bool kernel_wants_qacts(core::DType t) {
-  return t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || t == core::DType::kQ4_K || t == core::DType::kQ6_K ||
-         t == core::DType::kMXFP4;
+  return t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || t == core::DType::kQ4_K || t == core::DType::kQ5_K ||
+         t == core::DType::kQ6_K || t == core::DType::kMXFP4;
 }
 
 bool kernel_supports(core::DType t) {

@@ -5,10 +5,10 @@
 //
 // One block (32 weights) per 256-bit vector; activations from the packed
 // layout of act_quant.hpp (a block j of pair p: q at +32j, d at +64+32j as 8
-// equal lanes, -128*sum(q) at +128+32j in lane 0). vpmaddubsw multiplies
+// equal lanes, -128*sum(q) of each half of 16 at +128+32j in lanes 0 and 4). vpmaddubsw multiplies
 // unsigned by signed bytes into saturating int16 pairs, so:
 //   Q8_0: |w| * (x with the sign of w)   (|w| <= 128: pairs <= 32512, exact)
-//   Q4_0: nibble (0..15) * x, plus -8 * sum(x) (c16 >> 4) in lane 0
+//   Q4_0: nibble (0..15) * x, plus -8 * sum(x) (c16 >> 4) in lanes 0 and 4
 // then vpmaddwd by ones gives 8 int32 lanes whose sum is the block's integer
 // dot, and acc += (dw * dx) * float(lanes): one mul and one FMA per block.
 //
@@ -33,7 +33,7 @@ struct BlockQ8_0 {
     w.dw = _mm256_set1_ps(_cvtsh_ss(static_cast<unsigned short>(p[0] | (p[1] << 8))));
     return w;
   }
-  // Integer lanes of the block's dot with x; c: -128 * sum(x) in lane 0 (unused).
+  // Integer lanes of the block's dot with x; c: -128 * sum(x) per half in lanes 0, 4 (unused).
   static HWY_INLINE __m256i Dot(const W& w, __m256i x, __m256i /*c*/) {
     const __m256i p16 = _mm256_maddubs_epi16(w.a, _mm256_sign_epi8(x, w.sgn));
     return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
