@@ -46,14 +46,7 @@ Oracle make_model(const TempDir& dir, const std::string& name) {
 
 std::vector<float> logits_of(const std::shared_ptr<const Model>& m, std::span<const int32_t> ids, int32_t batch,
                              const std::string& policy = "dense") {
-  SessionOptions o;
-  o.cache = CachePolicy::parse(policy);
-  o.batch = batch;
-  o.threads = 2;
-  Session s(m, o);
-  std::vector<float> out;
-  s.eval_all(ids, &out);
-  return out;
+  return test::session_logits(m, policy, batch, ids);
 }
 
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
@@ -160,9 +153,7 @@ INSTANTIATE_TEST_SUITE_P(Models, FamiliesStreaming,
                          ::testing::Combine(::testing::Values("gemma2", "gemma3", "phi3", "mistral_swa"),
                                             ::testing::Values("sink:4:60", "window:100", "discard:4:30")),
                          [](const ::testing::TestParamInfo<Param>& i) {
-                           std::string p = std::get<1>(i.param);
-                           std::replace(p.begin(), p.end(), ':', '_');
-                           return std::string(std::get<0>(i.param)) + "_" + p;
+                           return std::string(std::get<0>(i.param)) + "_" + test::policy_test_name(std::get<1>(i.param));
                          });
 
 }  // namespace

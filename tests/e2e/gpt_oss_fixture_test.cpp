@@ -170,11 +170,7 @@ TEST_P(GptOssPolicy, TwoThousandTokensMatchTheNaiveReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, GptOssPolicy, ::testing::Values("dense", "sink:4:60", "window:64", "discard:4:30"),
-                         [](const ::testing::TestParamInfo<const char*>& i) {
-                           std::string p = i.param;
-                           std::replace(p.begin(), p.end(), ':', '_');
-                           return p;
-                         });
+                         [](const ::testing::TestParamInfo<const char*>& i) { return test::policy_test_name(i.param); });
 
 TEST(GptOss, SinksReportsTheLearnedSinkShareOfEveryHead) {
   TempDir tmp;

@@ -30,18 +30,6 @@ std::vector<int32_t> fixture_tokens(const std::string& name) {
   return ids;
 }
 
-std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
-                                  std::span<const int32_t> ids) {
-  SessionOptions o;
-  o.cache = CachePolicy::parse(policy);
-  o.batch = batch;
-  o.threads = 2;
-  Session s(m, o);
-  std::vector<float> out;
-  s.eval_all(ids, &out);
-  return out;
-}
-
 float max_abs_diff(const float* a, const float* b, size_t n) {
   float m = 0;
   for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(a[i] - b[i]));
@@ -79,9 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          "gpt_neox_seq", "falcon", "mpt"),
                        ::testing::Values("sink:4:60", "window:64", "discard:4:30")),
     [](const ::testing::TestParamInfo<Param>& i) {
-      std::string p = std::get<1>(i.param);
-      std::replace(p.begin(), p.end(), ':', '_');
-      return std::string(std::get<0>(i.param)) + "_" + p;
+      return std::string(std::get<0>(i.param)) + "_" + test::policy_test_name(std::get<1>(i.param));
     });
 
 void check_against_naive(const char* name, const char* policy, const std::vector<int32_t>& ids) {
@@ -89,8 +75,8 @@ void check_against_naive(const char* name, const char* policy, const std::vector
   const ModelConfig& c = m->config();
   const size_t V = static_cast<size_t>(c.n_vocab);
 
-  const auto fast = session_logits(m, policy, 64, ids);
-  const auto stepwise = session_logits(m, policy, 1, ids);
+  const auto fast = test::session_logits(m, policy, 64, ids);
+  const auto stepwise = test::session_logits(m, policy, 1, ids);
   EXPECT_LE(max_abs_diff(fast.data(), stepwise.data(), fast.size()), 1e-4f) << name << " " << policy << " batch";
 
   const auto naive_cache = test::make_naive_cache(c, CachePolicy::parse(policy));
@@ -113,9 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          "gpt_neox_seq", "falcon", "mpt"),
                        ::testing::Values("sink:4:12", "window:16", "discard:4:8")),
     [](const ::testing::TestParamInfo<Param>& i) {
-      std::string p = std::get<1>(i.param);
-      std::replace(p.begin(), p.end(), ':', '_');
-      return std::string(std::get<0>(i.param)) + "_" + p;
+      return std::string(std::get<0>(i.param)) + "_" + test::policy_test_name(std::get<1>(i.param));
     });
 
 TEST(HfPolicy, LearnedPositionsStopAtTheTrainedContext) {

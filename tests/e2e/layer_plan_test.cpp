@@ -83,11 +83,7 @@ TEST_P(LayerPlanPolicy, TwoThousandTokensMatchTheNaiveReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, LayerPlanPolicy, ::testing::Values("dense", "sink:4:60", "window:48", "discard:4:30"),
-                         [](const ::testing::TestParamInfo<const char*>& i) {
-                           std::string p = i.param;
-                           std::replace(p.begin(), p.end(), ':', '_');
-                           return p;
-                         });
+                         [](const ::testing::TestParamInfo<const char*>& i) { return test::policy_test_name(i.param); });
 
 TEST(LayerPlan, WindowedLayerMemoryStaysAtItsWindowUnderDense) {
   const test::TempDir dir;

@@ -7,6 +7,7 @@
 #include "backend/cpu/cpu_backend.hpp"
 #include "model/forward.hpp"
 #include "sinkstream/error.hpp"
+#include "sinkstream/session.hpp"
 
 namespace sinkstream::test {
 
@@ -110,6 +111,23 @@ float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<c
     for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - ref[i]));
   }
   return worst;
+}
+
+std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
+                                  std::span<const int32_t> ids) {
+  SessionOptions o;
+  o.cache = CachePolicy::parse(policy);
+  o.batch = batch;
+  o.threads = 2;
+  Session s(m, o);
+  std::vector<float> out;
+  s.eval_all(ids, &out);
+  return out;
+}
+
+std::string policy_test_name(std::string policy) {
+  std::replace(policy.begin(), policy.end(), ':', '_');
+  return policy;
 }
 
 }  // namespace sinkstream::test

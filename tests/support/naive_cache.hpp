@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "cache/kv_cache.hpp"
@@ -45,5 +46,12 @@ std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const Cac
 // model's forward pass on make_naive_cache(policy) and fast is [ids.size()][n_vocab].
 float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<const int32_t> ids,
                           const std::vector<float>& fast);
+
+// Logits [ids.size()][n_vocab] of a Session on `policy`, fed in chunks of `batch`, 2 threads.
+std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
+                                  std::span<const int32_t> ids);
+
+// A policy as a gtest parameter name: "sink:4:60" -> "sink_4_60".
+std::string policy_test_name(std::string policy);
 
 }  // namespace sinkstream::test
