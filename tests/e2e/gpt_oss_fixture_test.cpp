@@ -154,10 +154,7 @@ TEST_P(GptOssPolicy, TwoThousandTokensMatchTheNaiveReference) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(c.n_vocab)));
   }
-  SessionOptions o;
-  o.cache = CachePolicy::parse(GetParam());
-  o.batch = 64;
-  o.threads = 2;
+  const SessionOptions o = test::session_options(GetParam(), 64);
   Session s(m, o);
   std::vector<float> fast;
   s.eval_all(ids, &fast);

@@ -66,10 +66,7 @@ TEST_P(LayerPlanPolicy, TwoThousandTokensMatchTheNaiveReference) {
   const ModelConfig& c = m->config();
   const auto ids = stream_ids(c.n_vocab, 2000);
 
-  SessionOptions o;
-  o.cache = CachePolicy::parse(GetParam());
-  o.batch = 64;
-  o.threads = 2;
+  const SessionOptions o = test::session_options(GetParam(), 64);
   Session s(m, o);
   std::vector<float> fast;
   s.eval_all(ids, &fast);

@@ -113,13 +113,17 @@ float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<c
   return worst;
 }
 
-std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
-                                  std::span<const int32_t> ids) {
+SessionOptions session_options(const std::string& policy, int32_t batch) {
   SessionOptions o;
   o.cache = CachePolicy::parse(policy);
   o.batch = batch;
   o.threads = 2;
-  Session s(m, o);
+  return o;
+}
+
+std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
+                                  std::span<const int32_t> ids) {
+  Session s(m, session_options(policy, batch));
   std::vector<float> out;
   s.eval_all(ids, &out);
   return out;

@@ -16,6 +16,7 @@
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/model_config.hpp"
+#include "sinkstream/session.hpp"
 
 namespace sinkstream::test {
 
@@ -46,6 +47,9 @@ std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const Cac
 // model's forward pass on make_naive_cache(policy) and fast is [ids.size()][n_vocab].
 float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<const int32_t> ids,
                           const std::vector<float>& fast);
+
+// Options of the streaming tests: `policy`, prefill chunks of `batch`, 2 threads.
+SessionOptions session_options(const std::string& policy, int32_t batch);
 
 // Logits [ids.size()][n_vocab] of a Session on `policy`, fed in chunks of `batch`, 2 threads.
 std::vector<float> session_logits(const std::shared_ptr<const Model>& m, const std::string& policy, int32_t batch,
