@@ -1,5 +1,5 @@
 #!/bin/bash
-# Reproduces the end-to-end figures of docs/performance.md (2 threads, medians
+# Reproduces the end-to-end figures of docs/performance-history.md (2 threads, medians
 # of 5 after a warm-up; each output starts and ends with `uptime`).
 # usage: scripts/perf_figures.sh SINKSTREAM_BINARY MODEL_DIR OUT_DIR [--long]
 # MODEL_DIR holds the synth models (a few seconds to a minute each):

@@ -77,7 +77,7 @@ void BM_Matvec(benchmark::State& st) {
 }
 
 void MatvecArgs(benchmark::internal::Benchmark* b) {
-  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
+  const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
   const int64_t n_targets = static_cast<int64_t>(sinkstream::backend::cpu::available_kernels().size());
   for (DType t : types)
     for (int64_t k = 0; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 1, 2});

@@ -16,7 +16,7 @@
 // cores: a spinner then burns the time slice it or the thread it waits for
 // needs; that measured ~150x slower per call on an oversubscribed machine),
 // and the whole pool stops spinning for kQuietNs, then tries again.
-// spin_us = 0 never spins. See docs/performance.md for the measured cost of
+// spin_us = 0 never spins. See docs/performance-history.md for the measured cost of
 // one parallel_for (bench/micro/thread_pool_bench.cpp).
 // Chunk boundaries depend only on n, the thread count and whether the pool
 // spins, not on which thread runs a chunk; fn receives the running thread's index.
@@ -59,7 +59,7 @@ class ThreadPool {
   // when n is smaller): small enough that the caller can take over the share of
   // a worker that is still waking up. While it spins (workers are awake) it
   // uses one chunk per thread: one contiguous stream of rows per thread, which
-  // measured faster than 4 interleaved chunks (docs/performance.md).
+  // measured faster than 4 interleaved chunks (docs/performance-history.md).
   static constexpr int64_t kChunksPerThread = 4;
 
   // True when spin_us > 0 and no pool thread saw itself descheduled while

@@ -128,11 +128,11 @@ void RowsPlainT(const WeightRows& w, const float* X, int64_t T, int64_t r0, int6
   const auto row = [&](int64_t r) { return w.data + static_cast<size_t>(r) * w.row_bytes; };
   constexpr int R = 4;
   int64_t r = r0;
-  if (T >= 2) {  // decode steps keep one row at a time: one sequential stream for the prefetchers
-    for (; r + R <= r1; r += R) {
-      const uint8_t* rows[R] = {row(r), row(r + 1), row(r + 2), row(r + 3)};
-      PlainTokenTiles<kKind, R>(rows, X, T, cols, Y + r, ldy);
-    }
+  // Decode steps too: 4 rows at once decoded F16 5-13% faster than one row at a
+  // time (2026-12-05, TinyLlama F16, 3 interleaved rounds).
+  for (; r + R <= r1; r += R) {
+    const uint8_t* rows[R] = {row(r), row(r + 1), row(r + 2), row(r + 3)};
+    PlainTokenTiles<kKind, R>(rows, X, T, cols, Y + r, ldy);
   }
   for (; r < r1; ++r) {
     const uint8_t* rows[1] = {row(r)};
