@@ -38,7 +38,7 @@ struct Kernels {
   // Y[t * ldy + r] = dot(W row r, X[t]) for t in [0, T), r in [r0, r1).
   void (*rows_plain)(const WeightRows& w, const float* X, int64_t T, int64_t r0, int64_t r1, float* Y,
                      int64_t ldy) = nullptr;
-  // Block-quantized weights (Q8_0, Q4_0, Q4_K, Q6_K, MXFP4) against Q8 activations (act_quant.hpp).
+  // Block-quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) against Q8 activations (act_quant.hpp).
   void (*rows_q)(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y,
                  int64_t ldy) = nullptr;
   // Activation quantization of rows [t0, t1) of X[T][out->cols] into *out
