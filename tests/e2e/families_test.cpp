@@ -5,7 +5,10 @@
 // f32 GGUF and q8_0. Every model has sliding-window layers with windows of 32-48,
 // much shorter than the input. Then the streaming policies on each family against
 // the naive re-rotating reference cache over 2,000 tokens, with the windowed
-// layers' memory at their window.
+// layers' memory at their window. The same families are checked against
+// transformers itself in hf_fixture_test, gguf_convert_test and hf_policy_test
+// (tests/fixtures/hf/{mistral_swa,gemma2,gemma3,phi3}); this numpy oracle is the
+// second, independent one, and the only one for Gemma 3's old config dialect.
 #include <gtest/gtest.h>
 
 #include <algorithm>

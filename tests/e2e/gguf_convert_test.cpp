@@ -25,7 +25,7 @@ using model::formats::GgufExportOptions;
 
 struct HfExpect {
   std::vector<int32_t> input, greedy;
-  std::vector<float> logits;  // [48][V]
+  std::vector<float> logits;  // [input][V]: 48 positions, 256 for the windowed families
 };
 
 HfExpect read_expect(const std::string& dir) {
@@ -113,14 +113,15 @@ TEST_P(GgufFixture, ConvertedFileMatchesTransformers) {
 }
 
 // q8_0 over more positions than the oracle's 48: the 32 further samples of each
-// fixture model's chain in tokens.json ("eval", 1,536 positions), against
+// fixture model's chain in tokens.json ("eval", 1,536 positions; 8 x 256 = 2,048
+// for the windowed families), against
 // sinkstream's own f32 logits (which the test above ties to transformers).
 // When the fixtures were made, 0-1 positions per fixture flipped.
 TEST_P(GgufFixture, Q8_0KeepsTop1OnMoreSamplesOfTheChain) {
   const std::string dir = source_dir() + "/tests/fixtures/hf/" + GetParam();
   const auto seqs =
       nlohmann::json::parse(read_file(dir + "/tokens.json")).at("eval").get<std::vector<std::vector<int32_t>>>();
-  ASSERT_EQ(seqs.size(), 32u);
+  ASSERT_EQ(seqs.size(), seqs.front().size() == 256 ? 8u : 32u);  // 8 x 256 for the windowed families
   TempDir tmp;
   const std::string q8 = tmp.file("m-q8_0.gguf");
   export_q8_0(dir, q8);
@@ -136,7 +137,8 @@ TEST_P(GgufFixture, Q8_0KeepsTop1OnMoreSamplesOfTheChain) {
 
 INSTANTIATE_TEST_SUITE_P(Architectures, GgufFixture,
                          ::testing::Values("llama", "llama_linear", "mistral", "qwen2", "qwen3", "gpt_neox",
-                                           "gpt_neox_seq", "falcon", "mpt", "gpt2"));
+                                           "gpt_neox_seq", "falcon", "mpt", "gpt2", "mistral_swa", "gemma2",
+                                           "gemma3", "phi3"));
 
 TEST(GgufStories, ConvertedLlama2cCheckpointKeepsLogitsAndTokens) {
   SINKSTREAM_REQUIRE_SHARED();

@@ -16,9 +16,9 @@ namespace sinkstream {
 namespace {
 
 struct Fixture {
-  std::vector<int32_t> input;   // [48]
+  std::vector<int32_t> input;   // [48], or [256] for the windowed families
   std::vector<int32_t> greedy;  // [16]
-  std::vector<float> logits;    // [48][vocab]
+  std::vector<float> logits;    // [input][vocab]
 };
 
 std::string fixture_dir(const std::string& name) { return test::source_dir() + "/tests/fixtures/hf/" + name; }
@@ -80,7 +80,8 @@ TEST_P(HfFixture, LogitsAndGreedyMatchTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(Archs, HfFixture,
                          ::testing::Values("llama", "llama_linear", "mistral", "qwen2", "qwen3", "gpt_neox",
-                                           "gpt_neox_seq", "falcon", "mpt", "gpt2"),
+                                           "gpt_neox_seq", "falcon", "mpt", "gpt2", "mistral_swa", "gemma2", "gemma3",
+                                           "phi3"),
                          [](const ::testing::TestParamInfo<const char*>& i) { return std::string(i.param); });
 
 }  // namespace

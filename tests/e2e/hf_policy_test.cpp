@@ -22,7 +22,8 @@ namespace {
 
 std::string fixture_dir(const std::string& name) { return test::source_dir() + "/tests/fixtures/hf/" + name; }
 
-// The fixture's 48 input ids followed by its 16 greedy ids: [64].
+// The fixture's input ids followed by its 16 greedy ids: [64], or [272] for the
+// windowed families (256 input ids).
 std::vector<int32_t> fixture_tokens(const std::string& name) {
   const auto j = nlohmann::json::parse(test::read_file(fixture_dir(name) + "/tokens.json"));
   std::vector<int32_t> ids = j.at("input").get<std::vector<int32_t>>();
@@ -59,12 +60,28 @@ TEST_P(HfPolicyLong, TwoThousandTokensThroughSixtyFourSlots) {
     ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(vocab)));
   }
   check_against_naive(name, policy, ids);
+
+  // A layer with a model-defined window keeps exactly that window (all tokens while
+  // the stream is shorter: mistral's 4096), whatever the policy.
+  const auto m = Model::load(fixture_dir(name));
+  SessionOptions so;
+  so.cache = CachePolicy::parse(policy);
+  so.threads = 2;
+  Session s(m, so);
+  std::vector<float> all;
+  s.eval_all(ids, &all);
+  for (int32_t l = 0; l < m->config().n_layer; ++l) {
+    if (m->config().window_of(l) > 0) {
+      const size_t w = std::min(static_cast<size_t>(m->config().window_of(l)), ids.size());
+      EXPECT_EQ(s.cached_kv(l).positions.size(), w) << name << " layer " << l;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Archs, HfPolicyLong,
     ::testing::Combine(::testing::Values("llama", "llama_linear", "mistral", "qwen2", "qwen3", "gpt_neox",
-                                         "gpt_neox_seq", "falcon", "mpt"),
+                                         "gpt_neox_seq", "falcon", "mpt", "mistral_swa", "gemma2", "gemma3", "phi3"),
                        ::testing::Values("sink:4:60", "window:64", "discard:4:30")),
     [](const ::testing::TestParamInfo<Param>& i) {
       return std::string(std::get<0>(i.param)) + "_" + test::policy_test_name(std::get<1>(i.param));

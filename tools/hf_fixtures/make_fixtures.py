@@ -244,6 +244,9 @@ def fixture_specs():
                      num_attention_heads=4, num_key_value_heads=2,
                      max_position_embeddings=1024, original_max_position_embeddings=64,
                      rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=48,
+                     # Phi3Config's defaults (pad/eos 32000) lie outside a 512-token vocabulary,
+                     # and nn.Embedding refuses a padding_idx out of range.
+                     pad_token_id=0, bos_token_id=1, eos_token_id=2,
                      rope_parameters=dict(rope_type="longrope", rope_theta=10000.0,
                                           original_max_position_embeddings=64,
                                           short_factor=[1.0, 1.1, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],

@@ -19,7 +19,8 @@ timeout 400 $PY $D/fuzz_parallel.py --bin $W/bin --launcher "$W/lib/ld-linux-x86
   --target policy:$C/policy --target token_ids:$C/token_ids --target llama2c:$C/llama2c --target safetensors:$C/safetensors,$(ls -d $R/tests/fixtures/hf/*/ | paste -sd, -) \
   --target hf_config:$C/hf_config --target llama2c_tokenizer:$C/llama2c_tokenizer,$W/stories \
   --target tokenizer_json:$C/tokenizer_json --target gguf:$C/gguf,$W/seed --target state \
-  --target chat_template:$C/chat_template,$D/chat-templates > /tmp/relf.out 2>&1
+  --target chat_template:$C/chat_template,$D/chat-templates \
+  --target conversation_json:$C/conversation_json --target http_body:$C/http_body > /tmp/relf.out 2>&1
 echo "fuzz driver rc=$? after $(( $(date +%s) - T0 )) s"
 cat /tmp/relf.out
 wait

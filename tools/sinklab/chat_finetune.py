@@ -8,7 +8,7 @@
    fixed step count with a cosine schedule, bf16 autocast on CUDA.
 3. Measures the held-out masked loss, and greedy replies for held-out words and
    for the system-prompt name question (samples.json).
-4. Exports f16 GGUF with the tokenizer keys of the base plus the added tokens,
+4. Exports a GGUF (q8_0 matrices by default, --dtype) with the tokenizer keys of the base plus the added tokens,
    eos = <|im_end|>, and a ChatML tokenizer.chat_template.
 
   PYTHONUNBUFFERED=1 python3 chat_finetune.py --base sinkstream-default.gguf --data chat_data.npz \
@@ -130,6 +130,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--samples", type=int, default=12, help="held-out words to answer greedily after training")
     ap.add_argument("--sample-tokens", type=int, default=60)
+    ap.add_argument("--dtype", default="q8_0", choices=["f32", "f16", "q8_0"],
+                    help="GGUF type of the exported matrices (vectors stay f32); q8_0 as models/ ships")
     a = ap.parse_args()
     t0 = time.time()
     out = Path(a.out)
@@ -195,7 +197,7 @@ def main():
     tk["tokenizer.ggml.eos_token_id"][1] = end
     tk["tokenizer.chat_template"] = [G.STRING, CHATML, None]
     model.eval()
-    n = export_gguf(model.float().cpu(), str(out / "sinkstream-chat.gguf"), "f16", tokenizer_json=tk,
+    n = export_gguf(model.float().cpu(), str(out / "sinkstream-chat.gguf"), a.dtype, tokenizer_json=tk,
                     name="sinkstream-chat")
     result = {"steps": step, "batch": a.batch, "seq": int(tok.shape[1] - 1), "lr": a.lr, "train_seconds": train_s,
               "sequences": int(tok.shape[0]), "heldout_loss_before": before, "history": hist, "samples": s,
