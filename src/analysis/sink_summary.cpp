@@ -95,6 +95,7 @@ std::string sink_summary(const SinkReport& r, int top) {
     }
     if (n > 0) s += "  L" + std::to_string(l) + fmt("  key %.3f", kr / n) + fmt("  value %.3f\n", vr / n);
   }
+  if (r.kv_norms.empty()) s += "  (none: every layer is a sliding-window layer shorter than the stream)\n";
   if (r.ablation) {
     const Ablation& a = *r.ablation;
     s += "\nablation (first " + std::to_string(r.first) + " keys removed from one head, renormalized): base NLL " +

@@ -11,6 +11,9 @@ namespace sinkstream::cache {
 
 namespace {
 
+// A stream length past every policy's fill: live_keys() there is what a policy keeps for good.
+constexpr int64_t kLongStream = int64_t{1} << 40;
+
 // The registry entry of p, its arity checked (a CachePolicy built by hand may not have been parsed).
 const PolicyEntry& entry_of(const CachePolicy& p) {
   const PolicyEntry* e = find_policy_entry(p.name);
@@ -45,10 +48,12 @@ int64_t cache_slots(const ModelConfig& c, const CachePolicy& p, int32_t max_chun
 std::vector<PlanGroup> cache_plan(const ModelConfig& c, const CachePolicy& p) {
   std::vector<PlanGroup> plan(1);
   plan[0].policy = p;
+  // Keys a query attends to under p once the stream is long (dense: all of them).
+  const int64_t p_keys = p.live_keys(kLongStream);
   std::vector<int32_t> windows;
   for (int32_t l = 0; l < c.n_layer; ++l) {
     const int32_t w = c.window_of(l);
-    if (w <= 0) plan[0].layers.push_back(l);
+    if (w <= 0 || p_keys <= w) plan[0].layers.push_back(l);
     else if (std::find(windows.begin(), windows.end(), w) == windows.end()) windows.push_back(w);
   }
   std::sort(windows.begin(), windows.end());
@@ -57,7 +62,7 @@ std::vector<PlanGroup> cache_plan(const ModelConfig& c, const CachePolicy& p) {
     g.policy.name = "window";
     g.policy.args = {w};
     for (int32_t l = 0; l < c.n_layer; ++l) {
-      if (c.window_of(l) == w) g.layers.push_back(l);
+      if (c.window_of(l) == w && p_keys > w) g.layers.push_back(l);
     }
     plan.push_back(std::move(g));
   }

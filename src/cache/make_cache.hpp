@@ -1,9 +1,14 @@
 // Builds the KvCache of a CachePolicy through the policy registry, and the
 // slot count it holds (for memory estimates).
 //
-// The cache plan: layers with a model window W (ModelConfig::layer_window) are
-// held under window:W whatever the session's policy, one group per distinct W;
-// the other layers follow the session's policy (group 0, possibly empty).
+// The cache plan: the tighter of the model's window and the session's policy
+// wins. A layer with a model window W (ModelConfig::layer_window) is held under
+// window:W (one group per distinct W) when the session's policy would keep more
+// than W keys (dense; sink:S:W' with S + W' > W; ...); otherwise, like every
+// full-attention layer, it follows the session's policy (group 0, possibly
+// empty). So `dense` on Mistral or Gemma matches transformers (each windowed
+// layer keeps its window), and `sink:4:252` on Mistral (window 4096) keeps 256
+// tokens per layer, as StreamingLLM does, instead of 4096.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +32,9 @@ struct PlanGroup {
   std::vector<int32_t> layers;  // increasing
 };
 
-// The plan of c under p: group 0 = p with the full-attention layers, then window:W
-// with the layers of window W, by increasing W.
+// The plan of c under p: group 0 = p with the full-attention layers and the windowed
+// layers whose window p does not exceed, then window:W with the other layers of
+// window W, by increasing W.
 std::vector<PlanGroup> cache_plan(const ModelConfig& c, const CachePolicy& p);
 
 // Bytes of K and V that make_cache's cache holds after n_tokens tokens (every group).

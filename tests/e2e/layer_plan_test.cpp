@@ -1,6 +1,7 @@
 // Per-layer cache plans: a model whose layers have their own sliding windows
-// (ModelConfig::layer_window) keeps window:W for those layers whatever the
-// session's policy, and the other layers follow the policy. Checked on the
+// (ModelConfig::layer_window) keeps window:W for those layers unless the
+// session's policy keeps fewer keys (the tighter wins), and the other layers
+// follow the policy. Checked on the
 // mistral fixture rewritten with a 32-token window in layer 0 only (config.json
 // layer_types), over 2,000 tokens, against the naive re-rotating reference
 // cache (tests/support/naive_cache, which builds the same plan from the config
@@ -56,6 +57,25 @@ TEST(LayerPlan, HfLayerTypesGiveEachLayerItsWindow) {
   EXPECT_EQ(plan[0].layers, std::vector<int32_t>{1});
   EXPECT_EQ(plan[1].policy.to_string(), "window:32");
   EXPECT_EQ(plan[1].layers, std::vector<int32_t>{0});
+}
+
+// A policy that keeps no more than the window takes the windowed layer too: one group.
+// (sink:4:12 on Mistral's 4096 window is what transformers' pos-shift oracle checks in
+// hf_streaming_oracle_test.)
+TEST(LayerPlan, APolicyTighterThanTheWindowHoldsTheWindowedLayer) {
+  const test::TempDir dir;
+  const auto m = windowed_mistral(dir);
+  for (const char* p : {"sink:4:28", "window:32", "sink:4:12", "discard:4:14"}) {
+    const auto plan = cache::cache_plan(m->config(), CachePolicy::parse(p));
+    ASSERT_EQ(plan.size(), 1u) << p;
+    EXPECT_EQ(plan[0].policy.to_string(), p);
+    EXPECT_EQ(plan[0].layers, (std::vector<int32_t>{0, 1})) << p;
+  }
+  for (const char* p : {"sink:4:29", "window:33", "discard:4:15"}) {  // one key more than the window
+    const auto plan = cache::cache_plan(m->config(), CachePolicy::parse(p));
+    ASSERT_EQ(plan.size(), 2u) << p;
+    EXPECT_EQ(plan[1].policy.to_string(), "window:32") << p;
+  }
 }
 
 class LayerPlanPolicy : public ::testing::TestWithParam<const char*> {};

@@ -74,12 +74,15 @@ void NaivePolicy::load_indices(core::ByteReader&, const cache::KvStorage&) {
 }
 
 std::unique_ptr<cache::KvCache> make_naive_cache(const ModelConfig& c, const CachePolicy& policy) {
-  // The model's windowed layers keep their own window (layer_window), the others follow `policy`;
-  // the groups are listed here from the config itself rather than taken from cache::cache_plan.
+  // A windowed layer (layer_window W) keeps its window when `policy` would keep more than
+  // W keys, else follows `policy` like the other layers (the tighter wins); the groups are
+  // listed here from the config itself rather than taken from cache::cache_plan.
+  const int64_t policy_keys = policy.live_keys(int64_t{1} << 40);  // what policy keeps for good
   std::vector<int32_t> windows = {0};             // [n_groups] 0 = the session's policy
   std::vector<std::vector<int32_t>> layers(1);    // [n_groups][its layers]
   for (int32_t l = 0; l < c.n_layer; ++l) {
-    const int32_t w = c.layer_window.empty() ? 0 : c.layer_window[static_cast<size_t>(l)];
+    int32_t w = c.layer_window.empty() ? 0 : c.layer_window[static_cast<size_t>(l)];
+    if (policy_keys <= w) w = 0;
     const auto it = std::find(windows.begin(), windows.end(), w);
     if (it == windows.end()) {
       windows.push_back(w);

@@ -1,8 +1,3 @@
-// PENDING: moves to tests/e2e/ once tests/fixtures/hf_streaming/ exists (made by
-// tools/oracles/streaming_oracle.py on a machine with transformers; see
-// docs/reliability.md, Independent oracles). Not compiled until then: without
-// its fixtures it could only fail.
-//
 // Streaming after eviction against transformers: for every RoPE/ALiBi HF
 // fixture, the logits of a StreamingLLM pos-shift cache computed by HF
 // transformers (keys re-rotated to their cache index, float64) for an 80-token
