@@ -86,6 +86,10 @@ class Session {
   // restore() checks it as load_state() does.
   std::string snapshot() const;
   void restore(const std::string& snapshot);
+  // A snapshot as a state file (header, CRC, atomic write: what save_state writes for
+  // the live state), and back (header and CRC checked; the payload is checked by restore()).
+  static void save_snapshot(const std::string& snapshot, const std::string& path);
+  static std::string read_snapshot(const std::string& path);
 
   // Recent tokens fed (most recent last; bounded).
   std::span<const int32_t> history() const;

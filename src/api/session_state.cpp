@@ -167,8 +167,9 @@ std::string Session::state_payload() const {
   return w.bytes();
 }
 
-void Session::save_state(const std::string& path) const {
-  const std::string payload = state_payload();
+void Session::save_state(const std::string& path) const { save_snapshot(state_payload(), path); }
+
+void Session::save_snapshot(const std::string& payload, const std::string& path) {
   core::ByteWriter h;
   for (char ch : kMagic) h.put<char>(ch);
   h.put<uint32_t>(kVersion);
@@ -201,6 +202,12 @@ void Session::load_state(const std::string& path) {
 }
 
 std::string Session::snapshot() const { return state_payload(); }
+
+std::string Session::read_snapshot(const std::string& path) {
+  const io::MappedFile f(path);
+  open_payload(f);  // header and CRC
+  return std::string(reinterpret_cast<const char*>(f.data()) + kHeaderBytes, f.size() - kHeaderBytes);
+}
 
 void Session::restore(const std::string& snapshot) {
   core::ByteReader r(snapshot.data(), snapshot.size(), "session snapshot");

@@ -4,8 +4,14 @@
 // `path`.conv a JSON file: {"format": "sinkstream-conversation", "version": 1,
 // "policy", "system" (a message or null), "window" (messages), "reply" (the
 // last assistant message or null), "held" and
-// "pinned" (token ids), "turns"}.
+// "pinned" (token ids), "turns", "rewind_held"}. When the conversation has a
+// rewind point (the session right after the last prompt was fed, before the
+// reply), it is saved beside them as `path`.rewind (a state file) and
+// "rewind_held" is its token count, so a loaded chat re-feeds only the last
+// reply when the template re-tokenizes it differently, as the live one does.
+#include <cstdio>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -77,6 +83,14 @@ void Conversation::save(const std::string& path) const {
   j["held"] = s.held;
   j["pinned"] = s.pinned;
   j["turns"] = s.turns;
+  const std::string rewind = path + ".rewind";
+  if (s.has_snapshot) {
+    Session::save_snapshot(s.snapshot, rewind);
+    j["rewind_held"] = s.snapshot_held;
+  } else {
+    std::remove(rewind.c_str());  // a stale rewind point must not pair with this state
+    j["rewind_held"] = nullptr;
+  }
   const std::string conv = path + ".conv";
   std::ofstream f(conv, std::ios::binary | std::ios::trunc);
   f << j.dump(1) << "\n";
@@ -109,6 +123,14 @@ void Conversation::load(const std::string& path) {
   so.sampler = s.opt.sampling;
   so.batcher = s.opt.batcher;
   auto session = std::make_unique<Session>(s.model, so);
+  std::optional<std::string> snapshot;  // the rewind point, checked by restoring it first
+  size_t snapshot_held = 0;
+  if (j.contains("rewind_held") && j["rewind_held"].is_number_unsigned()) {
+    snapshot_held = j["rewind_held"].get<size_t>();
+    if (snapshot_held > held.size()) throw Error(ErrorKind::kFormat, conv + ": \"rewind_held\" exceeds \"held\"");
+    snapshot = Session::read_snapshot(path + ".rewind");
+    session->restore(*snapshot);
+  }
   session->load_state(path);
   s.clear();
   s.session = std::move(session);
@@ -119,6 +141,11 @@ void Conversation::load(const std::string& path) {
   s.held = std::move(held);
   s.pinned = std::move(pinned);
   s.turns = j.contains("turns") && j["turns"].is_number_integer() ? j["turns"].get<int64_t>() : 0;
+  s.has_snapshot = snapshot.has_value();
+  if (snapshot) {
+    s.snapshot = std::move(*snapshot);
+    s.snapshot_held = snapshot_held;
+  }
 }
 
 void Conversation::reset() {

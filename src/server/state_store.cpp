@@ -97,6 +97,7 @@ void StateStore::save(SessionMeta& meta, const conversation::Conversation& conv)
     std::error_code ec;
     fs::remove(state_path(meta.id, old), ec);
     fs::remove(state_path(meta.id, old) + ".conv", ec);
+    fs::remove(state_path(meta.id, old) + ".rewind", ec);
   }
 }
 
@@ -138,6 +139,7 @@ void StateStore::remove(const SessionMeta& meta) const {
   if (meta.generation > 0) {
     fs::remove(state_path(meta.id, meta.generation), ec);
     fs::remove(state_path(meta.id, meta.generation) + ".conv", ec);
+    fs::remove(state_path(meta.id, meta.generation) + ".rewind", ec);
   }
 }
 
