@@ -136,17 +136,18 @@ TEST_P(LlamaCpp, ConvertedFixtureMatchesTransformers) {
 
   const auto tokens = nlohmann::json::parse(read_file(fixture_dir(name) + "/tokens.json"));
   const std::vector<int32_t> input = tokens.at("input").get<std::vector<int32_t>>();
-  ASSERT_EQ(input.size(), 48u);
+  ASSERT_TRUE(input.size() == 48u || input.size() == 256u) << input.size();  // 256: windowed families
+  const int32_t n = static_cast<int32_t>(input.size());
   std::string text;
   for (int rep = 0; rep < 2; ++rep) {  // llama-perplexity wants two chunks at least
     for (const int32_t id : input) text += cjk(id);
   }
-  const KldFile k = run_llama_cpp(dir, dir.file("m.gguf"), text, 48);
+  const KldFile k = run_llama_cpp(dir, dir.file("m.gguf"), text, n);
   ASSERT_EQ(k.n_vocab, V);
-  ASSERT_EQ(std::vector<int32_t>(k.tokens.begin(), k.tokens.begin() + 48), input) << "llama.cpp tokenized other ids";
+  ASSERT_EQ(std::vector<int32_t>(k.tokens.begin(), k.tokens.begin() + n), input) << "llama.cpp tokenized other ids";
 
   const std::string bytes = read_file(fixture_dir(name) + "/logits.bin");
-  ASSERT_EQ(bytes.size(), 48u * static_cast<size_t>(V) * 4);
+  ASSERT_EQ(bytes.size(), static_cast<size_t>(n) * static_cast<size_t>(V) * 4);
   const float* hf = reinterpret_cast<const float*>(bytes.data());
   float worst = 0;
   for (size_t r = 0; r < k.log_probs.size(); ++r) {
@@ -164,6 +165,9 @@ TEST_P(LlamaCpp, ConvertedFixtureMatchesTransformers) {
   RecordProperty("max_abs_log_prob_diff", std::to_string(worst));
 }
 
+// Not mistral_swa (window 32 in every layer): llama.cpp c392e50 loads its converted
+// file and agrees on top-1 at every compared position, but does not apply a window
+// to the llama architecture, so |d log p| reaches 1.78 past position 32.
 INSTANTIATE_TEST_SUITE_P(Families, LlamaCpp,
                          ::testing::Values("llama", "llama_linear", "mistral", "qwen2", "gpt_neox", "gpt_neox_seq",
                                            "falcon", "mpt", "gpt2"));
