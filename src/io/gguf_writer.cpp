@@ -88,7 +88,8 @@ void Writer::add_tensor(const std::string& name, core::DType type, std::vector<i
   add_tensor(name, type, std::move(dims), std::vector<uint8_t>(data.begin(), data.end()));
 }
 
-void Writer::add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data) {
+void Writer::check_tensor(const std::string& name, const std::vector<int64_t>& dims, core::DType type,
+                          size_t size) const {
   const std::string ctx = "gguf writer: tensor '" + name + "': ";
   if (name.empty() || name.size() > 256) throw Error(ErrorKind::kInvalidArg, ctx + "name must be 1..256 bytes");
   for (const Tensor& t : tensors_) {
@@ -101,11 +102,21 @@ void Writer::add_tensor(const std::string& name, core::DType type, std::vector<i
     if (k > 0) rows *= static_cast<size_t>(dims[k]);
   }
   const size_t bytes = core::dtype_row_bytes(type, dims[0]) * rows;
-  if (data.size() != bytes) {
-    throw Error(ErrorKind::kInvalidArg, ctx + "data is " + std::to_string(data.size()) + " bytes, expected " +
+  if (size != bytes) {
+    throw Error(ErrorKind::kInvalidArg, ctx + "data is " + std::to_string(size) + " bytes, expected " +
                                             std::to_string(bytes));
   }
-  tensors_.push_back(Tensor{name, type, std::move(dims), std::move(data)});
+}
+
+void Writer::add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data) {
+  check_tensor(name, dims, type, data.size());
+  tensors_.push_back(Tensor{name, type, std::move(dims), std::move(data), {}, false});
+}
+
+void Writer::add_tensor_view(const std::string& name, core::DType type, std::vector<int64_t> dims,
+                             std::span<const uint8_t> data) {
+  check_tensor(name, dims, type, data.size());
+  tensors_.push_back(Tensor{name, type, std::move(dims), {}, data, true});
 }
 
 std::vector<uint8_t> Writer::header(std::vector<uint64_t>* offsets) const {
@@ -129,7 +140,7 @@ std::vector<uint8_t> Writer::header(std::vector<uint64_t>* offsets) const {
     for (int64_t d : t.dims) put_le(out, static_cast<uint64_t>(d), 8);
     put_le(out, static_cast<uint32_t>(t.type), 4);
     put_le(out, offset, 8);
-    offset += t.data.size();
+    offset += t.bytes().size();
   }
   out.resize(align_up(out.size(), alignment_), 0);
   return out;
@@ -141,7 +152,7 @@ std::vector<uint8_t> Writer::to_bytes() const {
   const size_t data_start = out.size();
   for (size_t k = 0; k < tensors_.size(); ++k) {
     out.resize(data_start + offsets[k], 0);
-    out.insert(out.end(), tensors_[k].data.begin(), tensors_[k].data.end());
+    out.insert(out.end(), tensors_[k].bytes().begin(), tensors_[k].bytes().end());
   }
   return out;
 }
@@ -156,9 +167,9 @@ void Writer::write(const std::string& path) const {
   const std::vector<char> zeros(static_cast<size_t>(alignment_), 0);
   for (size_t k = 0; k < tensors_.size(); ++k) {
     f.write(zeros.data(), static_cast<std::streamsize>(offsets[k] - pos));
-    f.write(reinterpret_cast<const char*>(tensors_[k].data.data()),
-            static_cast<std::streamsize>(tensors_[k].data.size()));
-    pos = offsets[k] + tensors_[k].data.size();
+    f.write(reinterpret_cast<const char*>(tensors_[k].bytes().data()),
+            static_cast<std::streamsize>(tensors_[k].bytes().size()));
+    pos = offsets[k] + tensors_[k].bytes().size();
   }
   f.close();
   if (!f) throw Error(ErrorKind::kIo, path + ": write failed");

@@ -37,6 +37,12 @@ class Writer {
   void add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::span<const uint8_t> data);
   void add_tensor(const std::string& name, core::DType type, std::vector<int64_t> dims, std::vector<uint8_t>&& data);
 
+  // As add_tensor, without a copy: `data` must stay valid and unchanged until the
+  // last write() / to_bytes() (export of weights already in their stored type, so a
+  // 12 GB model is not held twice).
+  void add_tensor_view(const std::string& name, core::DType type, std::vector<int64_t> dims,
+                       std::span<const uint8_t> data);
+
   std::vector<uint8_t> to_bytes() const;   // the whole file image
   void write(const std::string& path) const;  // streams to `path`; throws kIo naming it
 
@@ -47,8 +53,12 @@ class Writer {
     std::string name;
     core::DType type;
     std::vector<int64_t> dims;
-    std::vector<uint8_t> data;  // [bytes]
+    std::vector<uint8_t> owned;      // [bytes] when copied in (add_tensor)
+    std::span<const uint8_t> view;   // the caller's bytes (add_tensor_view)
+    bool is_view = false;
+    std::span<const uint8_t> bytes() const { return is_view ? view : std::span<const uint8_t>(owned); }
   };
+  void check_tensor(const std::string& name, const std::vector<int64_t>& dims, core::DType type, size_t size) const;
   // Header, key/values, tensor infos and padding up to the data section;
   // offsets receives each tensor's offset in the data section.
   std::vector<uint8_t> header(std::vector<uint64_t>* offsets) const;

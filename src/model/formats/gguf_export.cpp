@@ -55,13 +55,15 @@ class Exporter {
     core::DType type = export_matrix_type(o_.type, expert, c_.n_expert > 0);
     if (cols % core::dtype_traits(type).block_elems != 0) type = core::DType::kF16;  // llama.cpp's fallback
     const size_t row_bytes = core::dtype_row_bytes(type, cols);
-    std::vector<uint8_t> out(row_bytes * static_cast<size_t>(rows));
     if (parts.size() == 1 && parts[0]->type == type && !permute) {  // already stored so: the bytes as they are
-      std::memcpy(out.data(), parts[0]->data, out.size());
-      w.add_tensor(name, type, dims.empty() ? std::vector<int64_t>{cols, rows} : std::move(dims), std::move(out));
+      // No copy: the weights outlive the writer (export_gguf writes before it returns).
+      const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(parts[0]->data),
+                                           row_bytes * static_cast<size_t>(rows));
+      w.add_tensor_view(name, type, dims.empty() ? std::vector<int64_t>{cols, rows} : std::move(dims), bytes);
       report(name);
       return;
     }
+    std::vector<uint8_t> out(row_bytes * static_cast<size_t>(rows));
     std::vector<float> row(static_cast<size_t>(cols));
     int64_t dst = 0;
     for (const core::TensorView* t : parts) {
