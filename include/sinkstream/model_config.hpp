@@ -52,8 +52,10 @@ struct RopeScaling {
   double high_freq_factor = 4.0;          // llama3
   int64_t original_context = 8192;        // llama3: original_max_position_embeddings
   std::vector<double> freq_factors;       // kFactors: [n_rot/2], frequency i is divided by freq_factors[i]
-  // LongRoPE (Phi-3 "su" / "longrope"): kFactors with freq_factors = long_factors when the model's
-  // context (n_ctx_train) exceeds original_context, else short_factors, for the whole stream; and
+  // LongRoPE (Phi-3 "su" / "longrope"): kFactors whose list is chosen per forward call, as
+  // transformers does: long_factors when the call ends past original_context tokens, else
+  // short_factors (model::ForwardScratch::select_rope); freq_factors holds the list for the
+  // model's whole context (n_ctx_train > original_context: long), which GGUF export writes;
   // cos/sin scaled by attention_factor(), i.e. attention scores by its square (full rotary only).
   std::vector<double> long_factors, short_factors;  // [n_rot/2] each, or empty (not LongRoPE)
   double beta_fast = 32.0;                // yarn: rotations at which the ramp starts (kept above)

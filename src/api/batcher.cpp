@@ -79,12 +79,15 @@ struct Batcher::Impl {
       if (p.sink_first) tokens.push_back(model::kSinkTokenId);
       tokens.insert(tokens.end(), part.begin(), part.end());
       // A sink token takes position 0 and the tokens follow it (Session::Impl::feed does the same).
-      segments.push_back(model::ChunkSegment{s.cache.get(), s.pos, row0, static_cast<int64_t>(tokens.size()) - row0});
+      const int64_t n = static_cast<int64_t>(tokens.size()) - row0;
+      // The request ends after its remaining tokens (LongRoPE chooses its factors by that end).
+      const int64_t end = s.pos + (p.sink_first ? 1 : 0) + static_cast<int64_t>(p.req->tokens.size() - p.req->done);
+      segments.push_back(model::ChunkSegment{s.cache.get(), s.pos, row0, n, end});
       batched.push_back(&p);
     }
     if (!segments.empty()) {
       logits.resize(segments.size() * V);
-      model::forward_segments(c, api::ModelAccess::weights(*model), *backend, scratch, segments, tokens, logits.data());
+      forward_in_rope_groups(c);
     }
     for (size_t i = 0; i < batched.size(); ++i) {
       const Planned& p = *batched[i];
@@ -94,6 +97,41 @@ struct Batcher::Impl {
       for (const int32_t t : part) s.remember(t);
       s.pos += p.n;
       std::copy_n(logits.data() + i * V, V, s.logits.data());
+    }
+  }
+
+  // One forward_segments() over `segments`, or (LongRoPE, sessions on both sides of its
+  // original context) one per factor list; logits[i] stays segment i's.
+  void forward_in_rope_groups(const ModelConfig& c) {
+    const auto& weights = api::ModelAccess::weights(*model);
+    const int64_t orig = c.rope_scaling.original_context;
+    const auto is_long = [&](const model::ChunkSegment& g) { return g.call_end > orig; };
+    const bool mixed = !c.rope_scaling.long_factors.empty() &&
+                       std::any_of(segments.begin(), segments.end(), is_long) &&
+                       !std::all_of(segments.begin(), segments.end(), is_long);
+    if (!mixed) {
+      model::forward_segments(c, weights, *backend, scratch, segments, tokens, logits.data());
+      return;
+    }
+    const size_t V = static_cast<size_t>(c.n_vocab);
+    for (const bool want_long : {false, true}) {
+      std::vector<model::ChunkSegment> part;  // this list's segments, rows renumbered
+      std::vector<int32_t> part_tokens;
+      std::vector<size_t> index;              // [part] position in `segments`
+      for (size_t i = 0; i < segments.size(); ++i) {
+        if (is_long(segments[i]) != want_long) continue;
+        model::ChunkSegment g = segments[i];
+        const auto from = tokens.begin() + static_cast<std::ptrdiff_t>(g.row0);
+        g.row0 = static_cast<int64_t>(part_tokens.size());
+        part_tokens.insert(part_tokens.end(), from, from + static_cast<std::ptrdiff_t>(g.n));
+        part.push_back(g);
+        index.push_back(i);
+      }
+      std::vector<float> part_logits(part.size() * V);  // [part][n_vocab]
+      model::forward_segments(c, weights, *backend, scratch, part, part_tokens, part_logits.data());
+      for (size_t k = 0; k < part.size(); ++k) {
+        std::copy_n(part_logits.data() + k * V, V, logits.data() + index[k] * V);
+      }
     }
   }
 

@@ -100,6 +100,8 @@ struct Session::Impl {
   // Chunked forward of tokens starting at absolute position p0.
   void run_chunks(std::span<const int32_t> tokens, int64_t p0, float* out, bool all) {
     const size_t V = static_cast<size_t>(cfg().n_vocab);
+    // One call for LongRoPE's choice of factors, however it is chunked (transformers: one forward).
+    scratch.call_end = p0 + static_cast<int64_t>(tokens.size());
     size_t i = 0;
     while (i < tokens.size()) {
       const int64_t limit = std::min<int64_t>(options.batch, cache->chunk_limit());
@@ -112,6 +114,7 @@ struct Session::Impl {
                     dst, all);
       i += n;
     }
+    scratch.call_end = -1;
   }
 };
 

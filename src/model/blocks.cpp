@@ -14,7 +14,21 @@ ForwardScratch::ForwardScratch(const ModelConfig& c)
       rope_freq(rope_frequencies(c)),
       rope_freq_local(c.sliding_rope_theta > 0.0 ? local_rope_frequencies(c) : std::vector<double>()),
       alibi(c.positions == PositionKind::kAlibi ? alibi_slopes(c) : std::vector<float>()) {
+  const RopeScaling& r = c.rope_scaling;
+  if (r.kind == RopeScalingKind::kFactors && !r.long_factors.empty() && !r.short_factors.empty()) {
+    ModelConfig lc = c;
+    lc.rope_scaling.freq_factors = r.long_factors;
+    rope_freq_long = rope_frequencies(lc);
+    lc.rope_scaling.freq_factors = r.short_factors;
+    rope_freq_short = rope_frequencies(lc);
+  }
   reserve(1);
+}
+
+void ForwardScratch::select_rope(int64_t chunk_end) {
+  if (rope_freq_long.empty()) return;
+  const int64_t end = call_end >= 0 ? call_end : chunk_end;
+  rope_freq = end > cfg->rope_scaling.original_context ? rope_freq_long : rope_freq_short;
 }
 
 void ForwardScratch::reserve(int64_t T) {
@@ -285,6 +299,7 @@ void decoder_forward(const ModelConfig& c, const ModelWeights& w, cache::KvCache
                      std::span<const int32_t> tokens, int64_t pos0, float* logits, bool all_logits, Residual r) {
   const int64_t T = static_cast<int64_t>(tokens.size());
   if (T == 0) return;
+  s.select_rope(pos0 + T);
   prepare_chunk(c, cache, s, pos0, T);
   run_layers(c, w, be, s, tokens, r);
   if (logits == nullptr) return;
@@ -308,6 +323,19 @@ void segments_forward(const ModelConfig& c, const ModelWeights& w, backend::Back
     throw Error(ErrorKind::kUnsupported, "forward_segments: analysis probes run one session at a time");
   }
   if (T == 0) return;
+  if (!s.rope_freq_long.empty()) {  // LongRoPE: one factor list for the whole pass
+    const auto end = [](const ChunkSegment& g) { return g.call_end >= 0 ? g.call_end : g.pos0 + g.n; };
+    const int64_t orig = c.rope_scaling.original_context;
+    const bool long0 = end(segments[0]) > orig;
+    for (const ChunkSegment& g : segments) {
+      if ((end(g) > orig) != long0) {
+        throw Error(ErrorKind::kInvalidArg, "forward_segments: segments on both sides of LongRoPE's original context (" +
+                                                std::to_string(orig) + " tokens): run them in separate calls");
+      }
+    }
+    s.call_end = -1;
+    s.select_rope(end(segments[0]));
+  }
   s.segments.assign(segments.begin(), segments.end());
   prepare_segments(c, s, T);
   run_layers(c, w, be, s, tokens, r);

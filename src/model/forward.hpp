@@ -39,6 +39,7 @@ struct ChunkSegment {
   int64_t pos0 = 0;
   int64_t row0 = 0;
   int64_t n = 0;
+  int64_t call_end = -1;  // position after the segment's whole request (LongRoPE's choice), -1: pos0 + n
 };
 
 // Scratch for one session (or one batcher); grown to the largest chunk seen.
@@ -57,7 +58,16 @@ struct ForwardScratch {
   std::vector<float> proj;     // [T][n_embd] output projections
   std::vector<float> hb, hb2;  // [T][n_ff] feed-forward hidden
   std::vector<float> gate;     // [T][n_head] head-wise output gate pre-activations
-  std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied)
+  std::vector<double> rope_freq;          // [n_rot/2] per-pair frequencies (scaling applied) of this call
+  // LongRoPE: the per-pair frequencies with the long and the short factor list (both empty
+  // otherwise); select_rope() copies one into rope_freq.
+  std::vector<double> rope_freq_long, rope_freq_short;
+  // Position after the caller's whole call (Session: the tokens of one eval), or -1: the
+  // chunk's own end. transformers chooses LongRoPE's list per forward call by it.
+  int64_t call_end = -1;
+  // Chooses LongRoPE's list for a chunk ending at chunk_end (no-op for other models):
+  // long iff (call_end, else chunk_end) > original_context.
+  void select_rope(int64_t chunk_end);
   std::vector<double> rope_freq_local;    // [n_rot/2] of the windowed layers when ModelConfig::sliding_rope_theta
                                           // is set (else empty)
   std::vector<float> alibi;               // [n_head] ALiBi slopes (empty unless PositionKind::kAlibi)
@@ -102,7 +112,8 @@ void forward_chunk(const ModelConfig& c, const ModelWeights& w, cache::KvCache& 
 // rows [row0, row0+n), in order, each n <= its cache's chunk_limit()); each
 // token attends only to its own segment's cache. Writes the logits after the
 // last row of each segment to logits [n_segments][n_vocab]. Per row the same
-// numbers as forward_chunk() over that segment alone. Refuses analysis probes.
+// numbers as forward_chunk() over that segment alone. Refuses analysis probes, and
+// (LongRoPE) segments that need different factor lists: run those in separate calls.
 void forward_segments(const ModelConfig& c, const ModelWeights& w, backend::Backend& backend, ForwardScratch& s,
                       std::span<const ChunkSegment> segments, std::span<const int32_t> tokens, float* logits);
 

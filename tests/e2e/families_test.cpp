@@ -34,10 +34,10 @@ struct Oracle {
   std::vector<float> logits;  // [256][vocab]
 };
 
-// Writes the model `name` into dir and returns the oracle's ids and logits.
-Oracle make_model(const TempDir& dir, const std::string& name) {
+// Writes the model `name` into dir and returns the oracle's ids and logits (n_tokens ids).
+Oracle make_model(const TempDir& dir, const std::string& name, int n_tokens = 256) {
   const CommandResult r = run_command("/usr/bin/python3 " + source_dir() + "/tests/support/families_oracle.py " +
-                                      dir.path().string() + " " + name);
+                                      dir.path().string() + " " + name + " " + std::to_string(n_tokens));
   if (r.status != 0) throw std::runtime_error("families_oracle.py (python3 with numpy) failed: " + r.err);
   Oracle o;
   o.ids = nlohmann::json::parse(read_file(dir.file("ids.json"))).get<std::vector<int32_t>>();
@@ -111,6 +111,26 @@ TEST_P(Families, LogitsMatchTheModelDefinitionAsHfFolderAndGguf) {
 
 INSTANTIATE_TEST_SUITE_P(Models, Families, ::testing::Values("gemma2", "gemma3", "gemma3_old", "phi3", "mistral_swa"));
 
+// LongRoPE's factor list is chosen per forward call, as transformers' dynamic_rope_update
+// does: a call that ends within the original context (64 here) takes the short factors,
+// a longer one the long factors, whatever the model's context (1024). A 48-token input
+// then differs from the first 48 rows of a 256-token one. (Before 2026-12-05 sinkstream
+// took the long list for every call of such a model.)
+TEST(Families, Phi3CallWithinTheOriginalContextTakesTheShortFactors) {
+  const TempDir dir;
+  const Oracle o = make_model(dir, "phi3", 48);
+  const auto m = Model::load(dir.path().string());
+  ASSERT_EQ(m->config().rope_scaling.original_context, 64);
+  const auto got = logits_of(m, o.ids, 16);  // chunks of 16: the choice is per call, not per chunk
+  EXPECT_LE(max_abs_diff(got, o.logits), 1e-4f);
+  // The same 48 tokens at the front of a 100-token call take the long factors.
+  std::vector<int32_t> longer = o.ids;
+  longer.resize(100, 7);
+  const auto l = logits_of(m, longer, 64);
+  const std::vector<float> front(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(got.size()));
+  EXPECT_GT(max_abs_diff(front, got), 1e-3f);
+}
+
 using Param = std::tuple<const char*, const char*>;  // model, policy
 class FamiliesStreaming : public ::testing::TestWithParam<Param> {};
 
@@ -142,6 +162,7 @@ TEST_P(FamiliesStreaming, TwoThousandTokensMatchTheNaiveReference) {
   const auto naive = make_naive_cache(c, so.cache);
   backend::cpu::CpuBackend be(2);
   model::ForwardScratch scratch(c);
+  scratch.call_end = static_cast<int64_t>(ids.size());  // LongRoPE: the factors of one call over ids, as Session
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {

@@ -100,6 +100,7 @@ void check_against_naive(const char* name, const char* policy, const std::vector
   cache::KvCache& naive = *naive_cache;
   backend::cpu::CpuBackend be(2);
   model::ForwardScratch scratch(c);
+  scratch.call_end = static_cast<int64_t>(ids.size());  // LongRoPE: the factors of one call over ids, as Session
   std::vector<float> ref(V);
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {

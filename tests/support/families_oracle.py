@@ -237,10 +237,11 @@ def write_safetensors(path, tensors):
 
 def main():
     out, name = sys.argv[1], sys.argv[2]
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else N  # input tokens (phi3: <= 64 takes the short factors)
     c = CONFIGS[name]
     rng = np.random.default_rng(sum(map(ord, name)))
     w = make_weights(c, rng)
-    ids = rng.integers(0, c["vocab_size"], N).tolist()
+    ids = rng.integers(0, c["vocab_size"], n).tolist()
     with open(out + "/config.json", "w") as f:
         json.dump(c, f, indent=1)
     write_safetensors(out + "/model.safetensors", w)

@@ -106,6 +106,7 @@ float max_diff_from_naive(const Model& m, const CachePolicy& policy, std::span<c
   const auto naive = make_naive_cache(c, policy);
   backend::cpu::CpuBackend be(2);
   model::ForwardScratch scratch(c);
+  scratch.call_end = static_cast<int64_t>(ids.size());  // LongRoPE: the factors of one call over ids, as Session
   std::vector<float> ref(V);  // [n_vocab] logits of one step
   float worst = 0;
   for (size_t t = 0; t < ids.size(); ++t) {

@@ -106,6 +106,11 @@ TEST(Batcher, TogetherEqualsAloneGpt2) {
   expect_together_equals_alone(hf_fixture("gpt2"), 3, 6, {"dense", "recompute:8"});
 }
 TEST(Batcher, TogetherEqualsAloneNeox) { expect_together_equals_alone(hf_fixture("gpt_neox"), 3, 12); }
+// LongRoPE (original context 64): prompts of 3..38 tokens and 40 steps, so the sessions
+// cross position 64 at different steps and one step holds both factor lists.
+TEST(Batcher, TogetherEqualsAlonePhi3LongRope) {
+  expect_together_equals_alone(hf_fixture("phi3"), 6, 40, {"dense", "sink:4:60"});
+}
 
 // Sessions in their own threads, each blocking in eval(), batched by the
 // batcher's thread: the same greedy tokens and final logits as alone, and steps

@@ -1,8 +1,9 @@
 // The Phi-3 / Phi-3.5 family: the llama block with q/k/v fused in one projection
 // and gate/up fused in another, RoPE in the halves layout, LongRoPE ("su" /
-// "longrope": per-pair divisors from a short and a long list, chosen by whether
-// the model's context exceeds its original one, and an attention factor), and the
-// config's sliding_window in every layer.
+// "longrope": per-pair divisors from a short and a long list, chosen per forward
+// call as transformers does: the long list when the call ends past the original
+// context, else the short one (ForwardScratch::select_rope); and an attention
+// factor), and the config's sliding_window in every layer.
 //
 //   x = embed(tokens)
 //   for each layer: x += Attn(RMSNorm(x)) with [q; k; v] = Wqkv x
