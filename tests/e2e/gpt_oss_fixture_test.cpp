@@ -169,6 +169,36 @@ TEST_P(GptOssPolicy, TwoThousandTokensMatchTheNaiveReference) {
 INSTANTIATE_TEST_SUITE_P(Policies, GptOssPolicy, ::testing::Values("dense", "sink:4:60", "window:64", "discard:4:30"),
                          [](const ::testing::TestParamInfo<const char*>& i) { return test::policy_test_name(i.param); });
 
+// recompute:W re-runs the last W tokens from an empty cache for every token. Its reference:
+// for each t, a fresh dense session over ids[t-W+1..t] (positions 0..W-1), last logits;
+// layer 0 keeps its 48-token window in both.
+TEST(GptOssPolicy, RecomputeEqualsAFreshDenseSessionPerWindow) {
+  const auto m = Model::load(fixture());
+  const ModelConfig& c = m->config();
+  const size_t V = static_cast<size_t>(c.n_vocab);
+  constexpr size_t kW = 64;
+  std::vector<int32_t> ids = read_expect().input;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  while (ids.size() < 2000) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(c.n_vocab)));
+  }
+  Session s(m, test::session_options("recompute:64", 64));
+  std::vector<float> fast;  // [2000][V]
+  s.eval_all(ids, &fast);
+  float worst = 0;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    const size_t from = t + 1 > kW ? t + 1 - kW : 0;
+    Session ref(m, test::session_options("dense", 64));
+    std::vector<float> all;
+    ref.eval_all(std::span<const int32_t>(ids).subspan(from, t + 1 - from), &all);
+    for (size_t i = 0; i < V; ++i) worst = std::max(worst, std::fabs(fast[t * V + i] - all[all.size() - V + i]));
+  }
+  EXPECT_LE(worst, 1e-4f);
+  std::printf("[ gpt_oss recompute:64 ] max |dlogit| vs fresh dense windows over %zu tokens = %.3g\n", ids.size(),
+              static_cast<double>(worst));
+}
+
 TEST(GptOss, SinksReportsTheLearnedSinkShareOfEveryHead) {
   TempDir tmp;
   std::string ids;
