@@ -42,7 +42,8 @@ void print_cache_plan(const Model& m, const std::string& cache, int64_t tokens) 
   const ModelConfig& c = m.config();
   const CachePolicy p = cache.empty() ? default_generate_cache(m) : CachePolicy::parse(cache);
   const int64_t n = tokens > 0 ? tokens : std::max(c.n_ctx_train, 1);
-  std::printf("cache plan    %s over %lld tokens, f32 (layers with a model window keep window:W)\n", p.to_string().c_str(),
+  std::printf("cache plan    %s over %lld tokens, f32 (a layer with a model window W keeps window:W unless the policy "
+              "keeps fewer keys)\n", p.to_string().c_str(),
               static_cast<long long>(n));
   const std::string plan = eval::describe_cache_plan(c, p, n, 1, false);
   size_t at = 0;

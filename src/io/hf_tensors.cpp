@@ -114,6 +114,34 @@ core::TensorView HfTensors::own(const std::string& name, std::vector<float> data
   return v;
 }
 
+core::TensorView HfTensors::own_bytes(const std::string& name, std::vector<uint8_t> data, core::DType type,
+                                      int64_t rows, int64_t cols) {
+  if (data.size() != core::dtype_row_bytes(type, cols) * static_cast<size_t>(rows)) {
+    throw Error(ErrorKind::kFormat, file_ + ": tensor '" + name + "': internal size mismatch");
+  }
+  auto buf = std::make_shared<const std::vector<uint8_t>>(std::move(data));
+  core::TensorView v;
+  v.name = name;
+  v.type = type;
+  v.data = buf->data();
+  v.rows = rows;
+  v.cols = cols;
+  owned_.push_back(std::move(buf));
+  return v;
+}
+
+bool HfTensors::has_u8(const std::string& name) const { return archive_->find_u8(name) != nullptr; }
+
+std::span<const uint8_t> HfTensors::u8_shaped(const std::string& name, const std::vector<int64_t>& shape) const {
+  const safetensors::Tensor* t = archive_->find_u8(name);
+  if (t == nullptr) throw Error(ErrorKind::kFormat, file_ + ": U8 tensor '" + name + "' is missing");
+  if (t->shape != shape) {
+    throw Error(ErrorKind::kFormat, t->file + ": tensor '" + name + "' has shape " + shape_str(t->shape) +
+                                        ", expected " + shape_str(shape));
+  }
+  return {static_cast<const uint8_t*>(t->data), t->bytes};
+}
+
 core::TensorView HfTensors::rows(const core::TensorView& m, int64_t row0, int64_t n, const std::string& name) {
   if (row0 < 0 || n <= 0 || row0 + n > m.rows) {
     throw Error(ErrorKind::kFormat, "tensor '" + m.name + "': rows [" + std::to_string(row0) + ", " +

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ class HfTensors {
 
   // Wraps an f32 buffer [rows][cols] (kept alive by owners()) as a view named `name`.
   core::TensorView own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols);
+  // Same for a buffer of `type` rows (dtype_row_bytes(type, cols) each), e.g. repacked MXFP4.
+  core::TensorView own_bytes(const std::string& name, std::vector<uint8_t> data, core::DType type, int64_t rows,
+                             int64_t cols);
+
+  // A U8 tensor (safetensors::Archive::find_u8) whose shape is exactly `shape`: its bytes.
+  bool has_u8(const std::string& name) const;
+  std::span<const uint8_t> u8_shaped(const std::string& name, const std::vector<int64_t>& shape) const;
 
   // Rows [row0, row0 + n) of a view, sharing its storage (any dtype).
   static core::TensorView rows(const core::TensorView& m, int64_t row0, int64_t n, const std::string& name);

@@ -157,6 +157,15 @@ void Archive::add_file(const uint8_t* base, size_t size, const std::string& name
       unsupported_.emplace(key, name + ": safetensors: " + ctx + "dtype " + dtype +
                                     " is not supported (F32, F16 and BF16 are)");
       index_.emplace(key, std::numeric_limits<size_t>::max());  // reserved for duplicate detection
+      if (dtype == "U8") {  // raw bytes, read only through find_u8 (MXFP4 blocks and scales)
+        Tensor t;
+        t.name = key;
+        t.shape = std::move(shape);
+        t.data = data + begin;
+        t.bytes = static_cast<size_t>(end - begin);
+        t.file = name;
+        u8_.emplace(key, std::move(t));
+      }
       continue;
     }
     // Readers use the data in place as float / half arrays, so it must be aligned for its
@@ -190,6 +199,11 @@ void Archive::finish() {
   std::sort(tensors_.begin(), tensors_.end(), [](const Tensor& a, const Tensor& b) { return a.name < b.name; });
   index_.clear();
   for (size_t k = 0; k < tensors_.size(); ++k) index_.emplace(tensors_[k].name, k);
+}
+
+const Tensor* Archive::find_u8(std::string_view name) const {
+  const auto it = u8_.find(name);
+  return it == u8_.end() ? nullptr : &it->second;
 }
 
 const Tensor* Archive::find(std::string_view name) const {

@@ -58,6 +58,9 @@ class Archive {
   const std::vector<Tensor>& tensors() const { return tensors_; }  // supported dtypes, sorted by name
   // nullptr if absent; throws kUnsupported if the tensor exists with an unsupported dtype.
   const Tensor* find(std::string_view name) const;
+  // A U8 tensor (raw bytes: OpenAI's MXFP4 `_blocks` / `_scales`), or nullptr. find() refuses
+  // these like every dtype the float readers cannot use; `type` of the result is meaningless.
+  const Tensor* find_u8(std::string_view name) const;
   // __metadata__ of every file (and the index's "metadata", non-strings as JSON text).
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::vector<std::string>& files() const { return files_; }
@@ -72,6 +75,7 @@ class Archive {
   std::vector<Tensor> tensors_;
   std::unordered_map<std::string, size_t> index_;         // name -> tensors_ index
   std::map<std::string, std::string> unsupported_;        // name -> message
+  std::map<std::string, Tensor, std::less<>> u8_;         // U8 tensors by name (also in unsupported_)
   std::map<std::string, std::string> metadata_;
 };
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/model_access.hpp"
+#include "core/row_dot.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 #include "support/naive_cache.hpp"
@@ -138,6 +139,47 @@ TEST(GptOss, ConvertedGgufMatchesTransformers) {
               static_cast<double>(max_diff(qr.logits, e.logits)));
 }
 
+
+// OpenAI's published checkpoint layout (U8 MXFP4 `_blocks` / `_scales` experts,
+// quantization_config "mxfp4"), written from the fixture by
+// tests/support/gpt_oss_openai_mxfp4.py: every expert row sinkstream loads decodes to what
+// transformers' convert_moe_packed_tensors (restated there) decodes from the blocks, and the
+// logits keep transformers' top-1 as the MXFP4 GGUF does.
+TEST(GptOss, OpenAiMxfp4CheckpointLoadsAsMxfp4) {
+  TempDir dir;
+  const CommandResult r = run_command("/usr/bin/python3 " + source_dir() + "/tests/support/gpt_oss_openai_mxfp4.py " +
+                                      fixture() + " " + dir.path().string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto m = Model::load(dir.path().string());
+  const ModelConfig& c = m->config();
+  const std::string bytes = read_file(dir.file("experts_decoded.f32"));
+  std::vector<float> want(bytes.size() / 4);  // per layer: gate [E*F][D], up [E*F][D], down [E*D][F]
+  std::memcpy(want.data(), bytes.data(), bytes.size());
+  size_t at = 0, mismatches = 0;
+  for (const auto& L : api::ModelAccess::weights(*m).layers) {
+    for (const core::TensorView* t : {&L.ffn_gate_exps, &L.ffn_up_exps, &L.ffn_down_exps}) {
+      ASSERT_EQ(t->type, core::DType::kMXFP4) << t->name;
+      std::vector<float> row(static_cast<size_t>(t->cols));
+      for (int64_t i = 0; i < t->rows; ++i) {
+        core::row_dequantize_ref(t->type, t->row_ptr(i), row.data(), t->cols);
+        for (const float v : row) mismatches += at < want.size() && v != want[at++] ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(at, want.size());
+  EXPECT_EQ(mismatches, 0u) << "expert values that differ from transformers' decoding";
+
+  const Expect e = read_expect();
+  const Outcome q = run(m, e);
+  const size_t V = static_cast<size_t>(c.n_vocab);
+  size_t agree = 0;
+  for (size_t t = 0; t < e.input.size(); ++t) {
+    agree += argmax(q.logits.data() + t * V, V) == argmax(e.logits.data() + t * V, V);
+  }
+  EXPECT_GE(static_cast<double>(agree) / static_cast<double>(e.input.size()), 0.95) << agree << "/" << e.input.size();
+  std::printf("[ gpt_oss openai mxfp4 ] top-1 agreement %zu/%zu, max |dlogit| = %.3g\n", agree, e.input.size(),
+              static_cast<double>(max_diff(q.logits, e.logits)));
+}
 
 // Every cache policy on the fixture over 2,000 tokens (its 320 input ids, then a fixed LCG stream)
 // against the naive re-rotating reference cache fed one token at a time: layer 0 keeps its 48-token

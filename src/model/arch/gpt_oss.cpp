@@ -19,11 +19,20 @@
 //   model.layers.N.mlp.experts.gate_up_proj [E, D, 2F] (x @ w; gate and up interleaved in the last dim:
 //     gate = columns 0, 2, 4, ..., up = 1, 3, 5, ...), gate_up_proj_bias [E, 2F] (same interleave)
 //   model.layers.N.mlp.experts.down_proj [E, F, D] (x @ w), down_proj_bias [E, D]
+//   or, in OpenAI's published checkpoints (quantization_config quant_method "mxfp4"), the experts
+//   as U8 MXFP4: gate_up_proj_blocks [E, 2F, D/32, 16] + gate_up_proj_scales [E, 2F, D/32] (rows
+//   interleaved gate/up), down_proj_blocks [E, D, F/32, 16] + down_proj_scales [E, D, F/32]; a
+//   block's element 2k sits in the low nibble of byte k, 2k+1 in the high one (transformers'
+//   convert_moe_packed_tensors); they load as MXFP4 without a float copy (repacked to ggml's layout).
 // GGUF (llama.cpp's "gpt-oss"): blk.N.attn_{q,k,v,output}.{weight,bias}, attn_sinks.weight,
 //   post_attention_norm.weight (the norm before the MoE), ffn_gate_inp.{weight,bias},
 //   ffn_{gate,up,down}_exps.{weight,bias} (3-D: [D, F, E], [F, D, E]); keys expert_count,
 //   expert_used_count, expert_feed_forward_length, attention.sliding_window, rope.scaling.*.
+#include <span>
+
+#include "core/quant/mxfp4.hpp"
 #include "io/hf_tensors.hpp"
+#include "sinkstream/error.hpp"
 #include "io/json_fields.hpp"
 #include "model/arch/arch_spec.hpp"
 #include "model/arch/gpt_oss_keys.hpp"
@@ -75,6 +84,64 @@ void map_experts_gate_up(io::HfTensors& t, const std::string& p, const ModelConf
   L.ffn_up_exps_b = t.own(p + "gate_up_proj_bias (up)", std::move(bu), 1, E * F);
 }
 
+// gate_up bias [E, 2F] (interleaved) -> gate and up [E*F] each.
+void map_experts_gate_up_bias(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+  const int64_t E = c.n_expert, F = c.n_ff;
+  const std::vector<float> gb = t.f32_shaped(p + "gate_up_proj_bias", {E, 2 * F});  // [E][2F]
+  std::vector<float> bg(static_cast<size_t>(E * F)), bu(bg.size());                  // [E * F] each
+  for (size_t r = 0; r < bg.size(); ++r) {
+    bg[r] = gb[2 * r];
+    bu[r] = gb[2 * r + 1];
+  }
+  L.ffn_gate_exps_b = t.own(p + "gate_up_proj_bias (gate)", std::move(bg), 1, E * F);
+  L.ffn_up_exps_b = t.own(p + "gate_up_proj_bias (up)", std::move(bu), 1, E * F);
+}
+
+// n_rows MXFP4 rows of `groups` blocks in ggml's layout (17 bytes a block: scale, then
+// element j / j+16 in the low / high nibble of byte j), row r taken from OpenAI's row
+// src_row(r) of blocks [*, groups, 16] and scales [*, groups].
+std::vector<uint8_t> repack_openai_mxfp4(std::span<const uint8_t> blocks, std::span<const uint8_t> scales,
+                                         int64_t groups, int64_t n_rows, int64_t (*src_row)(int64_t, int64_t),
+                                         int64_t arg) {
+  std::vector<uint8_t> out(static_cast<size_t>(n_rows * groups) * core::quant::kMxfp4BlockBytes);  // [rows][groups][17]
+  uint8_t* dst = out.data();
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const size_t s = static_cast<size_t>(src_row(r, arg) * groups);
+    for (int64_t g = 0; g < groups; ++g, dst += core::quant::kMxfp4BlockBytes) {
+      const uint8_t* q = blocks.data() + (s + static_cast<size_t>(g)) * 16;
+      const auto code = [q](int i) { return static_cast<uint8_t>((q[i / 2] >> (4 * (i % 2))) & 0xF); };
+      dst[0] = scales[s + static_cast<size_t>(g)];
+      for (int j = 0; j < 16; ++j) dst[1 + j] = static_cast<uint8_t>(code(j) | (code(j + 16) << 4));
+    }
+  }
+  return out;
+}
+
+// OpenAI's U8 MXFP4 experts (see the header) -> MXFP4 stacks (E*F, D), (E*F, D) and (E*D, F).
+void map_experts_mxfp4(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+  const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
+  if (D % 32 != 0 || F % 32 != 0) {
+    throw Error(ErrorKind::kFormat, t.file() + ": MXFP4 experts need hidden_size (" + std::to_string(D) +
+                                        ") and intermediate_size (" + std::to_string(F) + ") divisible by 32");
+  }
+  const auto gub = t.u8_shaped(p + "gate_up_proj_blocks", {E, 2 * F, D / 32, 16});
+  const auto gus = t.u8_shaped(p + "gate_up_proj_scales", {E, 2 * F, D / 32});
+  // Row r = e*F + j of the gate (up) stack is OpenAI's row e*2F + 2j (+ 1): rows 2r (2r + 1).
+  const auto gate_row = [](int64_t r, int64_t) { return 2 * r; };
+  const auto up_row = [](int64_t r, int64_t) { return 2 * r + 1; };
+  const auto same_row = [](int64_t r, int64_t) { return r; };
+  L.ffn_gate_exps = t.own_bytes(p + "gate_up_proj_blocks (gate)", repack_openai_mxfp4(gub, gus, D / 32, E * F, gate_row, 0),
+                                core::DType::kMXFP4, E * F, D);
+  L.ffn_up_exps = t.own_bytes(p + "gate_up_proj_blocks (up)", repack_openai_mxfp4(gub, gus, D / 32, E * F, up_row, 0),
+                              core::DType::kMXFP4, E * F, D);
+  map_experts_gate_up_bias(t, p, c, L);
+  const auto db = t.u8_shaped(p + "down_proj_blocks", {E, D, F / 32, 16});
+  const auto ds = t.u8_shaped(p + "down_proj_scales", {E, D, F / 32});
+  L.ffn_down_exps = t.own_bytes(p + "down_proj_blocks", repack_openai_mxfp4(db, ds, F / 32, E * D, same_row, 0),
+                                core::DType::kMXFP4, E * D, F);
+  L.ffn_down_exps_b = t.own(p + "down_proj_bias", t.f32_shaped(p + "down_proj_bias", {E, D}), 1, E * D);
+}
+
 // down [E, F, D] (x @ w) -> (E*D, F) stack of (out, in) matrices; bias [E, D] -> [E*D].
 void map_experts_down(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
@@ -102,8 +169,12 @@ void map_hf_tensors(io::HfTensors& t, ModelConfig& c, ModelWeights& w) {
     L.ffn_norm = t.vector(n("post_attention_layernorm.weight"), c.n_embd);
     L.ffn_gate_inp = t.matrix(n("mlp.router.weight"), c.n_expert, c.n_embd);
     L.ffn_gate_inp_b = t.vector(n("mlp.router.bias"), c.n_expert);
-    map_experts_gate_up(t, n("mlp.experts."), c, L);
-    map_experts_down(t, n("mlp.experts."), c, L);
+    if (t.has_u8(n("mlp.experts.gate_up_proj_blocks"))) {
+      map_experts_mxfp4(t, n("mlp.experts."), c, L);
+    } else {
+      map_experts_gate_up(t, n("mlp.experts."), c, L);
+      map_experts_down(t, n("mlp.experts."), c, L);
+    }
   }
 }
 
