@@ -10,9 +10,11 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/model_access.hpp"
 #include "core/row_dot.hpp"
+#include "io/gguf.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 #include "support/naive_cache.hpp"
@@ -107,6 +109,41 @@ TEST(GptOss, OldConfigDialectReadsTheSameModel) {
   const auto old_m = Model::load(tmp.path().string());
   EXPECT_FALSE(old_m->config().rope_scaling.truncate);
   EXPECT_EQ(run(old_m, e).logits, run(Model::load(fixture()), e).logits);
+}
+
+// The converted file uses llama.cpp's gpt-oss names, transcribed from llama.cpp's
+// src/llama-arch.cpp (LLM_ARCH_OPENAI_MOE's tensor map; biases add ".bias", the rest
+// ".weight") and its LLM_KV keys: what another GGUF engine looks up (attention.key_length /
+// value_length only when head_dim differs from n_embd / n_head, as llama.cpp defaults). (No engine here
+// knows gpt-oss: the reference llama.cpp predates it, so loading there is not checked.)
+TEST(GptOss, ConvertedGgufUsesLlamaCppNames) {
+  TempDir tmp;
+  ASSERT_EQ(run_command(binary() + " convert " + fixture() + " -o " + tmp.file("m.gguf") + " --type f32").status, 0);
+  const auto f = io::gguf::File::open(tmp.file("m.gguf"));
+  std::set<std::string> got;
+  for (const io::gguf::TensorInfo& t : f->tensors()) {
+    std::string n = t.name;
+    if (n.rfind("blk.", 0) == 0) n = "blk.%d" + n.substr(n.find('.', 4));
+    got.insert(n);
+  }
+  const std::set<std::string> llama_cpp = {
+      "token_embd.weight", "output_norm.weight", "output.weight", "blk.%d.attn_norm.weight",
+      "blk.%d.post_attention_norm.weight", "blk.%d.attn_q.weight", "blk.%d.attn_q.bias", "blk.%d.attn_k.weight",
+      "blk.%d.attn_k.bias", "blk.%d.attn_v.weight", "blk.%d.attn_v.bias", "blk.%d.attn_output.weight",
+      "blk.%d.attn_output.bias", "blk.%d.attn_sinks.weight", "blk.%d.ffn_gate_inp.weight", "blk.%d.ffn_gate_inp.bias",
+      "blk.%d.ffn_gate_exps.weight", "blk.%d.ffn_gate_exps.bias", "blk.%d.ffn_down_exps.weight",
+      "blk.%d.ffn_down_exps.bias", "blk.%d.ffn_up_exps.weight", "blk.%d.ffn_up_exps.bias"};
+  EXPECT_EQ(got, llama_cpp);
+  EXPECT_EQ(f->get_string("general.architecture"), "gpt-oss");
+  for (const char* key : {"gpt-oss.block_count", "gpt-oss.context_length", "gpt-oss.embedding_length",
+                          "gpt-oss.feed_forward_length", "gpt-oss.attention.head_count",
+                          "gpt-oss.attention.head_count_kv", "gpt-oss.attention.layer_norm_rms_epsilon",
+                          "gpt-oss.attention.sliding_window", "gpt-oss.expert_count", "gpt-oss.expert_used_count",
+                          "gpt-oss.expert_feed_forward_length", "gpt-oss.rope.freq_base",
+                          "gpt-oss.rope.scaling.type", "gpt-oss.rope.scaling.factor",
+                          "gpt-oss.rope.scaling.original_context_length"}) {
+    EXPECT_TRUE(f->has(key)) << key;
+  }
 }
 
 TEST(GptOss, ConvertedGgufMatchesTransformers) {
