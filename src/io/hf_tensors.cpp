@@ -100,26 +100,14 @@ core::TensorView HfTensors::optional_vector(const std::string& name, int64_t n) 
   return has(name) ? vector(name, n) : core::TensorView{};
 }
 
-core::TensorView HfTensors::own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols) {
-  if (static_cast<int64_t>(data.size()) != rows * cols) {
+// A view of `rows` x `cols` elements of `type` in a buffer the returned view shares with owned_.
+template <typename T>
+core::TensorView HfTensors::keep(const std::string& name, std::vector<T> data, core::DType type, int64_t rows,
+                                 int64_t cols) {
+  if (data.size() * sizeof(T) != core::dtype_row_bytes(type, cols) * static_cast<size_t>(rows)) {
     throw Error(ErrorKind::kFormat, file_ + ": tensor '" + name + "': internal size mismatch");
   }
-  auto buf = std::make_shared<const std::vector<float>>(std::move(data));
-  core::TensorView v;
-  v.name = name;
-  v.data = buf->data();
-  v.rows = rows;
-  v.cols = cols;
-  owned_.push_back(std::move(buf));
-  return v;
-}
-
-core::TensorView HfTensors::own_bytes(const std::string& name, std::vector<uint8_t> data, core::DType type,
-                                      int64_t rows, int64_t cols) {
-  if (data.size() != core::dtype_row_bytes(type, cols) * static_cast<size_t>(rows)) {
-    throw Error(ErrorKind::kFormat, file_ + ": tensor '" + name + "': internal size mismatch");
-  }
-  auto buf = std::make_shared<const std::vector<uint8_t>>(std::move(data));
+  auto buf = std::make_shared<const std::vector<T>>(std::move(data));
   core::TensorView v;
   v.name = name;
   v.type = type;
@@ -128,6 +116,15 @@ core::TensorView HfTensors::own_bytes(const std::string& name, std::vector<uint8
   v.cols = cols;
   owned_.push_back(std::move(buf));
   return v;
+}
+
+core::TensorView HfTensors::own(const std::string& name, std::vector<float> data, int64_t rows, int64_t cols) {
+  return keep(name, std::move(data), core::DType::kF32, rows, cols);
+}
+
+core::TensorView HfTensors::own_bytes(const std::string& name, std::vector<uint8_t> data, core::DType type,
+                                      int64_t rows, int64_t cols) {
+  return keep(name, std::move(data), type, rows, cols);
 }
 
 bool HfTensors::has_u8(const std::string& name) const { return archive_->find_u8(name) != nullptr; }

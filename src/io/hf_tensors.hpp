@@ -56,6 +56,8 @@ class HfTensors {
 
  private:
   const safetensors::Tensor& get(const std::string& name, int64_t rows, int64_t cols) const;
+  template <typename T>
+  core::TensorView keep(const std::string& name, std::vector<T> data, core::DType type, int64_t rows, int64_t cols);
 
   std::shared_ptr<const safetensors::Archive> archive_;
   std::vector<std::shared_ptr<const void>> owned_;

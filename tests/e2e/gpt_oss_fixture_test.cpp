@@ -65,6 +65,13 @@ Outcome run(const std::shared_ptr<const Model>& m, const Expect& e, int32_t batc
   return r;
 }
 
+// Rows of a and b ([rows][V] each) whose argmax agrees.
+size_t top1_agreements(const std::vector<float>& a, const std::vector<float>& b, size_t V) {
+  size_t agree = 0;
+  for (size_t t = 0; t * V < a.size(); ++t) agree += argmax(a.data() + t * V, V) == argmax(b.data() + t * V, V);
+  return agree;
+}
+
 float max_diff(const std::vector<float>& a, const std::vector<float>& b) {
   float w = 0;
   for (size_t i = 0; i < a.size(); ++i) w = std::max(w, std::fabs(a[i] - b[i]));
@@ -164,11 +171,7 @@ TEST(GptOss, ConvertedGgufMatchesTransformers) {
   const auto qm = Model::load(mx);
   EXPECT_EQ(api::ModelAccess::weights(*qm).layers[0].ffn_up_exps.type, core::DType::kMXFP4);
   const Outcome qr = run(qm, e);
-  const size_t V = static_cast<size_t>(qm->config().n_vocab);
-  size_t agree = 0;
-  for (size_t t = 0; t < e.input.size(); ++t) {
-    agree += argmax(qr.logits.data() + t * V, V) == argmax(e.logits.data() + t * V, V);
-  }
+  const size_t agree = top1_agreements(qr.logits, e.logits, static_cast<size_t>(qm->config().n_vocab));
   // The fixture's top-1/top-2 gaps are >= 1.96 (make_gpt_oss.py trains on a peaked chain);
   // the script's own MXFP4 transcription agreed at every position when it was made.
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(e.input.size()), 0.95) << agree << "/" << e.input.size();
@@ -208,14 +211,21 @@ TEST(GptOss, OpenAiMxfp4CheckpointLoadsAsMxfp4) {
 
   const Expect e = read_expect();
   const Outcome q = run(m, e);
-  const size_t V = static_cast<size_t>(c.n_vocab);
-  size_t agree = 0;
-  for (size_t t = 0; t < e.input.size(); ++t) {
-    agree += argmax(q.logits.data() + t * V, V) == argmax(e.logits.data() + t * V, V);
-  }
+  const size_t agree = top1_agreements(q.logits, e.logits, static_cast<size_t>(c.n_vocab));
   EXPECT_GE(static_cast<double>(agree) / static_cast<double>(e.input.size()), 0.95) << agree << "/" << e.input.size();
   std::printf("[ gpt_oss openai mxfp4 ] top-1 agreement %zu/%zu, max |dlogit| = %.3g\n", agree, e.input.size(),
               static_cast<double>(max_diff(q.logits, e.logits)));
+}
+
+// The fixture's 320 input ids, then a fixed LCG stream up to 2,000 ids: [2000].
+std::vector<int32_t> stream_2000(int32_t n_vocab) {
+  std::vector<int32_t> ids = read_expect().input;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  while (ids.size() < 2000) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(n_vocab)));
+  }
+  return ids;
 }
 
 // Every cache policy on the fixture over 2,000 tokens (its 320 input ids, then a fixed LCG stream)
@@ -227,12 +237,7 @@ TEST_P(GptOssPolicy, TwoThousandTokensMatchTheNaiveReference) {
   const auto m = Model::load(fixture());
   const ModelConfig& c = m->config();
   ASSERT_EQ(c.layer_window, (std::vector<int32_t>{48, 0}));
-  std::vector<int32_t> ids = read_expect().input;
-  uint64_t x = 0x9E3779B97F4A7C15ULL;
-  while (ids.size() < 2000) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(c.n_vocab)));
-  }
+  const std::vector<int32_t> ids = stream_2000(c.n_vocab);
   const SessionOptions o = test::session_options(GetParam(), 64);
   Session s(m, o);
   std::vector<float> fast;
@@ -256,12 +261,7 @@ TEST(GptOssPolicy, RecomputeEqualsAFreshDenseSessionPerWindow) {
   const ModelConfig& c = m->config();
   const size_t V = static_cast<size_t>(c.n_vocab);
   constexpr size_t kW = 64;
-  std::vector<int32_t> ids = read_expect().input;
-  uint64_t x = 0x9E3779B97F4A7C15ULL;
-  while (ids.size() < 2000) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    ids.push_back(static_cast<int32_t>((x >> 33) % static_cast<uint64_t>(c.n_vocab)));
-  }
+  const std::vector<int32_t> ids = stream_2000(c.n_vocab);
   Session s(m, test::session_options("recompute:64", 64));
   std::vector<float> fast;  // [2000][V]
   s.eval_all(ids, &fast);

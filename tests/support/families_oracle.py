@@ -223,10 +223,13 @@ def forward(c, w, ids):
 
 
 def write_safetensors(path, tensors):
+    """tensors: name -> array; uint8 arrays are written as U8, everything else as F32."""
     header, offset, blobs = {}, 0, []
     for name in sorted(tensors):
-        b = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(b)]}
+        u8 = tensors[name].dtype == np.uint8
+        b = np.ascontiguousarray(tensors[name], dtype=np.uint8 if u8 else "<f4").tobytes()
+        header[name] = {"dtype": "U8" if u8 else "F32", "shape": list(tensors[name].shape),
+                        "data_offsets": [offset, offset + len(b)]}
         offset += len(b)
         blobs.append(b)
     h = json.dumps(header, separators=(",", ":")).encode()
