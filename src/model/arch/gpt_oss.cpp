@@ -59,31 +59,6 @@ void read_hf_config(const io::JsonFields& f, const std::string&, ModelConfig& c)
   read_hf_rope(f, c, 150000.0, 1.0);
 }
 
-// gate_up [E, D, 2F] (interleaved) -> gate and up stacks (E*F, D); bias [E, 2F] -> two [E*F].
-void map_experts_gate_up(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
-  const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
-  const std::vector<float> gu = t.f32_shaped(p + "gate_up_proj", {E, D, 2 * F});     // [E][D][2F]
-  const std::vector<float> gb = t.f32_shaped(p + "gate_up_proj_bias", {E, 2 * F});   // [E][2F]
-  std::vector<float> gate(static_cast<size_t>(E * F * D)), up(gate.size());          // [E * F][D] each
-  std::vector<float> bg(static_cast<size_t>(E * F)), bu(bg.size());                   // [E * F] each
-  for (int64_t e = 0; e < E; ++e) {
-    for (int64_t j = 0; j < F; ++j) {
-      const size_t row = static_cast<size_t>(e * F + j);
-      for (int64_t d = 0; d < D; ++d) {
-        const size_t src = static_cast<size_t>((e * D + d) * 2 * F + 2 * j);
-        gate[row * static_cast<size_t>(D) + static_cast<size_t>(d)] = gu[src];
-        up[row * static_cast<size_t>(D) + static_cast<size_t>(d)] = gu[src + 1];
-      }
-      bg[row] = gb[static_cast<size_t>(e * 2 * F + 2 * j)];
-      bu[row] = gb[static_cast<size_t>(e * 2 * F + 2 * j + 1)];
-    }
-  }
-  L.ffn_gate_exps = t.own(p + "gate_up_proj (gate)", std::move(gate), E * F, D);
-  L.ffn_up_exps = t.own(p + "gate_up_proj (up)", std::move(up), E * F, D);
-  L.ffn_gate_exps_b = t.own(p + "gate_up_proj_bias (gate)", std::move(bg), 1, E * F);
-  L.ffn_up_exps_b = t.own(p + "gate_up_proj_bias (up)", std::move(bu), 1, E * F);
-}
-
 // gate_up bias [E, 2F] (interleaved) -> gate and up [E*F] each.
 void map_experts_gate_up_bias(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
   const int64_t E = c.n_expert, F = c.n_ff;
@@ -97,16 +72,35 @@ void map_experts_gate_up_bias(io::HfTensors& t, const std::string& p, const Mode
   L.ffn_up_exps_b = t.own(p + "gate_up_proj_bias (up)", std::move(bu), 1, E * F);
 }
 
+// gate_up [E, D, 2F] (interleaved) -> gate and up stacks (E*F, D), and their biases.
+void map_experts_gate_up(io::HfTensors& t, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+  const int64_t E = c.n_expert, D = c.n_embd, F = c.n_ff;
+  const std::vector<float> gu = t.f32_shaped(p + "gate_up_proj", {E, D, 2 * F});     // [E][D][2F]
+  std::vector<float> gate(static_cast<size_t>(E * F * D)), up(gate.size());          // [E * F][D] each
+  for (int64_t e = 0; e < E; ++e) {
+    for (int64_t j = 0; j < F; ++j) {
+      const size_t row = static_cast<size_t>(e * F + j);
+      for (int64_t d = 0; d < D; ++d) {
+        const size_t src = static_cast<size_t>((e * D + d) * 2 * F + 2 * j);
+        gate[row * static_cast<size_t>(D) + static_cast<size_t>(d)] = gu[src];
+        up[row * static_cast<size_t>(D) + static_cast<size_t>(d)] = gu[src + 1];
+      }
+    }
+  }
+  L.ffn_gate_exps = t.own(p + "gate_up_proj (gate)", std::move(gate), E * F, D);
+  L.ffn_up_exps = t.own(p + "gate_up_proj (up)", std::move(up), E * F, D);
+  map_experts_gate_up_bias(t, p, c, L);
+}
+
 // n_rows MXFP4 rows of `groups` blocks in ggml's layout (17 bytes a block: scale, then
 // element j / j+16 in the low / high nibble of byte j), row r taken from OpenAI's row
-// src_row(r) of blocks [*, groups, 16] and scales [*, groups].
+// stride * r + offset of blocks [*, groups, 16] and scales [*, groups].
 std::vector<uint8_t> repack_openai_mxfp4(std::span<const uint8_t> blocks, std::span<const uint8_t> scales,
-                                         int64_t groups, int64_t n_rows, int64_t (*src_row)(int64_t, int64_t),
-                                         int64_t arg) {
+                                         int64_t groups, int64_t n_rows, int64_t stride, int64_t offset) {
   std::vector<uint8_t> out(static_cast<size_t>(n_rows * groups) * core::quant::kMxfp4BlockBytes);  // [rows][groups][17]
   uint8_t* dst = out.data();
   for (int64_t r = 0; r < n_rows; ++r) {
-    const size_t s = static_cast<size_t>(src_row(r, arg) * groups);
+    const size_t s = static_cast<size_t>((stride * r + offset) * groups);
     for (int64_t g = 0; g < groups; ++g, dst += core::quant::kMxfp4BlockBytes) {
       const uint8_t* q = blocks.data() + (s + static_cast<size_t>(g)) * 16;
       const auto code = [q](int i) { return static_cast<uint8_t>((q[i / 2] >> (4 * (i % 2))) & 0xF); };
@@ -127,17 +121,14 @@ void map_experts_mxfp4(io::HfTensors& t, const std::string& p, const ModelConfig
   const auto gub = t.u8_shaped(p + "gate_up_proj_blocks", {E, 2 * F, D / 32, 16});
   const auto gus = t.u8_shaped(p + "gate_up_proj_scales", {E, 2 * F, D / 32});
   // Row r = e*F + j of the gate (up) stack is OpenAI's row e*2F + 2j (+ 1): rows 2r (2r + 1).
-  const auto gate_row = [](int64_t r, int64_t) { return 2 * r; };
-  const auto up_row = [](int64_t r, int64_t) { return 2 * r + 1; };
-  const auto same_row = [](int64_t r, int64_t) { return r; };
-  L.ffn_gate_exps = t.own_bytes(p + "gate_up_proj_blocks (gate)", repack_openai_mxfp4(gub, gus, D / 32, E * F, gate_row, 0),
+  L.ffn_gate_exps = t.own_bytes(p + "gate_up_proj_blocks (gate)", repack_openai_mxfp4(gub, gus, D / 32, E * F, 2, 0),
                                 core::DType::kMXFP4, E * F, D);
-  L.ffn_up_exps = t.own_bytes(p + "gate_up_proj_blocks (up)", repack_openai_mxfp4(gub, gus, D / 32, E * F, up_row, 0),
+  L.ffn_up_exps = t.own_bytes(p + "gate_up_proj_blocks (up)", repack_openai_mxfp4(gub, gus, D / 32, E * F, 2, 1),
                               core::DType::kMXFP4, E * F, D);
   map_experts_gate_up_bias(t, p, c, L);
   const auto db = t.u8_shaped(p + "down_proj_blocks", {E, D, F / 32, 16});
   const auto ds = t.u8_shaped(p + "down_proj_scales", {E, D, F / 32});
-  L.ffn_down_exps = t.own_bytes(p + "down_proj_blocks", repack_openai_mxfp4(db, ds, F / 32, E * D, same_row, 0),
+  L.ffn_down_exps = t.own_bytes(p + "down_proj_blocks", repack_openai_mxfp4(db, ds, F / 32, E * D, 1, 0),
                                 core::DType::kMXFP4, E * D, F);
   L.ffn_down_exps_b = t.own(p + "down_proj_bias", t.f32_shaped(p + "down_proj_bias", {E, D}), 1, E * D);
 }
