@@ -31,6 +31,8 @@ struct Model::Impl {
   bool has_weights = false;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<tokenizer::VocabData> vocab;  // GGUF-style description of the tokenizer, when known
+  // Weights the backends prepared for their kernels (repacked panels), shared by all sessions.
+  std::shared_ptr<backend::WeightCache> weight_cache = std::make_shared<backend::WeightCache>();
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -44,6 +46,7 @@ const std::string& Model::format() const { return impl_->format; }
 namespace api {
 const model::ModelWeights& ModelAccess::weights(const Model& m) { return m.impl_->weights; }
 const tokenizer::VocabData* ModelAccess::vocab(const Model& m) { return m.impl_->vocab.get(); }
+std::shared_ptr<backend::WeightCache> ModelAccess::weight_cache(const Model& m) { return m.impl_->weight_cache; }
 }  // namespace api
 
 namespace {

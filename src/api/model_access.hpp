@@ -4,6 +4,9 @@
 // public methods only.
 #pragma once
 
+#include <memory>
+
+#include "backend/weight_cache.hpp"
 #include "model/weights.hpp"
 #include "sinkstream/model.hpp"
 #include "tokenizer/vocab_data.hpp"
@@ -14,6 +17,8 @@ struct ModelAccess {
   static const model::ModelWeights& weights(const Model& m);
   // The vocabulary as GGUF tokenizer metadata, or null when unknown.
   static const tokenizer::VocabData* vocab(const Model& m);
+  // The cache every backend of this model shares (backend/weight_cache.hpp).
+  static std::shared_ptr<backend::WeightCache> weight_cache(const Model& m);
 };
 
 }  // namespace sinkstream::api

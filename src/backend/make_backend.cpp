@@ -4,6 +4,6 @@
 
 namespace sinkstream::backend {
 
-std::unique_ptr<Backend> make_backend(const BackendOptions& o) { return std::make_unique<cpu::CpuBackend>(o.threads); }
+std::unique_ptr<Backend> make_backend(const BackendOptions& o) { return std::make_unique<cpu::CpuBackend>(o.threads, o.weights); }
 
 }  // namespace sinkstream::backend

@@ -4,6 +4,7 @@
 // rendered conversation (the renderer is oracle-tested against python3-jinja2),
 // the pinned system prompt, flat RSS, and the rewind / reset paths.
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -32,7 +33,13 @@ constexpr int kMaxTokens = 6;
 
 // Anonymous resident memory (/proc/self/status RssAnon): the heap, without the
 // memory-mapped model file's pages, which the page cache may drop and re-read.
+// Anonymous memory the process holds, after handing malloc's free pages back
+// to the system: without the trim this reads the allocator's slack too, which
+// swings by 5-11 MiB between consecutive turns here (freed heap chunks that
+// glibc keeps; measured with mallinfo2: bytes in use stay flat) and made the
+// bound below depend on which phase turn 50 fell on.
 size_t anon_rss_bytes() {
+  malloc_trim(0);
   std::ifstream f("/proc/self/status");
   for (std::string line; std::getline(f, line);) {
     if (line.rfind("RssAnon:", 0) == 0) {

@@ -15,6 +15,7 @@ void QActs::resize(int64_t T, int64_t cols_) {
   d.resize(static_cast<size_t>(T * nb));
   s.resize(d.size());
   packed.resize(static_cast<size_t>(T * np * kPackedPair));
+  qsum.resize(d.size());
 }
 
 void expand_act_row(int64_t t, QActs* out) {
@@ -22,6 +23,7 @@ void expand_act_row(int64_t t, QActs* out) {
   int8_t* q = out->q.data() + t * out->ldq;
   std::memset(q + out->cols, 0, static_cast<size_t>(out->ldq - out->cols));  // the zero tail of an odd pair
   const float* d = out->d.data() + t * nb;
+  int32_t* qsum = out->qsum.data() + t * nb;
   uint8_t* pk = out->packed.data() + t * np * kPackedPair;
   for (int64_t p = 0; p < np; ++p, pk += kPackedPair) {
     std::memcpy(pk, q + 64 * p, 64);
@@ -35,6 +37,7 @@ void expand_act_row(int64_t t, QActs* out) {
           for (int64_t i = 0; i < 16; ++i) sum += q[b * kQActBlock + 16 * h + i];
         }
         c16[8 * j + 4 * h] = -128 * sum;
+        if (b < nb) qsum[b] = h == 0 ? sum : qsum[b] + sum;
       }
       for (int64_t i = 0; i < 8; ++i) d16[8 * j + i] = b < nb ? d[b] : 0.0f;
     }

@@ -54,6 +54,7 @@ struct QActs {
   AVec<float> d;        // [T][nb]
   AVec<float> s;        // [T][nb]
   AVec<uint8_t> packed; // [T][np][kPackedPair]: q, d16, c16 of each pair (above)
+  AVec<int32_t> qsum;   // [T][nb]: sum of q over each block (the panel kernel's -m * sum(q) terms)
 
   // Sizes every array for T rows of cols (a multiple of 32); contents unspecified.
   void resize(int64_t T, int64_t cols_);
@@ -61,6 +62,7 @@ struct QActs {
   const int8_t* row_q(int64_t t) const { return q.data() + t * ldq; }
   const float* row_d(int64_t t) const { return d.data() + t * nb; }
   const float* row_s(int64_t t) const { return s.data() + t * nb; }
+  const int32_t* row_qsum(int64_t t) const { return qsum.data() + t * nb; }
   const uint8_t* row_packed(int64_t t) const { return packed.data() + t * np * kPackedPair; }
 };
 
@@ -71,7 +73,7 @@ void quantize_block_ref(const float* x, int8_t* q, float* d, float* s);
 // the scalar reference. The SIMD versions (Kernels::quantize_acts) give the same bits.
 void quantize_acts_rows_ref(const float* X, int64_t t0, int64_t t1, QActs* out);
 
-// Fills the zero tail of q and the packed copy of row t from its d and q
+// Fills the zero tail of q, the packed copy and qsum of row t from its d and q
 // (shared by every implementation).
 void expand_act_row(int64_t t, QActs* out);
 

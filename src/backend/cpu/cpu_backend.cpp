@@ -1,22 +1,31 @@
 #include "backend/cpu/cpu_backend.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include "backend/cpu/attention.hpp"
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/ops.hpp"
+#include "backend/cpu/panels.hpp"
 
 namespace sinkstream::backend::cpu {
 
-CpuBackend::CpuBackend(int32_t threads) : pool_(threads), name_(std::string("cpu/") + active_kernels().name) {}
+CpuBackend::CpuBackend(int32_t threads, std::shared_ptr<WeightCache> weights)
+    : pool_(threads),
+      name_(std::string("cpu/") + active_kernels().name),
+      weights_(weights != nullptr ? std::move(weights) : std::make_shared<WeightCache>()) {}
 
 void CpuBackend::matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, const core::TensorView* bias) {
-  cpu::matmul(w, X, Y, T, pool_, bias);
+  const Kernels& k = active_kernels();
+  cpu::matmul_with(k, w, X, Y, T, pool_, bias, panels_for(k, w, *weights_), &qacts_);
 }
 
 void CpuBackend::matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T,
                               const core::TensorView* const* biases) {
-  cpu::matmul_multi(ws, X, Ys, n, T, pool_, biases);
+  const Kernels& k = active_kernels();
+  const Panels* panels[4] = {nullptr, nullptr, nullptr, nullptr};
+  for (int i = 0; i < n && i < 4; ++i) panels[i] = panels_for(k, *ws[i], *weights_);
+  cpu::matmul_multi(ws, X, Ys, n, T, pool_, biases, n <= 4 ? panels : nullptr, &qacts_);
 }
 
 void CpuBackend::attention(const backend::AttentionArgs& a, std::span<const backend::QueryView> queries, float* out) {

@@ -5,18 +5,23 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "backend/cpu/act_quant.hpp"
+#include "backend/weight_cache.hpp"
 #include "core/thread_pool.hpp"
 
 namespace sinkstream::backend::cpu {
 
 class CpuBackend final : public backend::Backend {
  public:
-  // threads: worker threads (0 = all cores).
-  explicit CpuBackend(int32_t threads);
+  // threads: worker threads (0 = all cores). weights: where repacked weights
+  // (panels.hpp) are kept, shared with the other backends of the same Model;
+  // null: a cache of this backend's own.
+  explicit CpuBackend(int32_t threads, std::shared_ptr<WeightCache> weights = nullptr);
 
   const char* name() const override { return name_.c_str(); }
   void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, const core::TensorView* bias) override;
@@ -41,6 +46,8 @@ class CpuBackend final : public backend::Backend {
  private:
   core::ThreadPool pool_;
   std::string name_;
+  std::shared_ptr<WeightCache> weights_;  // never null
+  QActs qacts_;  // the last matmul's quantized activations (reused: no allocation per call)
   std::vector<float> rope_cos_, rope_sin_;  // [n_rot / 2] angles of one position
 };
 

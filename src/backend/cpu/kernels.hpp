@@ -31,6 +31,8 @@ struct WeightRows {
   int64_t cols;
 };
 
+struct Panels;  // panels.hpp: Q8_0 / Q4_0 rows repacked 16 at a time
+
 struct Kernels {
   const char* name = "ref";  // "ref", "scalar", "avx2", "avx512", "avx512vnni"
   int64_t target = 0;        // Highway target bit (0 for ref)
@@ -41,6 +43,10 @@ struct Kernels {
   // Block-quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) against Q8 activations (act_quant.hpp).
   void (*rows_q)(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y,
                  int64_t ldy) = nullptr;
+  // The same for weights repacked into row panels (panels.hpp), on the
+  // targets that have a panel kernel (null elsewhere); rows [r0, r1) as above.
+  void (*rows_panels)(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y,
+                      int64_t ldy) = nullptr;
   // Activation quantization of rows [t0, t1) of X[T][out->cols] into *out
   // (already resized, act_quant.hpp); every table gives the reference's bits.
   void (*quantize_acts)(const float* X, int64_t t0, int64_t t1, QActs* out) = &quantize_acts_rows_ref;

@@ -10,12 +10,15 @@
 #include "hwy/contrib/math/math-inl.h"
 #include "backend/cpu/exp_sub-inl.h"  // NOLINT(build/include): per-target code
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "backend/cpu/kernels.hpp"
+#include "backend/cpu/panels.hpp"
 #include "core/f16.hpp"
 #include "core/quant/block_io.hpp"
 #include "core/quant/mxfp4.hpp"
@@ -405,6 +408,14 @@ HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const Q
 
 #include "backend/cpu/qmm_avx2-inl.h"    // NOLINT(build/include): per-target code (AVX2, AVX3 only)
 #include "backend/cpu/qmm_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
+#include "backend/cpu/qmm_panels_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
+
+#if HWY_TARGET == HWY_AVX3_DL
+void RowsPanels(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+  if (w.type == core::DType::kQ4_0) qmm512::PanelRows<true>(w, X, T, r0, r1, Y, ldy);
+  else qmm512::PanelRows<false>(w, X, T, r0, r1, Y, ldy);
+}
+#endif
 
 void RowsQ(const WeightRows& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
 #if HWY_TARGET == HWY_AVX3_DL
@@ -523,6 +534,9 @@ Kernels GetKernels() {
   k.target = HWY_TARGET;
   k.rows_plain = &RowsPlain;
   k.rows_q = &RowsQ;
+#if HWY_TARGET == HWY_AVX3_DL
+  k.rows_panels = &RowsPanels;
+#endif
   k.quantize_acts = &QuantizeActs;
   k.dot_f32 = &DotF32;
   k.dot_f16 = &DotF16;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend/cpu/kernels.hpp"
+#include "backend/cpu/panels.hpp"
 #include "core/row_dot.hpp"
 #include "sinkstream/error.hpp"
 
@@ -44,12 +45,13 @@ void quantize_with(const Kernels& k, const float* X, int64_t T, int64_t cols, QA
 
 }  // namespace
 
-void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias) {
-  matmul_with(active_kernels(), w, X, Y, T, pool, bias);
+void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias,
+            const Panels* panels) {
+  matmul_with(active_kernels(), w, X, Y, T, pool, bias, panels);
 }
 
 void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
-                 const core::TensorView* bias) {
+                 const core::TensorView* bias, const Panels* panels, QActs* scratch) {
   const float* b = (bias != nullptr && !bias->empty()) ? bias->f32() : nullptr;
   const bool q = kernel_wants_qacts(w.type);
   if (k.is_ref() || !kernel_supports(w.type) || (q && w.cols % kQActBlock != 0) || T <= 0) {
@@ -58,22 +60,29 @@ void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, fl
   }
   const int64_t rows = w.rows;
   const WeightRows wr{w.type, static_cast<const uint8_t*>(w.data), core::dtype_row_bytes(w.type, w.cols), w.cols};
-  QActs qa;
+  QActs local;
+  QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, w.cols, &qa);
-  auto body = [&](int64_t r0, int64_t r1, int) {
-    if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
+  const bool use_panels = q && panels != nullptr && k.rows_panels != nullptr;
+  // Threads split whole panels (16 rows) when the panel kernel runs.
+  const int64_t unit = use_panels ? kPanelRows : 1;
+  auto body = [&](int64_t u0, int64_t u1, int) {
+    const int64_t r0 = u0 * unit, r1 = std::min(rows, u1 * unit);
+    if (use_panels) k.rows_panels(*panels, qa, T, r0, r1, Y, rows);
+    else if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
     else k.rows_plain(wr, X, T, r0, r1, Y, rows);
     if (b != nullptr) {
       for (int64_t t = 0; t < T; ++t)
         for (int64_t r = r0; r < r1; ++r) Y[t * rows + r] += b[r];
     }
   };
-  if (rows * w.cols * T < 32768) body(0, rows, 0);
-  else pool.parallel_for(rows, body);
+  const int64_t units = (rows + unit - 1) / unit;
+  if (rows * w.cols * T < 32768) body(0, units, 0);
+  else pool.parallel_for(units, body);
 }
 
 void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, core::ThreadPool& pool,
-                  const core::TensorView* const* biases) {
+                  const core::TensorView* const* biases, const Panels* const* panels, QActs* scratch) {
   const Kernels& k = active_kernels();
   bool fast = !k.is_ref() && n <= 4 && T > 0;
   for (int i = 0; i < n && fast; ++i) {
@@ -82,25 +91,32 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
            (!kernel_wants_qacts(ws[i]->type) || ws[i]->cols % kQActBlock == 0);
   }
   if (!fast) {
-    for (int i = 0; i < n; ++i) matmul_with(k, *ws[i], X, Ys[i], T, pool, biases[i]);
+    for (int i = 0; i < n; ++i) matmul_with(k, *ws[i], X, Ys[i], T, pool, biases[i], panels != nullptr ? panels[i] : nullptr, scratch);
     return;
   }
   const bool q = kernel_wants_qacts(ws[0]->type);
-  QActs qa;
+  QActs local;
+  QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, ws[0]->cols, &qa);
   WeightRows wr[4];
-  int64_t first[5] = {0, 0, 0, 0, 0};  // row offsets of each matrix in the concatenated row space
+  // The panel kernel runs when every matrix has panels; threads then split whole panels.
+  bool use_panels = q && panels != nullptr && k.rows_panels != nullptr;
+  for (int i = 0; i < n && use_panels; ++i) use_panels = panels[i] != nullptr;
+  const int64_t unit = use_panels ? kPanelRows : 1;
+  int64_t first[5] = {0, 0, 0, 0, 0};  // unit offsets of each matrix in the concatenated space
   for (int i = 0; i < n; ++i) {
     const core::TensorView& w = *ws[i];
     wr[i] = {w.type, static_cast<const uint8_t*>(w.data), core::dtype_row_bytes(w.type, w.cols), w.cols};
-    first[i + 1] = first[i] + w.rows;
+    first[i + 1] = first[i] + (w.rows + unit - 1) / unit;
   }
   auto body = [&](int64_t g0, int64_t g1, int) {
     for (int i = 0; i < n; ++i) {
-      const int64_t r0 = std::max(g0, first[i]) - first[i], r1 = std::min(g1, first[i + 1]) - first[i];
-      if (r0 >= r1) continue;
       const int64_t rows = ws[i]->rows;
-      if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
+      const int64_t r0 = (std::max(g0, first[i]) - first[i]) * unit;
+      const int64_t r1 = std::min(rows, (std::min(g1, first[i + 1]) - first[i]) * unit);
+      if (r0 >= r1) continue;
+      if (use_panels) k.rows_panels(*panels[i], qa, T, r0, r1, Ys[i], rows);
+      else if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
       else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
       const core::TensorView* bias = biases[i];
       if (bias != nullptr && !bias->empty()) {
@@ -110,7 +126,7 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
       }
     }
   };
-  if (first[n] * ws[0]->cols * T < 32768) body(0, first[n], 0);
+  if (first[n] * unit * ws[0]->cols * T < 32768) body(0, first[n], 0);
   else pool.parallel_for(first[n], body);
 }
 

@@ -19,19 +19,25 @@ namespace sinkstream::backend::cpu {
 // bits per 32 (act_quant.hpp: extra error <= sum_i |w_i| max|x_blk(i)| / 254).
 // Rows are computed identically whatever T, so a chunk gives the same rows as
 // T single-token calls. Other types (and SINKSTREAM_SIMD=ref) use row_dot_ref.
+// panels: w repacked for k's panel kernel (panels.hpp, Q8_0 / Q4_0 on
+// AVX-512 VNNI), or null for the row kernels. The panel kernel sums each
+// row's products in another order than the row kernels (same tolerance to the
+// reference), and like them gives every row the same bits whatever T.
+// scratch: where the quantized activations go (reused between calls by the
+// backend: no allocation per call once it has grown), or null for a local one.
 void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
-            const core::TensorView* bias = nullptr);
+            const core::TensorView* bias = nullptr, const Panels* panels = nullptr);
 
 // Same on a given kernel table (tests compare every target with the reference).
 void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
-                 const core::TensorView* bias = nullptr);
+                 const core::TensorView* bias = nullptr, const Panels* panels = nullptr, QActs* scratch = nullptr);
 
 // Several matrices over the same input in one pass (q/k/v, gate/up): the
 // activations are quantized once and the pool synchronizes once. n <= 4;
 // ws[i] (rows_i, cols), Ys[i] [T][rows_i], biases[i] may be null or empty.
-// Same results as n matmul calls.
+// Same results as n matmul calls. panels: null, or [n] of which any may be null.
 void matmul_multi(const core::TensorView* const* ws, const float* X, float* const* Ys, int n, int64_t T, core::ThreadPool& pool,
-                  const core::TensorView* const* biases);
+                  const core::TensorView* const* biases, const Panels* const* panels = nullptr, QActs* scratch = nullptr);
 
 // out[n] = x[n] / rms(x) * w[n]
 void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);

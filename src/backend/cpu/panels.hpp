@@ -1,0 +1,65 @@
+// Row panels: Q8_0 / Q4_0 weights repacked once (at a weight's first matmul,
+// kept in the Model's WeightCache) into the layout the 512-bit VNNI kernel
+// streams best: 16 rows interleaved per block of 32 columns, so that one
+// vpdpbusd lane is one row and a block's integer dot accumulates in that lane
+// over all 32 weights before its single float conversion (the row-major kernel
+// of qmm_avx512-inl.h converts every 4 products: 4 float ops per 64 products
+// there, 4 per 512 here; see docs/performance.md).
+//
+// Layout of panel P (rows 16P .. 16P+15; rows past the matrix are zero), nb =
+// cols / 32 blocks, panel_bytes apart (a multiple of 64):
+//   qs    [nb][kDwords][16 rows][4 bytes]  the block's quant bytes, dword j of
+//                                           row r at (b * kDwords + j) * 64 + 4 r
+//         Q8_0: kDwords = 8 (32 int8 values); Q4_0: kDwords = 4 (16 bytes, byte
+//         k holding weight k in its low nibble and weight k + 16 in its high one)
+//   d     [nb][16 rows] f16                 the block scales, at nb * kDwords * 64
+// Same bytes as the rows, reordered: no value changes, so the kernel computes
+// what the row kernels compute (act_quant.hpp), summed in another order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "backend/cpu/act_quant.hpp"
+#include "backend/cpu/kernels.hpp"
+#include "backend/weight_cache.hpp"
+#include "core/tensor.hpp"
+
+namespace sinkstream::backend::cpu {
+
+inline constexpr int64_t kPanelRows = 16;
+
+struct Panels final : WeightCache::Entry {
+  core::DType type = core::DType::kQ8_0;  // kQ8_0 or kQ4_0
+  int64_t rows = 0, cols = 0;
+  int64_t nb = 0;           // blocks per row: cols / 32
+  int64_t dwords = 0;       // quant dwords per row and block: 8 (Q8_0) or 4 (Q4_0)
+  int64_t panel_bytes = 0;  // stride between panels
+  int64_t n_panels = 0;     // ceil(rows / 16)
+  uint8_t* data = nullptr;  // [n_panels][panel_bytes], mapped (see make_panels)
+  size_t mapped = 0;        // bytes mapped at data
+
+  Panels() = default;
+  Panels(const Panels&) = delete;
+  Panels& operator=(const Panels&) = delete;
+  ~Panels() override;
+
+  const uint8_t* panel(int64_t p) const { return data + p * panel_bytes; }
+};
+
+// True when a table has a panel kernel for type t (AVX-512 VNNI: Q8_0, Q4_0).
+bool panels_supported(const Kernels& k, core::DType t);
+
+// The panels of w (type Q8_0 or Q4_0, cols a multiple of 32), in pages mapped
+// for them alone (not from malloc's heap, which they would fragment for the
+// life of the model); from 2 MiB up, 2 MiB aligned with the whole 2 MiB pages
+// advised for huge pages (decode streams every byte once per token: fewer TLB
+// misses measured ~6% faster decode on TinyLlama Q4_0).
+std::unique_ptr<Panels> make_panels(const core::TensorView& w);
+
+// w's panels from cache (made on first use), or null when the table has no
+// panel kernel for w's type and shape (the row kernels then run).
+const Panels* panels_for(const Kernels& k, const core::TensorView& w, WeightCache& cache);
+
+}  // namespace sinkstream::backend::cpu
