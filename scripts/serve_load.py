@@ -138,6 +138,7 @@ def run_level(port, pid, n, seconds, max_tokens, model, level_index):
         # RSS once every session has started (5 s in) and at the end: flat when no memory grows per turn.
         "rss_5s_mib": rss[min(5, len(rss) - 1)] if rss else float("nan"), "rss_end_mib": rss_end,
         "rss_after_delete_mib": rss_mib(pid),
+        "rss_series_mib": rss,  # one sample per second from the level's start
     }
 
 

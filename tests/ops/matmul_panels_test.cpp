@@ -54,16 +54,18 @@ TEST(MatmulPanels, PanelBytesFollowTheDocumentedLayout) {
     const int64_t dwords = t == core::DType::kQ8_0 ? 8 : 4, block = 2 + 4 * dwords;
     ASSERT_EQ(p->n_panels, 2);
     ASSERT_EQ(p->panel_bytes % 64, 0);
-    ASSERT_GE(p->panel_bytes, nb * dwords * 64 + nb * 16 * 2);
+    const int64_t qs = dwords * 64, pair = 2 * qs + 64;  // the layout of panels.hpp, restated
+    ASSERT_EQ(p->panel_bytes, 2 * pair);                   // 3 blocks: 2 pairs, the last one half empty
     for (int64_t r = 0; r < 32; ++r) {
       const uint8_t* panel = p->panel(r / 16);
       const int64_t lane = r % 16;
       for (int64_t b = 0; b < nb; ++b) {
         uint8_t want[2 + 32] = {};
         if (r < rows) std::memcpy(want, m.view.row_ptr(r) + b * block, static_cast<size_t>(block));
-        EXPECT_EQ(std::memcmp(panel + nb * dwords * 64 + (b * 16 + lane) * 2, want, 2), 0) << r << " " << b;
+        const uint8_t* pair_at = panel + (b / 2) * pair;
+        EXPECT_EQ(std::memcmp(pair_at + 2 * qs + (b % 2) * 32 + 2 * lane, want, 2), 0) << r << " " << b;
         for (int64_t j = 0; j < dwords; ++j) {
-          EXPECT_EQ(std::memcmp(panel + (b * dwords + j) * 64 + 4 * lane, want + 2 + 4 * j, 4), 0) << r << " " << b << " " << j;
+          EXPECT_EQ(std::memcmp(pair_at + (b % 2) * qs + j * 64 + 4 * lane, want + 2 + 4 * j, 4), 0) << r << " " << b << " " << j;
         }
       }
     }

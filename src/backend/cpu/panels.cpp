@@ -50,8 +50,9 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
   p->nb = w.cols / kQActBlock;
   p->dwords = w.type == core::DType::kQ8_0 ? 8 : 4;
   const int64_t block_bytes = 2 + 4 * p->dwords;  // f16 d, then the quant bytes (34 or 18)
-  const int64_t qs_bytes = p->nb * p->dwords * 64;
-  p->panel_bytes = (qs_bytes + p->nb * kPanelRows * 2 + 63) / 64 * 64;
+  p->qs_bytes = p->dwords * 64;
+  p->pair_bytes = 2 * p->qs_bytes + 64;
+  p->panel_bytes = (p->nb + 1) / 2 * p->pair_bytes;
   p->n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   map_zeroed(static_cast<size_t>(p->n_panels * p->panel_bytes), p.get());
   for (int64_t r = 0; r < w.rows; ++r) {
@@ -60,8 +61,8 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
     const int64_t lane = r % kPanelRows;
     for (int64_t b = 0; b < p->nb; ++b) {
       const uint8_t* blk = row + b * block_bytes;
-      std::memcpy(panel + qs_bytes + (b * kPanelRows + lane) * 2, blk, 2);
-      for (int64_t j = 0; j < p->dwords; ++j) std::memcpy(panel + ((b * p->dwords + j) * kPanelRows + lane) * 4, blk + 2 + 4 * j, 4);
+      std::memcpy(panel + p->d_offset(b) + lane * 2, blk, 2);
+      for (int64_t j = 0; j < p->dwords; ++j) std::memcpy(panel + p->qs_offset(b) + j * 64 + lane * 4, blk + 2 + 4 * j, 4);
     }
   }
   return p;

@@ -7,12 +7,15 @@
 // there, 4 per 512 here; see docs/performance.md).
 //
 // Layout of panel P (rows 16P .. 16P+15; rows past the matrix are zero), nb =
-// cols / 32 blocks, panel_bytes apart (a multiple of 64):
-//   qs    [nb][kDwords][16 rows][4 bytes]  the block's quant bytes, dword j of
-//                                           row r at (b * kDwords + j) * 64 + 4 r
+// cols / 32 blocks in ceil(nb / 2) block pairs, one stream (qs then scales of
+// each pair, so decode reads every panel front to back):
+//   pair k = blocks 2k, 2k+1, pair_bytes = 2 * qs_bytes + 64 apart:
+//     qs of block 2k, qs of block 2k+1   each [kDwords][16 rows][4 bytes]:
+//                                         dword j of row r at j * 64 + 4 r
 //         Q8_0: kDwords = 8 (32 int8 values); Q4_0: kDwords = 4 (16 bytes, byte
 //         k holding weight k in its low nibble and weight k + 16 in its high one)
-//   d     [nb][16 rows] f16                 the block scales, at nb * kDwords * 64
+//     d of block 2k, d of block 2k+1     each [16 rows] f16 (32 bytes)
+//   (an odd last block leaves its partner's bytes zero)
 // Same bytes as the rows, reordered: no value changes, so the kernel computes
 // what the row kernels compute (act_quant.hpp), summed in another order.
 #pragma once
@@ -35,7 +38,9 @@ struct Panels final : WeightCache::Entry {
   int64_t rows = 0, cols = 0;
   int64_t nb = 0;           // blocks per row: cols / 32
   int64_t dwords = 0;       // quant dwords per row and block: 8 (Q8_0) or 4 (Q4_0)
-  int64_t panel_bytes = 0;  // stride between panels
+  int64_t qs_bytes = 0;     // quant bytes of one block of a panel: dwords * 64
+  int64_t pair_bytes = 0;   // one block pair: 2 * qs_bytes + 64
+  int64_t panel_bytes = 0;  // stride between panels: ceil(nb / 2) * pair_bytes
   int64_t n_panels = 0;     // ceil(rows / 16)
   uint8_t* data = nullptr;  // [n_panels][panel_bytes], mapped (see make_panels)
   size_t mapped = 0;        // bytes mapped at data
@@ -46,6 +51,9 @@ struct Panels final : WeightCache::Entry {
   ~Panels() override;
 
   const uint8_t* panel(int64_t p) const { return data + p * panel_bytes; }
+  // Offsets in a panel of block b's quant bytes and of its 16 f16 scales.
+  int64_t qs_offset(int64_t b) const { return (b / 2) * pair_bytes + (b % 2) * qs_bytes; }
+  int64_t d_offset(int64_t b) const { return (b / 2) * pair_bytes + 2 * qs_bytes + (b % 2) * 32; }
 };
 
 // True when a table has a panel kernel for type t (AVX-512 VNNI: Q8_0, Q4_0).

@@ -46,7 +46,6 @@ HWY_INLINE void PanelTile(const Panels& w, int64_t panel, const QActs& X, int64_
   constexpr int32_t m = kQ4 ? 8 : 128;
   const int64_t nb = X.nb;
   const uint8_t* base = w.panel(panel);
-  const uint16_t* dsc = reinterpret_cast<const uint16_t*>(base + nb * w.dwords * 64);
   const int8_t* xq[NT];
   const float* xd[NT];
   const int32_t* xc[NT];
@@ -58,8 +57,8 @@ HWY_INLINE void PanelTile(const Panels& w, int64_t panel, const QActs& X, int64_
   }
   for (int64_t b = 0; b < nb; ++b) {
     __m512i u[8];
-    UnpackPanelBlock<kQ4>(base + b * w.dwords * 64, u);
-    const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(dsc + b * kPanelRows)));
+    UnpackPanelBlock<kQ4>(base + w.qs_offset(b), u);
+    const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(base + w.d_offset(b))));
     for (int t = 0; t < NT; ++t) {
       const int8_t* x = xq[t] + b * kQActBlock;
       // Two chains of 4 (integer sums: the split changes no bit).
