@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "api/model_access.hpp"
+#include "io/gguf.hpp"
 #include "model/formats/gguf_export.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
@@ -188,6 +191,35 @@ TEST(GgufCli, InfoAndQuantizeErrors) {
   const CommandResult info = run_command(binary() + " info -m " + dir);
   ASSERT_EQ(info.status, 0) << info.err;
   EXPECT_NE(info.out.find("architecture  qwen2"), std::string::npos) << info.out;
+}
+
+// quantize and convert carry the source's chat templates: every
+// tokenizer.chat_template[.NAME] of a GGUF, a Hugging Face folder's chat_template.jinja.
+TEST(GgufCli, QuantizeAndConvertKeepTheChatTemplates) {
+  TempDir d;
+  const std::string src = source_dir() + "/models/sinkstream-chat.gguf";
+  const std::string q = d.file("q.gguf");
+  const CommandResult r = run_command(binary() + " quantize " + src + " " + q + " q4_0");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto in = io::gguf::File::open(src), out = io::gguf::File::open(q);
+  ASSERT_TRUE(in->has("tokenizer.chat_template"));
+  EXPECT_EQ(out->get_string("tokenizer.chat_template"), in->get_string("tokenizer.chat_template"));
+
+  const std::string folder = d.file("hf");
+  std::filesystem::copy(source_dir() + "/tests/fixtures/hf/qwen2", folder);
+  const std::string jinja = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}";
+  {
+    std::ofstream(folder + "/chat_template.jinja") << jinja;
+  }
+  const std::string g = d.file("g.gguf");
+  const CommandResult c = run_command(binary() + " convert " + folder + " -o " + g + " --type f16");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(io::gguf::File::open(g)->get_string("tokenizer.chat_template"), jinja);
+  // A folder without one writes none.
+  const CommandResult bare = run_command(binary() + " convert " + source_dir() + "/tests/fixtures/hf/qwen2 -o " +
+                                         d.file("b.gguf") + " --type f16");
+  ASSERT_EQ(bare.status, 0) << bare.err;
+  EXPECT_FALSE(io::gguf::File::open(d.file("b.gguf"))->has("tokenizer.chat_template"));
 }
 
 TEST(GgufCli, TokenizeVocabOnlyFile) {

@@ -201,6 +201,7 @@ void export_gguf(const ModelConfig& c, const ModelWeights& w, const std::string&
   if (!c.layer_window.empty()) out.set_i32_array(p + "attention.layer_windows", c.layer_window);
   if (c.sliding_rope_theta > 0.0) out.set_f32(p + "rope.freq_base_swa", static_cast<float>(c.sliding_rope_theta));
   if (o.vocab != nullptr) tokenizer::write_vocab_gguf(*o.vocab, out);
+  for (const auto& [key, value] : o.strings) out.set_string(key, value);
 
   // The halves layout must become adjacent pairs for the families whose GGUF files use those (llama).
   const bool gguf_pairs = layout.gguf_rope_layout == RopeLayout::kInterleaved;

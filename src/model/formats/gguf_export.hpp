@@ -14,6 +14,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/dtype.hpp"
 #include "model/weights.hpp"
@@ -26,6 +28,9 @@ struct GgufExportOptions {
   core::DType type = core::DType::kF32;        // storage type of the matrices
   std::string name;                // general.name
   const tokenizer::VocabData* vocab = nullptr;  // tokenizer metadata to embed, or null
+  // Further string keys to write as they are: (key, value), e.g. the chat templates
+  // (tokenizer.chat_template, tokenizer.chat_template.NAME) of the source model.
+  std::vector<std::pair<std::string, std::string>> strings;
   std::function<void(const std::string& tensor, size_t done, size_t total)> progress;  // optional
 };
 
