@@ -3,8 +3,8 @@
 // streams best: 16 rows interleaved per block of 32 columns, so that one
 // vpdpbusd lane is one row and a block's integer dot accumulates in that lane
 // over all 32 weights before its single float conversion (the row-major kernel
-// of qmm_avx512-inl.h converts every 4 products: 4 float ops per 64 products
-// there, 4 per 512 here; see docs/performance.md).
+// of qmm_avx512-inl.h converts every 4 products: 3 float ops per 64 products
+// there, 3 and a broadcast per 512 here; see docs/performance.md).
 //
 // Layout of panel P (rows 16P .. 16P+15; rows past the matrix are zero), nb =
 // cols / 32 blocks in ceil(nb / 2) block pairs, one stream (qs then scales of

@@ -1,7 +1,7 @@
 // The row-panel GEMM for Q8_0 / Q4_0 on AVX-512 VNNI (Highway target AVX3_DL):
 // weights in the panel layout of panels.hpp, 16 rows per 512-bit vector, one
-// int32 lane per row. Included by kernels_hwy.cpp after qmm_avx512-inl.h
-// (uses its Dpbusd), once per target (no include guard); code only in the
+// int32 lane per row. Included by kernels_hwy.cpp after qmm_avx512-inl.h (in
+// its namespace qmm512), once per target (no include guard); code only in the
 // AVX3_DL pass.
 //
 // Per panel, block b and token t (u: the block's bytes as unsigned, 8 vectors
@@ -9,9 +9,10 @@
 //   is     = -m * qsum + sum_g dpbusd(u[g], broadcast(x[4g .. 4g+3]))   (int32, exact)
 //            (Q8_0: u = q + 128, m = 128; Q4_0: u = the nibble = w + 8, m = 8)
 //   acc[t] = fma(float(is), d_w[16 rows] * d_x[b], acc[t])
-// (qsum: QActs::qsum, the sum of the block's 32 x) and lane r of acc[t] is the dot of row 16P + r with token t. Every (row,
-// token) sees the same operations whatever T, the token tile and the row
-// range, so a row gives the same bits in a prefill chunk and alone.
+// (qsum: QActs::qsum, the sum of the block's 32 x), and lane r of acc[t] is
+// the dot of row 16P + r with token t. Every (row, token) sees the same
+// operations whatever T, the token tile and the row range, so a row gives the
+// same bits in a prefill chunk and alone.
 #if HWY_TARGET == HWY_AVX3_DL
 
 namespace qmm512 {
@@ -34,7 +35,8 @@ HWY_INLINE void UnpackPanelBlock(const uint8_t* qs, __m512i (&u)[8]) {
 
 // acc + dot4(u, x[0..3] in every lane): vpdpbusd with the 4 activation bytes
 // as an embedded broadcast from memory (GCC would load and broadcast them
-// into a register first: one more instruction per vpdpbusd).
+// into a register first: one more instruction per vpdpbusd). Inline assembly
+// for both compilers, for the reason Dpbusd gives (qmm_avx512-inl.h).
 HWY_INLINE __m512i DpbusdBcast(__m512i acc, __m512i u, const int8_t* x) {
   asm("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*reinterpret_cast<const int32_t*>(x)));
   return acc;
