@@ -10,6 +10,9 @@ namespace sinkstream::chat {
 inline constexpr size_t kMaxTemplateBytes = 1 << 20;          // template source
 inline constexpr int kMaxParseDepth = 100;                    // nested blocks + nested expressions
 inline constexpr int kMaxCallDepth = 64;                      // macro / caller recursion
+// Nesting that repr, == and < walk in a value (a namespace or list that holds itself
+// is infinitely deep: {% set ns.x = ns %}{{ ns }}).
+inline constexpr int kMaxValueDepth = 400;
 inline constexpr uint64_t kMaxLoopIterations = 1'000'000;     // all for-loop iterations of one render
 inline constexpr size_t kMaxOutputBytes = 16u << 20;          // rendered text, and any one string value
 inline constexpr size_t kMaxListItems = 200'000;              // any one list built by the template

@@ -157,9 +157,15 @@ double as_double(const Value& v) {
 
 int64_t as_int(const Value& v) { return v.kind == Kind::kBool ? (v.b ? 1 : 0) : v.i; }
 
-}  // namespace
+void check_value_depth(int depth, const char* what) {
+  if (depth > kMaxValueDepth) {
+    render_error(std::string(what) + ": a value nested deeper than " + std::to_string(kMaxValueDepth) +
+                 " levels (does a list or namespace contain itself?)");
+  }
+}
 
-bool equals(const Value& a, const Value& b) {
+bool equals_at(const Value& a, const Value& b, int depth) {
+  check_value_depth(depth, "==");
   if (a.is_number() && b.is_number()) {
     if (a.kind == Kind::kFloat || b.kind == Kind::kFloat) return as_double(a) == as_double(b);
     return as_int(a) == as_int(b);
@@ -174,7 +180,7 @@ bool equals(const Value& a, const Value& b) {
       if (a.list == b.list) return true;
       if (a.list->size() != b.list->size()) return false;
       for (size_t k = 0; k < a.list->size(); ++k) {
-        if (!equals((*a.list)[k], (*b.list)[k])) return false;
+        if (!equals_at((*a.list)[k], (*b.list)[k], depth + 1)) return false;
       }
       return true;
     }
@@ -183,7 +189,7 @@ bool equals(const Value& a, const Value& b) {
       if (a.dict->size() != b.dict->size()) return false;
       for (const auto& [k, v] : *a.dict) {
         const Value* o = dict_find(*b.dict, k);
-        if (o == nullptr || !equals(v, *o)) return false;
+        if (o == nullptr || !equals_at(v, *o, depth + 1)) return false;
       }
       return true;
     }
@@ -194,7 +200,8 @@ bool equals(const Value& a, const Value& b) {
   }
 }
 
-bool less(const Value& a, const Value& b) {
+bool less_at(const Value& a, const Value& b, int depth) {
+  check_value_depth(depth, "<");
   require_defined(a);
   require_defined(b);
   if (a.is_number() && b.is_number()) {
@@ -206,12 +213,18 @@ bool less(const Value& a, const Value& b) {
     const List& x = *a.list;
     const List& y = *b.list;
     for (size_t k = 0; k < x.size() && k < y.size(); ++k) {
-      if (!equals(x[k], y[k])) return less(x[k], y[k]);
+      if (!equals_at(x[k], y[k], depth + 1)) return less_at(x[k], y[k], depth + 1);
     }
     return x.size() < y.size();
   }
   render_error(std::string("'<' not supported between instances of '") + type_name(a) + "' and '" + type_name(b) + "'");
 }
+
+}  // namespace
+
+bool equals(const Value& a, const Value& b) { return equals_at(a, b, 0); }
+
+bool less(const Value& a, const Value& b) { return less_at(a, b, 0); }
 
 std::string float_repr(double x) {
   if (std::isnan(x)) return "nan";
@@ -280,43 +293,57 @@ std::string string_repr(const std::string& s) {
 
 }  // namespace
 
-std::string to_repr(const Value& v) {
+namespace {
+
+// Appends repr(v) to out: depth-limited, and the text capped like any string.
+void repr_into(const Value& v, int depth, std::string& out) {
+  check_value_depth(depth, "repr");
+  if (out.size() > kMaxOutputBytes) render_error(std::string("a repr grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+  const auto items = [&](const DictItems& d) {
+    bool first = true;
+    for (const auto& [k, x] : d) {
+      if (!first) out += ", ";
+      first = false;
+      repr_into(k, depth + 1, out);
+      out += ": ";
+      repr_into(x, depth + 1, out);
+    }
+  };
   switch (v.kind) {
-    case Kind::kUndefined: return "Undefined";
-    case Kind::kString: return string_repr(v.s);
+    case Kind::kUndefined: out += "Undefined"; return;
+    case Kind::kString: out += string_repr(v.s); return;
     case Kind::kList:
     case Kind::kTuple: {
       const bool tuple = v.kind == Kind::kTuple;
-      std::string out = tuple ? "(" : "[";
+      out += tuple ? "(" : "[";
       for (size_t k = 0; k < v.list->size(); ++k) {
         if (k) out += ", ";
-        out += to_repr((*v.list)[k]);
+        repr_into((*v.list)[k], depth + 1, out);
       }
       if (tuple && v.list->size() == 1) out += ",";
-      return out + (tuple ? ")" : "]");
+      out += tuple ? ")" : "]";
+      return;
     }
-    case Kind::kDict: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [k, x] : *v.dict) {
-        if (!first) out += ", ";
-        first = false;
-        out += to_repr(k) + ": " + to_repr(x);
-      }
-      return out + "}";
-    }
-    case Kind::kNamespace: {
-      std::string out = "<Namespace {";
-      bool first = true;
-      for (const auto& [k, x] : *v.dict) {
-        if (!first) out += ", ";
-        first = false;
-        out += to_repr(k) + ": " + to_repr(x);
-      }
-      return out + "}>";
-    }
-    default: return to_str(v);
+    case Kind::kDict:
+      out += "{";
+      items(*v.dict);
+      out += "}";
+      return;
+    case Kind::kNamespace:
+      out += "<Namespace {";
+      items(*v.dict);
+      out += "}>";
+      return;
+    default: out += to_str(v); return;
   }
+}
+
+}  // namespace
+
+std::string to_repr(const Value& v) {
+  std::string out;
+  repr_into(v, 0, out);
+  return out;
 }
 
 std::string to_str(const Value& v) {

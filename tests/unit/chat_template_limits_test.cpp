@@ -48,6 +48,32 @@ TEST(ChatTemplateLimits, MacroRecursion) {
   EXPECT_NE(msg.find("macro calls nested deeper than " + std::to_string(chat::kMaxCallDepth)), std::string::npos) << msg;
 }
 
+// Found by chat_template_fuzz (2026-12-05): a namespace assigned into itself made
+// repr recurse until the stack overflowed (fuzz/corpus/chat_template/
+// self_containing_namespace.jinja). repr, == and < now stop at kMaxValueDepth, and
+// a repr's text is capped like any string (shared sublists double it per level).
+TEST(ChatTemplateLimits, ValuesThatContainThemselves) {
+  const std::string depth = "nested deeper than " + std::to_string(chat::kMaxValueDepth);
+  std::string msg = error_of("{% set ns = namespace(x=0) %}{% set ns.x = ns %}{{ ns }}");
+  EXPECT_NE(msg.find(depth), std::string::npos) << msg;
+  // Lists cannot hold themselves (append is refused, as in HF's sandbox), but a
+  // namespace can nest them 500 deep: two such values, built apart, compared.
+  const std::string deep =
+      "{% set ns = namespace(a=1, b=1) %}{% for i in range(500) %}{% set ns.a = [ns.a] %}{% set ns.b = [ns.b] %}"
+      "{% endfor %}";
+  msg = error_of(deep + "{{ ns.a }}");
+  EXPECT_NE(msg.find(depth), std::string::npos) << msg;
+  msg = error_of(deep + "{{ ns.a == ns.b }}");
+  EXPECT_NE(msg.find(depth), std::string::npos) << msg;
+  msg = error_of(deep + "{{ ns.a < ns.b }}");
+  EXPECT_NE(msg.find(depth), std::string::npos) << msg;
+  msg = error_of("{% set ns = namespace(x=[1]) %}{% for i in range(40) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}{{ ns.x }}");
+  EXPECT_NE(msg.find("repr grew past"), std::string::npos) << msg;
+  // Deep but finite values still print as Python does.
+  EXPECT_EQ(chat::render("{{ [[1, 'a'], {'k': (2,)}] }}", ordered_json::object()), "[[1, 'a'], {'k': (2,)}]");
+  EXPECT_EQ(chat::render("{% set ns = namespace(x=[1]) %}{{ ns }}", ordered_json::object()), "<Namespace {'x': [1]}>");
+}
+
 TEST(ChatTemplateLimits, LoopIterations) {
   const std::string msg = error_of("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}");
   EXPECT_NE(msg.find("more than " + std::to_string(chat::kMaxLoopIterations) + " loop iterations"), std::string::npos) << msg;
