@@ -188,6 +188,7 @@ void Evaluator::exec_set(const Stmt& s, const ScopePtr& scope) {
     if (target == nullptr || target->kind != Kind::kNamespace) {
       render_error("cannot assign attribute on non-namespace object");
     }
+    if (assigned_.empty() || assigned_.back() != target->dict) assigned_.push_back(target->dict);
     dict_set(*target->dict, Value::string(s.attr), std::move(v));
     return;
   }

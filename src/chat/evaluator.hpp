@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@ namespace sinkstream::chat {
 class Evaluator {
  public:
   explicit Evaluator(const std::tm& now) : now_(now) {}
+  // Clears the attributes of every namespace the render assigned to: the only way
+  // a template builds a reference cycle ({% set ns.x = ns %}, or a macro whose
+  // scope holds ns stored in ns), which shared ownership alone would leak.
+  ~Evaluator() {
+    for (const auto& d : assigned_) d->clear();
+  }
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
 
   // Renders `body` with `context` (a dict) over the global functions.
   std::string render(const Body& body, const Value& context);
@@ -56,6 +65,7 @@ class Evaluator {
   std::string* out_ = nullptr;
   uint64_t iterations_ = 0;
   int call_depth_ = 0;
+  std::vector<std::shared_ptr<DictItems>> assigned_;  // namespaces written by {% set ns.attr = ... %}
   friend struct CallDepth;
 };
 
