@@ -125,9 +125,18 @@ std::vector<Value> Evaluator::iterate(const Value& v) {
       return keys;
     }
     case Kind::kString: {
+      // One Value per code point: the same cost as building a list of them, so the
+      // same caps apply (a 16 MiB string's characters once took ~1 GB in |sort).
       const std::vector<size_t> off = code_point_offsets(v.s);
+      const size_t n = off.size() - 1;
+      if (n > kMaxListItems) {
+        render_error("iterating a string of " + std::to_string(n) + " characters: more than " +
+                     std::to_string(kMaxListItems) + " items");
+      }
+      Value::note_items_built(n);
       std::vector<Value> chars;
-      for (size_t k = 0; k + 1 < off.size(); ++k) chars.push_back(Value::string(v.s.substr(off[k], off[k + 1] - off[k])));
+      chars.reserve(n);
+      for (size_t k = 0; k < n; ++k) chars.push_back(Value::string(v.s.substr(off[k], off[k + 1] - off[k])));
       return chars;
     }
     default: render_error(std::string("'") + type_name(v) + "' object is not iterable");

@@ -38,6 +38,10 @@ Value Value::string(std::string x) {
   return v;
 }
 
+void Value::note_items_built(size_t n) {
+  if (t_budget != nullptr) t_budget->add_items(n);
+}
+
 Value Value::make_list(List items) {
   if (items.size() > kMaxListItems) render_error(std::string("a list grew past ") + std::to_string(kMaxListItems) + " items");
   if (t_budget != nullptr) t_budget->add_items(items.size());

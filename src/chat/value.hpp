@@ -65,6 +65,8 @@ struct Value {
   }
   static Value string(std::string x);
   static Value make_list(List items = {});
+  // Charges n items built outside make_list (a string's characters) to the render's budget.
+  static void note_items_built(size_t n);
   static Value make_tuple(List items);
   static Value make_dict(DictItems items = {});
   static Value make_namespace(DictItems items = {});

@@ -98,6 +98,19 @@ TEST(ChatTemplateLimits, QuadraticBuildingStops) {
   EXPECT_NE(error_of(strings).find("bytes of strings"), std::string::npos);
 }
 
+// Found by chat_template_fuzz (2026-12-05): `{% filter sort %}` over a text of
+// millions of characters made one Value per character (a 939 MB allocation;
+// fuzz/corpus/chat_template/filter_sort_long_text.jinja). Iterating a string now
+// counts as building a list of its characters.
+TEST(ChatTemplateLimits, IteratingALongString) {
+  const std::string cap = std::to_string(chat::kMaxListItems);
+  std::string msg = error_of("{{ ('x' * 300000) | sort | length }}");
+  EXPECT_NE(msg.find("iterating a string of 300000 characters: more than " + cap + " items"), std::string::npos) << msg;
+  msg = error_of("{% for c in 'ab' * 150000 %}{% endfor %}");
+  EXPECT_NE(msg.find("iterating a string of 300000 characters"), std::string::npos) << msg;
+  EXPECT_EQ(error_of("{{ ('x' * 1000) | sort | length }}"), "");
+}
+
 TEST(ChatTemplateLimits, RangeSize) {
   EXPECT_NE(error_of("{{ range(1000000) }}").find("Range too big"), std::string::npos);
 }
