@@ -17,7 +17,7 @@
 namespace sinkstream::cli {
 
 struct BenchArgs {
-  std::string model, tokenizer, cache = "sink:4:1020", kv_type = "f32", json;
+  std::string model, tokenizer, cache = "sink:4:1020", kv_type = "f32", json, device = "cpu";
   int64_t prompt = 512, decode = 128, depth = 16, long_max = 1000000;
   int threads = 0, reps = 5, batch = 64;
   bool long_mode = false, sample = false, recompute = false, no_bandwidth = false;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "device_args.hpp"
 #include "bench_run.hpp"
 #include "commands.hpp"
 #include "eval/resources.hpp"
@@ -38,6 +39,7 @@ void add_bench_options(CLI::App* cmd, BenchArgs* a) {
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16")->capture_default_str()
       ->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
+  add_device_option(cmd, &a->device);
   cmd->add_option("--reps", a->reps, "Repetitions per figure (the median is reported)")->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--prompt", a->prompt, "Prefill prompt length")->capture_default_str()->check(CLI::PositiveNumber);
@@ -68,6 +70,7 @@ BenchRun open_bench(const BenchArgs& a) {
   run.model = Model::load(a.model, lo);
   run.options.cache = CachePolicy::parse(a.cache);
   run.options.threads = a.threads;
+  run.options.device = to_device(a.device);
   run.options.kv_f16 = a.kv_type == "f16";
   run.options.batch = a.batch;
   run.threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -80,12 +83,13 @@ void print_header(const BenchArgs& a, const BenchRun& run, BenchJson& out) {
   const std::string cache = run.options.cache.to_string();
   std::printf("# sinkstream bench: %s (%s, %d layers, n_embd %d, vocab %d)\n", a.model.c_str(), c.arch.c_str(), c.n_layer,
               c.n_embd, c.n_vocab);
-  std::printf("# cache %s, kv %s, %d threads, simd %s, medians of %d after a warm-up\n", cache.c_str(), a.kv_type.c_str(),
-              run.threads, simd_target().c_str(), a.reps);
+  std::printf("# cache %s, kv %s, device %s, %d threads, simd %s, medians of %d after a warm-up\n", cache.c_str(),
+              a.kv_type.c_str(), a.device.c_str(), run.threads, simd_target().c_str(), a.reps);
   out["model"] = a.model;
   out["cache"] = cache;
   out["kv_type"] = a.kv_type;
   out["threads"] = run.threads;
+  out["device"] = a.device;
   out["simd"] = simd_target();
   out["reps"] = a.reps;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "device_args.hpp"
 #include "chat_loop.hpp"
 #include "commands.hpp"
 #include "default_cache.hpp"
@@ -39,6 +40,7 @@ struct ChatArgs {
   std::vector<std::string> stop;
   int window = 32;
   int threads = 0;
+  std::string device = "cpu";
   int batch = 64;
   std::string kv_type = "f32";
 };
@@ -63,6 +65,7 @@ void add_chat_options(CLI::App* cmd, ChatArgs* a) {
   cmd->add_option("--window", a->window, "Most recent messages rendered per turn besides the system message")
       ->capture_default_str()->check(CLI::Range(2, 1 << 20));
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
+  add_device_option(cmd, &a->device);
   cmd->add_option("-b,--batch", a->batch, "Prompt tokens evaluated together in one chunk")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--kv-type", a->kv_type, "KV cache storage type: f32 or f16")->capture_default_str()->check(CLI::IsMember({"f32", "f16"}));
 }
@@ -89,6 +92,7 @@ conversation::Options chat_options(const ChatArgs& a, const Model& model) {
   o.stop = a.stop;
   o.max_tokens = a.max_tokens;
   o.threads = a.threads;
+  o.device = to_device(a.device);
   o.batch = a.batch;
   o.kv_f16 = a.kv_type == "f16";
   o.template_file = a.chat_template;

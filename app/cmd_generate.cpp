@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "device_args.hpp"
 #include "commands.hpp"
 #include "default_cache.hpp"
 #include "model_args.hpp"
@@ -22,6 +23,7 @@ struct GenerateArgs {
   int n = 256;
   SamplingArgs sampling;
   int threads = 0;
+  std::string device = "cpu";
   int batch = 64;
   std::string cache;
   std::string state_in, state_out;
@@ -43,6 +45,7 @@ void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
   cmd->add_option("-n,--n-predict", a->n, "Number of tokens to generate after the prompt")->capture_default_str()->check(CLI::NonNegativeNumber);
   add_sampling_options(cmd, &a->sampling);
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")->check(CLI::NonNegativeNumber);
+  add_device_option(cmd, &a->device);
   cmd->add_option("-c,--cache", a->cache,
                   "KV cache policy: " + CachePolicy::help() +
                       " (default: sink:4:W with W = trained context - 4, so generation never stops for lack of room)");
@@ -61,6 +64,7 @@ void add_generate_options(CLI::App* cmd, GenerateArgs* a) {
 SessionOptions session_options(const GenerateArgs& a, const Model& model, uint64_t seed) {
   SessionOptions so;
   so.threads = a.threads;
+  so.device = to_device(a.device);
   so.batch = a.batch;
   so.kv_f16 = a.kv_type == "f16";
   if (!a.cache.empty()) so.cache = CachePolicy::parse(a.cache);

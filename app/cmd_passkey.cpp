@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plot/plot.hpp"
+#include "device_args.hpp"
 #include "commands.hpp"
 #include "eval/memory_budget.hpp"
 #include "eval/passkey.hpp"
@@ -28,6 +29,7 @@ struct PasskeyArgs {
   uint64_t seed = 1;
   int batch = 64;
   int threads = 0;
+  std::string device = "cpu";
 };
 }  // namespace
 
@@ -57,6 +59,7 @@ Runner add_passkey(CLI::App& app) {
   cmd->add_option("--plot", a->plot, "Draw accuracy against depth, one line per policy (.png or .svg)");
   cmd->add_option("-b,--batch", a->batch, "Prompt tokens evaluated together in one chunk")->capture_default_str()
       ->check(CLI::PositiveNumber);
+  add_device_option(cmd, &a->device);
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
   return [a]() {
@@ -74,6 +77,7 @@ Runner add_passkey(CLI::App& app) {
     o.trials = a->trials;
     o.seed = a->seed;
     o.threads = a->threads;
+    o.device = to_device(a->device);
     o.batch = a->batch;
     for (const auto& p : o.policies) {
       eval::check_cache_fits(model->config(), p, a->length + o.max_new, a->batch, false, 0.0, eval::physical_memory_bytes());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plot/plot.hpp"
+#include "device_args.hpp"
 #include "commands.hpp"
 #include "eval/memory_budget.hpp"
 #include "eval/nll_csv.hpp"
@@ -40,6 +41,7 @@ struct PplArgs {
   int64_t bucket = 1000;
   int batch = 64;
   int threads = 0;
+  std::string device = "cpu";
 };
 
 // The stream and a name for it: --ids, --text or stdin (text).
@@ -97,6 +99,7 @@ void add_ppl_options(CLI::App* cmd, PplArgs* a) {
                   "the format follows the extension: .png or .svg (repeat --plot for both)")
       ->allow_extra_args(false);
   cmd->add_option("--json", a->json, "Write a machine-readable summary (per policy: perplexity, buckets, tokens/s)");
+  add_device_option(cmd, &a->device);
   cmd->add_option("-t,--threads", a->threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
 }
@@ -137,6 +140,7 @@ eval::StreamPplOptions stream_options(const PplArgs& a, const Model& model, cons
   eval::StreamPplOptions so;
   so.policies = policies;
   so.threads = a.threads;
+  so.device = to_device(a.device);
   so.batch = a.batch;
   // Pieces of ~256 tokens (whole batches; progress updates between pieces), at most 256 MiB of logits.
   const int64_t V = model.config().n_vocab;

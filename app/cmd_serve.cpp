@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "device_args.hpp"
 #include "commands.hpp"
 #include "default_cache.hpp"
 #include "model_args.hpp"
@@ -21,6 +22,7 @@ struct ServeArgs {
   std::string model_id;
   std::string cache;
   std::string chat_template;
+  std::string device = "cpu";
   server::ServeOptions o;
 };
 
@@ -49,6 +51,7 @@ void add_serve_options(CLI::App* cmd, ServeArgs* a) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", e.batcher.threads, "Threads of the shared forward pass (0: all cores)")
       ->check(CLI::NonNegativeNumber);
+  add_device_option(cmd, &a->device);
   cmd->add_option("--batch-rows", e.batcher.max_rows, "Most tokens per batched forward pass, all sessions together")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--prefill-chunk", e.batcher.prefill_chunk,
@@ -76,6 +79,7 @@ int run_serve(const ServeArgs& a) {
   server::ServeOptions o = a.o;
   o.engine.cache = a.cache.empty() ? default_generate_cache(*model) : CachePolicy::parse(a.cache);
   o.engine.template_file = a.chat_template;
+  o.engine.batcher.device = to_device(a.device);
   o.engine.model_id = a.model_id.empty() ? std::filesystem::path(a.model).stem().string() : a.model_id;
   if (o.engine.limits.default_max_tokens > o.engine.limits.max_tokens) {
     throw Error(ErrorKind::kInvalidArg, "--default-max-tokens is above --max-tokens");

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 
+#include "sinkstream/backend.hpp"
 #include "sinkstream/model.hpp"
 
 namespace sinkstream {
@@ -22,6 +23,7 @@ class Session;
 
 struct BatcherOptions {
   int32_t threads = 0;         // threads of the one backend every step runs on (0 = all cores)
+  Device device = Device::kCpu;  // where every step runs (backend.hpp)
   int32_t max_rows = 64;       // tokens per step, all sessions together (>= 1)
   int32_t prefill_chunk = 16;  // most prompt tokens of one session per step (>= 1)
   int32_t gather_us = 3000;    // how long a step waits for the sessions of the last step to come back

@@ -68,6 +68,7 @@ struct Options {
   std::vector<std::string> stop;  // stop strings (not included in the reply text)
   int32_t max_tokens = 512;       // per reply (>= 1)
   int32_t threads = 0;            // 0 = all cores
+  Device device = Device::kCpu;   // where the forward pass runs (backend.hpp)
   Batcher* batcher = nullptr;     // the server's continuous batching (SessionOptions::batcher)
   int32_t batch = 64;             // prefill chunk
   bool kv_f16 = false;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sinkstream/backend.hpp"
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/probe.hpp"
@@ -22,7 +23,8 @@ class ByteReader;
 
 struct SessionOptions {
   CachePolicy cache;          // default: dense
-  int32_t threads = 0;        // 0 = all cores
+  int32_t threads = 0;        // 0 = all cores (host ops and CPU kernels)
+  Device device = Device::kCpu;  // where the forward pass runs (backend.hpp)
   int32_t batch = 64;         // prefill chunk: tokens evaluated together (>= 1)
   bool kv_f16 = false;        // store the KV cache as f16 (half the memory) instead of f32
   SamplerParams sampler;

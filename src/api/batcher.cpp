@@ -55,7 +55,7 @@ struct Batcher::Impl {
   std::thread thread;
 
   Impl(std::shared_ptr<const Model> m, const BatcherOptions& o)
-      : model(std::move(m)), options(o), backend(backend::make_backend(backend::BackendOptions{o.threads, api::ModelAccess::weight_cache(*model)})),
+      : model(std::move(m)), options(o), backend(backend::make_backend(backend::BackendOptions{o.threads, api::ModelAccess::weight_cache(*model), o.device})),
         scratch(model->config()) {}
 
   // Runs `plan` as one forward pass (outside the lock: the submitters are blocked

@@ -29,7 +29,7 @@ struct Session::Impl {
   std::unique_ptr<api::ProbeAdapter> probe;  // options.attention_probe seen by the CPU attention, or null
 
   Impl(std::shared_ptr<const Model> m, const SessionOptions& o)
-      : model(std::move(m)), options(o), backend(backend::make_backend(backend::BackendOptions{o.threads, api::ModelAccess::weight_cache(*model)})),
+      : model(std::move(m)), options(o), backend(backend::make_backend(backend::BackendOptions{o.threads, api::ModelAccess::weight_cache(*model), o.device})),
         scratch(model->config()), sampler(o.sampler),
         logits(static_cast<size_t>(model->config().n_vocab), 0.0f) {
     if (o.attention_probe != nullptr) probe = std::make_unique<api::ProbeAdapter>(*o.attention_probe);

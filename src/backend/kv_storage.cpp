@@ -20,9 +20,11 @@ KvStorage::KvStorage(int32_t n_layer, int32_t kv_dim, int32_t n_slots, bool f16)
     v_.assign(n, 0.0f);
   }
   slot_pos_.assign(static_cast<size_t>(n_slots), 0);
+  version_.assign(static_cast<size_t>(n_layer) * static_cast<size_t>(n_slots), 0);
 }
 
 void KvStorage::store(int32_t layer, int32_t slot, const float* k_in, const float* v_in) {
+  touch(layer, slot);
   if (f16_) {
     uint16_t* kd = k16_.data() + offset(layer, slot);
     uint16_t* vd = v16_.data() + offset(layer, slot);
@@ -55,6 +57,9 @@ void KvStorage::resize_slots(int32_t n_slots) {
   grow(v16_);
   slot_pos_.resize(static_cast<size_t>(n_slots), 0);
   n_slots_ = n_slots;
+  // Row indices moved: a new id, so that no mirror of the old layout is reused.
+  version_.assign(static_cast<size_t>(n_layer_) * static_cast<size_t>(n_slots), 0);
+  id_.renew();
 }
 
 void KvStorage::save(core::ByteWriter& w) const {
@@ -107,6 +112,7 @@ void KvStorage::load(core::ByteReader& r) {
   auto sp = r.get_vec<int64_t>("cache slot positions");
   if (sp.size() != static_cast<size_t>(n_slots)) r.fail("cache slot positions do not match the slot count");
   slot_pos_.swap(sp);
+  id_.renew();  // every row replaced
 }
 
 }  // namespace sinkstream::backend

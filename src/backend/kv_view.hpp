@@ -56,6 +56,19 @@ class KvView {
   // Position each slot's key was rotated at ([n_slots]).
   const int64_t* slot_pos() const { return slot_pos_; }
 
+  // Change tracking for device mirrors (KvStorage): the storage's process-unique
+  // id and each row's version ([n_layer][n_slots], indexed like the rows), which
+  // moves on every write of that row. 0 / null: untracked (send every row).
+  void set_versions(uint64_t storage_id, const uint64_t* version) {
+    storage_id_ = storage_id;
+    version_ = version;
+  }
+  uint64_t storage_id() const { return storage_id_; }
+  const uint64_t* version(int32_t layer) const {
+    return version_ == nullptr ? nullptr
+                               : version_ + static_cast<size_t>(layer - first_layer_) * static_cast<size_t>(n_slots_);
+  }
+
  private:
   size_t offset(int32_t layer, int32_t slot) const {
     return (static_cast<size_t>(layer - first_layer_) * static_cast<size_t>(n_slots_) + static_cast<size_t>(slot)) *
@@ -67,6 +80,8 @@ class KvView {
   const void* k_ = nullptr;         // [n_layer][n_slots][kv_dim]
   const void* v_ = nullptr;         // [n_layer][n_slots][kv_dim]
   const int64_t* slot_pos_ = nullptr;  // [n_slots]
+  uint64_t storage_id_ = 0;
+  const uint64_t* version_ = nullptr;  // [n_layer][n_slots] or null
 };
 
 }  // namespace sinkstream::backend

@@ -48,6 +48,7 @@ void Conversation::Impl::start_session(const Message* sys) {
   SessionOptions so;
   so.cache = policy;
   so.threads = opt.threads;
+  so.device = opt.device;
   so.batch = opt.batch;
   so.kv_f16 = opt.kv_f16;
   so.sampler = opt.sampling;

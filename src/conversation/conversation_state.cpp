@@ -118,6 +118,7 @@ void Conversation::load(const std::string& path) {
   SessionOptions so;
   so.cache = policy;
   so.threads = s.opt.threads;
+  so.device = s.opt.device;
   so.batch = s.opt.batch;
   so.kv_f16 = s.opt.kv_f16;
   so.sampler = s.opt.sampling;

@@ -22,6 +22,7 @@ std::string answer(const std::shared_ptr<const Model>& model, const PasskeyOptio
   SessionOptions so;
   so.cache = policy;
   so.threads = o.threads;
+  so.device = o.device;
   so.batch = o.batch;
   so.sampler.temperature = 0.0f;
   so.sampler.repeat_penalty = 1.0f;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sinkstream/backend.hpp"
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/tokenizer.hpp"
@@ -48,6 +49,7 @@ struct PasskeyOptions {
   int trials = 5;              // random keys per depth (the same keys for every policy)
   uint64_t seed = 1;
   int32_t threads = 0;
+  Device device = Device::kCpu;  // SessionOptions::device
   int32_t batch = 64;
   int max_new = 8;             // greedy tokens generated for the answer
   std::function<void(const PasskeyProgress&)> progress;

@@ -27,6 +27,7 @@ SessionOptions session_options(const StreamPplOptions& o, size_t index) {
   SessionOptions so;
   so.cache = o.policies[index];
   so.threads = o.threads;
+  so.device = o.device;
   so.batch = o.batch;
   so.kv_f16 = o.kv_f16;
   return so;

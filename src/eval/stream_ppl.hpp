@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sinkstream/backend.hpp"
 #include "sinkstream/cache_policy.hpp"
 #include "sinkstream/model.hpp"
 
@@ -34,6 +35,7 @@ struct StreamProgress {
 struct StreamPplOptions {
   std::vector<CachePolicy> policies;
   int32_t threads = 0;   // 0 = all cores
+  Device device = Device::kCpu;  // SessionOptions::device
   int32_t batch = 64;    // SessionOptions::batch: tokens per forward chunk
   bool kv_f16 = false;
   int64_t piece = 2048;  // tokens per eval_all call (bounds the logits buffer)

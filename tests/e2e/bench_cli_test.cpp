@@ -39,9 +39,10 @@ TEST(BenchCli, LongReportsPowersOfTenAndTheLastPositionWithTheSameJsonKeys) {
   SINKSTREAM_REQUIRE_SHARED();
   std::string out;
   const auto j = bench_json("--long --long-max 1500", &out);
-  // The keys (and their order) of the report before it was written with nlohmann-json.
+  // The keys (and their order) of the report before it was written with nlohmann-json,
+  // plus "device" (cpu / cuda, issue #15).
   const std::vector<std::string> expected = {
-      "model", "cache", "kv_type", "threads", "simd", "reps", "prefill_tokens", "prefill_tokens_per_s",
+      "model", "cache", "kv_type", "threads", "device", "simd", "reps", "prefill_tokens", "prefill_tokens_per_s",
       "prefill_tokens_per_cpu_s", "decode_tokens_per_cpu_s", "decode_depth", "decode_tokens", "decode_tokens_per_s",
       "kv_keys", "long", "peak_rss_mib", "weight_bytes_per_token", "kv_bytes_per_token"};
   EXPECT_EQ(keys(j), expected);

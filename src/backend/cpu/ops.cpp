@@ -45,9 +45,8 @@ void quantize_with(const Kernels& k, const float* X, int64_t T, int64_t cols, QA
 
 }  // namespace
 
-void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias,
-            const Panels* panels) {
-  matmul_with(active_kernels(), w, X, Y, T, pool, bias, panels);
+void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias) {
+  matmul_with(active_kernels(), w, X, Y, T, pool, bias);
 }
 
 void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,

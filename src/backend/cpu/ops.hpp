@@ -19,16 +19,17 @@ namespace sinkstream::backend::cpu {
 // bits per 32 (act_quant.hpp: extra error <= sum_i |w_i| max|x_blk(i)| / 254).
 // Rows are computed identically whatever T, so a chunk gives the same rows as
 // T single-token calls. Other types (and SINKSTREAM_SIMD=ref) use row_dot_ref.
+// This one runs the row kernels with a local scratch (tests and tools).
+void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
+            const core::TensorView* bias = nullptr);
+
+// Same on a given kernel table (tests compare every target with the reference).
 // panels: w repacked for k's panel kernel (panels.hpp, Q8_0 / Q4_0 on
 // AVX-512 VNNI), or null for the row kernels. The panel kernel sums each
 // row's products in another order than the row kernels (same tolerance to the
 // reference), and like them gives every row the same bits whatever T.
 // scratch: where the quantized activations go (reused between calls by the
 // backend: no allocation per call once it has grown), or null for a local one.
-void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
-            const core::TensorView* bias = nullptr, const Panels* panels = nullptr);
-
-// Same on a given kernel table (tests compare every target with the reference).
 void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool,
                  const core::TensorView* bias = nullptr, const Panels* panels = nullptr, QActs* scratch = nullptr);
 
