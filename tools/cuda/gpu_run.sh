@@ -48,4 +48,6 @@ for f in /tmp/tinyllama-1.1b_{f16,q8_0,q4_0}.gguf /tmp/llama-3.2-1b_{f16,q8_0,q4
 done
 f=/tmp/tinyllama-1.1b_q4_0.gguf
 timeout 120 $S bench -m $f --device cuda --reps 5 --prompt 4096 --batch 512 --decode 128 --depth 4096 -c sink:4:4092 --kv-type f16 --no-bandwidth -t 2 --json $OUT/cuda_depth4096.json 2>&1 | tail -5
+# Per-token latency along one stream (1K, 10K, 20K tokens), sink:4:4092, f16 KV.
+timeout 110 $S bench -m $f --device cuda --long --long-max 20000 -c sink:4:4092 --kv-type f16 --reps 1 --no-bandwidth -t 2 --json $OUT/cuda_long.json 2>&1 | grep -v "^#" | tail -6
 echo "gpu part done" 
