@@ -35,6 +35,7 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct Expr {
   ExprKind kind = ExprKind::kLiteral;
   int line = 0;
+  int32_t depth = 1;  // 1 + the deepest kid's depth (the parser keeps it <= kMaxExprDepth)
   std::string name;
   Value literal;
   bool negated = false;

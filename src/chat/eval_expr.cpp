@@ -210,7 +210,29 @@ Value Evaluator::eval_binary(const Expr& e, const ScopePtr& scope) {
   return arithmetic(op, l, r);
 }
 
+namespace {
+
+// eval() nesting, against kMaxEvalDepth.
+class EvalDepth {
+ public:
+  explicit EvalDepth(int& depth) : depth_(depth) {
+    if (++depth_ > kMaxEvalDepth) {
+      --depth_;
+      render_error(std::string("expressions and macro calls nested deeper than ") + std::to_string(kMaxEvalDepth) + " levels");
+    }
+  }
+  ~EvalDepth() { --depth_; }
+  EvalDepth(const EvalDepth&) = delete;
+  EvalDepth& operator=(const EvalDepth&) = delete;
+
+ private:
+  int& depth_;
+};
+
+}  // namespace
+
 Value Evaluator::eval(const Expr& e, const ScopePtr& scope) {
+  const EvalDepth depth(eval_depth_);
   switch (e.kind) {
     case ExprKind::kLiteral: return e.literal;
     case ExprKind::kName: {

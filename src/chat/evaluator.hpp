@@ -65,6 +65,7 @@ class Evaluator {
   std::string* out_ = nullptr;
   uint64_t iterations_ = 0;
   int call_depth_ = 0;
+  int eval_depth_ = 0;  // eval() calls in progress (kMaxEvalDepth)
   std::vector<std::shared_ptr<DictItems>> assigned_;  // namespaces written by {% set ns.attr = ... %}
   friend struct CallDepth;
 };

@@ -84,6 +84,22 @@ class Parser {
     return e;
   }
 
+  // Attaches a kid (may be null) and keeps e.depth = 1 + the deepest kid's depth under
+  // kMaxExprDepth: chains (`a + b + ...`, `x.y.z...`) are built by loops, not by
+  // recursion, so the Nest counter alone does not bound how deep a tree gets.
+  void adopt(Expr& e, ExprPtr kid) {
+    if (kid) grow_depth(e, kid->depth);
+    e.kids.push_back(std::move(kid));
+  }
+  void adopt_kw(Expr& e, std::string name, ExprPtr kid) {
+    grow_depth(e, kid->depth);
+    e.kwargs.emplace_back(std::move(name), std::move(kid));
+  }
+  void grow_depth(Expr& e, int32_t kid_depth) {
+    if (kid_depth + 1 > e.depth) e.depth = kid_depth + 1;
+    if (e.depth > kMaxExprDepth) fail(std::string("expression nested deeper than ") + std::to_string(kMaxExprDepth) + " levels");
+  }
+
   // ---- statements ----
 
   // Parses until a block tag whose keyword is in `ends` (left current) or the end.
@@ -288,10 +304,10 @@ class Parser {
     if (!is_op(",")) return first;
     auto t = node(ExprKind::kTuple);
     t->line = line;
-    t->kids.push_back(std::move(first));
+    adopt(*t, std::move(first));
     while (accept_op(",")) {
       if (cur().type == Tok::kBlockEnd || cur().type == Tok::kVarEnd || is_op(")")) break;
-      t->kids.push_back(parse_expression(with_condexpr));
+      adopt(*t, parse_expression(with_condexpr));
     }
     return t;
   }
@@ -305,9 +321,9 @@ class Parser {
     ExprPtr e = parse_or();
     while (accept_name("if")) {
       auto c = node(ExprKind::kCond);
-      c->kids.push_back(std::move(e));
-      c->kids.push_back(parse_or());
-      c->kids.push_back(accept_name("else") ? parse_condexpr() : nullptr);
+      adopt(*c, std::move(e));
+      adopt(*c, parse_or());
+      adopt(*c, accept_name("else") ? parse_condexpr() : nullptr);
       e = std::move(c);
     }
     return e;
@@ -315,8 +331,8 @@ class Parser {
 
   ExprPtr binary(std::string op, ExprPtr l, ExprPtr r) {
     auto b = node(ExprKind::kBinary, std::move(op));
-    b->kids.push_back(std::move(l));
-    b->kids.push_back(std::move(r));
+    adopt(*b, std::move(l));
+    adopt(*b, std::move(r));
     return b;
   }
 
@@ -337,7 +353,7 @@ class Parser {
       Nest nest(*this);
       auto u = node(ExprKind::kUnary, "not");
       advance();
-      u->kids.push_back(parse_not());
+      adopt(*u, parse_not());
       return u;
     }
     return parse_compare();
@@ -387,6 +403,7 @@ class Parser {
     c->name = e.name;
     c->literal = e.literal;
     c->negated = e.negated;
+    c->depth = e.depth;
     for (const auto& k : e.kids) c->kids.push_back(k ? clone(*k) : nullptr);
     for (const auto& [n, k] : e.kwargs) c->kwargs.emplace_back(n, clone(*k));
     return c;
@@ -430,7 +447,7 @@ class Parser {
     if (is_op("-") || is_op("+")) {
       e = node(ExprKind::kUnary, cur().text);
       advance();
-      e->kids.push_back(parse_unary(false));
+      adopt(*e, parse_unary(false));
     } else {
       e = parse_primary();
     }
@@ -494,10 +511,10 @@ class Parser {
     ExprPtr first = parse_expression(true);
     if (accept_op(")")) return first;
     auto t = node(ExprKind::kTuple);
-    t->kids.push_back(std::move(first));
+    adopt(*t, std::move(first));
     while (accept_op(",")) {
       if (is_op(")")) break;
-      t->kids.push_back(parse_expression(true));
+      adopt(*t, parse_expression(true));
     }
     expect_op(")");
     return t;
@@ -511,10 +528,10 @@ class Parser {
     while (!is_op(close)) {
       if (!e->kids.empty()) expect_op(",");
       if (is_op(close)) break;
-      e->kids.push_back(parse_expression(true));
+      adopt(*e, parse_expression(true));
       if (key_value) {
         expect_op(":");
-        e->kids.push_back(parse_expression(true));
+        adopt(*e, parse_expression(true));
       }
     }
     expect_op(close);
@@ -528,12 +545,12 @@ class Parser {
         if (cur().type == Tok::kName) {
           auto a = node(ExprKind::kAttr, cur().text);
           advance();
-          a->kids.push_back(std::move(e));
+          adopt(*a, std::move(e));
           e = std::move(a);
         } else if (cur().type == Tok::kInt) {
           auto a = node(ExprKind::kItem);
-          a->kids.push_back(std::move(e));
-          a->kids.push_back(literal(Value::integer(std::strtoll(cur().text.c_str(), nullptr, 10))));
+          adopt(*a, std::move(e));
+          adopt(*a, literal(Value::integer(std::strtoll(cur().text.c_str(), nullptr, 10))));
           e = std::move(a);
         } else {
           fail("expected a name after '.'");
@@ -565,13 +582,13 @@ class Parser {
     if (colons == 0) {
       if (!parts[0]) fail("empty subscript");
       auto e = node(ExprKind::kItem);
-      e->kids.push_back(std::move(obj));
-      e->kids.push_back(std::move(parts[0]));
+      adopt(*e, std::move(obj));
+      adopt(*e, std::move(parts[0]));
       return e;
     }
     auto e = node(ExprKind::kSlice);
-    e->kids.push_back(std::move(obj));
-    for (auto& p : parts) e->kids.push_back(std::move(p));
+    adopt(*e, std::move(obj));
+    for (auto& p : parts) adopt(*e, std::move(p));
     return e;
   }
 
@@ -586,10 +603,10 @@ class Parser {
         std::string name = cur().text;
         advance();
         advance();
-        e.kwargs.emplace_back(std::move(name), parse_expression(true));
+        adopt_kw(e, std::move(name), parse_expression(true));
       } else {
         if (!e.kwargs.empty()) fail("positional argument after keyword argument");
-        e.kids.push_back(parse_expression(true));
+        adopt(e, parse_expression(true));
       }
     }
     expect_op(")");
@@ -598,7 +615,7 @@ class Parser {
   ExprPtr parse_call(ExprPtr callee) {
     Nest nest(*this);
     auto e = node(ExprKind::kCall);
-    e->kids.push_back(std::move(callee));
+    adopt(*e, std::move(callee));
     parse_call_args(*e);
     return e;
   }
@@ -608,7 +625,7 @@ class Parser {
     std::string name = expect_name();
     while (accept_op(".")) name += std::string(".") + expect_name();
     auto e = node(ExprKind::kFilter, std::move(name));
-    e->kids.push_back(std::move(subject));
+    adopt(*e, std::move(subject));
     if (is_op("(")) parse_call_args(*e);
     return e;
   }
@@ -618,14 +635,14 @@ class Parser {
     auto e = node(ExprKind::kTest);
     e->negated = accept_name("not");
     e->name = expect_name();
-    e->kids.push_back(std::move(subject));
+    adopt(*e, std::move(subject));
     if (is_op("(")) {
       parse_call_args(*e);
     } else if ((cur().type == Tok::kName || cur().type == Tok::kString || cur().type == Tok::kInt ||
                 cur().type == Tok::kFloat || is_op("[") || is_op("{")) &&
                !is_name("else") && !is_name("or") && !is_name("and")) {
       if (is_name("is")) fail("You cannot chain multiple tests with is");
-      e->kids.push_back(parse_postfix(parse_primary()));
+      adopt(*e, parse_postfix(parse_primary()));
     }
     return e;
   }

@@ -111,6 +111,32 @@ TEST(ChatTemplateLimits, IteratingALongString) {
   EXPECT_EQ(error_of("{{ ('x' * 1000) | sort | length }}"), "");
 }
 
+// Found by chat_template_fuzz (2026-12-05): a 16 KB chain of binary operators
+// overflowed the stack under ASan (fuzz/corpus/chat_template/long_operator_chain.jinja),
+// and 1 MB of `1 + 1 + ...`, `x.y.y...` or `'A'|lower|lower...` crashed a release
+// build. The parser builds such chains with a loop (its recursion limit never sees
+// them), so it now caps each expression tree's depth.
+TEST(ChatTemplateLimits, LongOperatorAttributeAndFilterChains) {
+  const std::string deeper = "expression nested deeper than " + std::to_string(chat::kMaxExprDepth) + " levels";
+  for (const std::string& chain : {"1" + repeat(" + 1", 2000), "x" + repeat(".y", 2000), "'A'" + repeat("|lower", 2000),
+                                   "1" + repeat(" + 1", 250000)}) {
+    const std::string msg = error_of("{{ " + chain + " }}");
+    EXPECT_NE(msg.find(deeper), std::string::npos) << msg.substr(0, 200);
+  }
+  EXPECT_EQ(error_of("{{ 1" + repeat(" + 1", 200) + " }}"), "");
+  EXPECT_EQ(error_of("{{ 'A'" + repeat("|lower", 200) + " }}"), "");
+}
+
+// Expressions nested across macro calls: each call's body nests its own, so the
+// evaluator counts them all together (kMaxEvalDepth) besides the macro depth.
+TEST(ChatTemplateLimits, ExpressionsNestedAcrossMacroCalls) {
+  const std::string msg =
+      error_of("{% macro f(n) %}{{ [[[[[[[[[[f(n + 1)]]]]]]]]]] }}{% endmacro %}{{ f(0) }}");
+  EXPECT_NE(msg.find("expressions and macro calls nested deeper than " + std::to_string(chat::kMaxEvalDepth)),
+            std::string::npos)
+      << msg;
+}
+
 TEST(ChatTemplateLimits, RangeSize) {
   EXPECT_NE(error_of("{{ range(1000000) }}").find("Range too big"), std::string::npos);
 }
