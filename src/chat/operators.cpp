@@ -25,6 +25,14 @@ Value repeat(const Value& seq, int64_t n) {
   const size_t unit = seq.is_string() ? seq.s.size() : seq.list->size();
   const size_t cap = seq.is_string() ? kMaxOutputBytes : kMaxListItems;
   if (unit != 0 && static_cast<uint64_t>(n) > cap / unit) render_error("repetition result too large");
+  // An empty sequence repeated stays empty: no loop of n steps (`'' * 6666666666` once
+  // took minutes; found by chat_template_fuzz).
+  if (unit == 0) {
+    if (seq.is_string()) return Value::string("");
+    Value v = Value::make_list();
+    v.kind = seq.kind;
+    return v;
+  }
   if (seq.is_string()) {
     std::string out;
     out.reserve(unit * static_cast<size_t>(n));
