@@ -55,10 +55,17 @@ void KvStorage::resize_slots(int32_t n_slots) {
   grow(v_);
   grow(k16_);
   grow(v16_);
+  const int32_t old_slots = n_slots_;
   slot_pos_.resize(static_cast<size_t>(n_slots), 0);
   n_slots_ = n_slots;
-  // Row indices moved: a new id, so that no mirror of the old layout is reused.
+  // Row indices moved: a new id, so that no mirror of the old layout is reused, and
+  // every kept row counts as written (a mirror of the new id must send it; version 0
+  // means "still the zeros a mirror starts with").
   version_.assign(static_cast<size_t>(n_layer_) * static_cast<size_t>(n_slots), 0);
+  ++tick_;
+  for (int32_t l = 0; l < n_layer_; ++l) {
+    for (int32_t s = 0; s < old_slots; ++s) version_[index(l, s)] = tick_;
+  }
   id_.renew();
 }
 
@@ -112,7 +119,8 @@ void KvStorage::load(core::ByteReader& r) {
   auto sp = r.get_vec<int64_t>("cache slot positions");
   if (sp.size() != static_cast<size_t>(n_slots)) r.fail("cache slot positions do not match the slot count");
   slot_pos_.swap(sp);
-  id_.renew();  // every row replaced
+  id_.renew();  // every row replaced: all count as written
+  std::fill(version_.begin(), version_.end(), ++tick_);
 }
 
 }  // namespace sinkstream::backend

@@ -115,7 +115,7 @@ class KvStorage {
   std::vector<float> k_, v_;         // [n_layer][n_slots][kv_dim] when f32
   std::vector<uint16_t> k16_, v16_;  // [n_layer][n_slots][kv_dim] when f16
   std::vector<int64_t> slot_pos_;    // [n_slots]
-  std::vector<uint64_t> version_;    // [n_layer][n_slots]: tick_ at the row's last write (0: never written)
+  std::vector<uint64_t> version_;    // [n_layer][n_slots]: tick_ at the row's last write (0: never written, still zeros)
   uint64_t tick_ = 0;
   StorageId id_;
 };

@@ -54,6 +54,11 @@ TEST(KvStorageVersions, CopiesGrowthAndLoadsGetANewId) {
   const uint64_t before_grow = kv.id();
   kv.resize_slots(6);
   EXPECT_NE(kv.id(), before_grow);
+  // The rows kept by the growth count as written under the new id (a mirror made
+  // for it must send them; the first GPU run found dense caches past their first
+  // growth reading zeros), the new rows as never written.
+  for (int32_t s = 0; s < 3; ++s) EXPECT_GT(kv.version(0, s), 0u) << "kept slot " << s;
+  for (int32_t s = 3; s < 6; ++s) EXPECT_EQ(kv.version(0, s), 0u) << "new slot " << s;
   core::ByteWriter w;
   kv.save(w);
   KvStorage loaded(1, 4, 6, true);
@@ -61,6 +66,7 @@ TEST(KvStorageVersions, CopiesGrowthAndLoadsGetANewId) {
   core::ByteReader r(w.bytes().data(), w.bytes().size(), "state");
   loaded.load(r);
   EXPECT_NE(loaded.id(), before_load);
+  for (int32_t s = 0; s < 6; ++s) EXPECT_GT(loaded.version(0, s), 0u) << "loaded slot " << s;
 }
 
 }  // namespace
