@@ -90,8 +90,25 @@ void attention_ref(const AttentionArgs& a, std::span<const QueryView> queries, f
     for (int32_t s = 0; s < qv.n_spans; ++s) n += qv.spans[s].count;
     max_keys = std::max(max_keys, n);
   }
-  const int64_t n_items = static_cast<int64_t>(queries.size()) * a.n_head;
   const size_t qd = static_cast<size_t>(a.n_head) * static_cast<size_t>(a.head_dim);
+  if (a.probe != nullptr) {
+    // A probe sums per head in the order it is called. Each head therefore goes
+    // to one thread, which takes the queries in stream order: the probe's sums
+    // are then the same for every thread count. Split by (query, head), one
+    // head's queries would reach it from several threads in an order that
+    // depends on timing, and its double sums would move in the last bits.
+    pool.parallel_for(a.n_head, [&](int64_t h0, int64_t h1, int) {
+      std::vector<float> scores(static_cast<size_t>(max_keys));
+      for (int64_t h = h0; h < h1; ++h) {
+        for (size_t t = 0; t < queries.size(); ++t) {
+          attention_head(a, queries[t], static_cast<int32_t>(h), scores.data(),
+                         out + t * qd + static_cast<size_t>(h) * static_cast<size_t>(a.head_dim));
+        }
+      }
+    });
+    return;
+  }
+  const int64_t n_items = static_cast<int64_t>(queries.size()) * a.n_head;
   pool.parallel_for(n_items, [&](int64_t i0, int64_t i1, int) {
     std::vector<float> scores(static_cast<size_t>(max_keys));
     for (int64_t i = i0; i < i1; ++i) {

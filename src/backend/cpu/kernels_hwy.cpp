@@ -21,6 +21,7 @@
 #include "backend/cpu/panels.hpp"
 #include "core/f16.hpp"
 #include "core/quant/block_io.hpp"
+#include "core/quant/kquants.hpp"
 #include "core/quant/mxfp4.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -314,15 +315,9 @@ HWY_INLINE void DotQ45_K(const uint8_t* row, int64_t nsb, QState<NT>& st) {
   for (int64_t sb = 0; sb < nsb; ++sb) {
     const uint8_t* blk = row + sb * kBytes;
     const float d = core::quant::load_f16(blk), dmin = core::quant::load_f16(blk + 2);
-    const uint8_t* s = blk + 4;
     const uint8_t* qs = blk + kQs;
     int sc[8], m[8];
-    for (int j = 0; j < 4; ++j) {
-      sc[j] = s[j] & 63;
-      m[j] = s[j + 4] & 63;
-      sc[j + 4] = (s[j + 8] & 15) | ((s[j] >> 6) << 4);
-      m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
-    }
+    core::quant::unpack_scales_mins(blk + 4, sc, m);
     for (int c = 0; c < 4; ++c) {
       V32 a0[NT], a1[NT], b0[NT], b1[NT];
       for (int t = 0; t < NT; ++t) a0[t] = a1[t] = b0[t] = b1[t] = hn::Zero(d32);

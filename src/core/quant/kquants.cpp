@@ -9,18 +9,7 @@ namespace sinkstream::core::quant {
 
 namespace {
 
-// 6-bit scale and min of sub-block j (0..7) from the packed scales[12].
-void unpack_scale_min(const uint8_t* s, int j, int* sc, int* m) {
-  if (j < 4) {
-    *sc = s[j] & 63;
-    *m = s[j + 4] & 63;
-  } else {
-    *sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
-    *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
-
-// Inverse of unpack_scale_min: sc[8], m[8] (each 0..63) -> s[12].
+// Inverse of unpack_scales_mins: sc[8], m[8] (each 0..63) -> s[12].
 void pack_scale_min(const int* sc, const int* m, uint8_t* s) {
   for (int i = 0; i < 4; ++i) {
     s[i] = static_cast<uint8_t>((sc[i] & 63) | ((sc[i + 4] >> 4) << 6));
@@ -32,11 +21,10 @@ void pack_scale_min(const int* sc, const int* m, uint8_t* s) {
 // Shared Q4_K / Q5_K dequantizer. qh == nullptr for Q4_K.
 void dequant_k_affine(const uint8_t* blk, const uint8_t* qh, const uint8_t* qs, float* out) {
   const float d = load_f16(blk), dmin = load_f16(blk + 2);
-  const uint8_t* scales = blk + 4;
+  int sc[8], m[8];
+  unpack_scales_mins(blk + 4, sc, m);
   for (int c = 0; c < 4; ++c) {
-    int sc0 = 0, m0 = 0, sc1 = 0, m1 = 0;
-    unpack_scale_min(scales, 2 * c, &sc0, &m0);
-    unpack_scale_min(scales, 2 * c + 1, &sc1, &m1);
+    const int sc0 = sc[2 * c], m0 = m[2 * c], sc1 = sc[2 * c + 1], m1 = m[2 * c + 1];
     const float d0 = d * static_cast<float>(sc0), off0 = dmin * static_cast<float>(m0);
     const float d1 = d * static_cast<float>(sc1), off1 = dmin * static_cast<float>(m1);
     for (int l = 0; l < 32; ++l) {

@@ -28,6 +28,17 @@ namespace sinkstream::core::quant {
 
 inline constexpr int kQK_K = 256;
 
+// The 6-bit scale sc[j] and min m[j] of all 8 sub-blocks from the packed
+// scales[12] (the formulas above); shared by the dequantizer and the kernels.
+inline void unpack_scales_mins(const uint8_t* s, int* sc, int* m) {
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = s[j] & 63;
+    m[j] = s[j + 4] & 63;
+    sc[j + 4] = (s[j + 8] & 15) | ((s[j] >> 6) << 4);
+    m[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+  }
+}
+
 void dequant_q4_k(const uint8_t* blk, float* out);
 void dequant_q5_k(const uint8_t* blk, float* out);
 void dequant_q6_k(const uint8_t* blk, float* out);
