@@ -3,6 +3,12 @@
 // Any sinkstream::Error is a fine outcome; a crash, a sanitizer report, a hang or a
 // different exception type is a bug. Built with -DSINKSTREAM_FUZZ=ON (clang); run
 // through `make fuzz`, which also reads ../shared/chat-templates as a seed corpus.
+//
+// It renders under work budgets about 1/50 of the defaults (RenderLimits): the same
+// checks run, only sooner. Under the defaults a mutated template that loops up to a
+// budget costs 0.6-2 s under ASan, and a fresh campaign spent most of its time there
+// (30-45 executions/s per process, docs/reliability.md). The defaults themselves are
+// tested in tests/unit/chat_template_limits_test.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -40,6 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.now = std::tm{};
   opt.now->tm_year = 126;
   opt.now->tm_mday = 1;
+  opt.limits.loop_iterations = 20'000;
+  opt.limits.output_bytes = 256u << 10;
+  opt.limits.list_items = 10'000;
+  opt.limits.string_bytes_built = 16u << 20;
+  opt.limits.list_items_built = 400'000;
+  opt.limits.range = 10'000;
   try {
     (void)sinkstream::chat::render(text, context(), opt);
   } catch (const sinkstream::Error&) {

@@ -3,9 +3,10 @@
 // Hugging Face's apply_chat_template does (trim_blocks, lstrip_blocks, loop
 // controls, tojson = json.dumps(ensure_ascii=False), raise_exception, strftime_now).
 //
-// Templates are untrusted: no file or environment access; the caps of src/chat/limits.hpp
-// bound parse depth, macro recursion, loop iterations and output size. Every
-// problem is a one-line sinkstream::Error.
+// Templates are untrusted: no file or environment access; the nesting caps of
+// src/chat/limits.hpp bound parse depth, macro recursion and value depth, and the
+// work budgets of RenderLimits bound loop iterations, output size and what one
+// render may build. Every problem is a one-line sinkstream::Error.
 //
 // Where a model's chat template comes from: a GGUF file's tokenizer.chat_template
 // (or tokenizer.chat_template.NAME), a Hugging Face folder's chat_template.jinja or
@@ -14,6 +15,8 @@
 // token strings come from the same model (GGUF vocabulary, tokenizer_config.json).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,11 +26,24 @@
 
 namespace sinkstream::chat {
 
+// Work budgets of one render. The defaults let every real template render many
+// times over; a template past one gets a one-line error naming the budget.
+// (The fuzz target renders under smaller budgets, so that each execution ends fast.)
+struct RenderLimits {
+  uint64_t loop_iterations = 1'000'000;        // all for-loop iterations (and loop-like work)
+  size_t output_bytes = 16u << 20;             // the rendered text, and any one string value
+  size_t list_items = 200'000;                 // any one list the template builds
+  uint64_t string_bytes_built = 1ull << 30;    // all strings the render creates, summed
+  uint64_t list_items_built = 20'000'000;      // all list items the render creates, summed
+  int64_t range = 100'000;                     // range() length (jinja's sandbox MAX_RANGE)
+};
+
 struct RenderOptions {
   bool trim_blocks = true;
   bool lstrip_blocks = true;
   // The time strftime_now() formats; nullopt = the current local time.
   std::optional<std::tm> now;
+  RenderLimits limits;
 };
 
 

@@ -33,7 +33,7 @@ std::string Template::render(const nlohmann::ordered_json& context) const {
     const std::time_t t = std::time(nullptr);
     localtime_r(&t, &now);
   }
-  Evaluator ev(now);
+  Evaluator ev(now, options_.limits);
   return ev.render(parsed_->body, from_json(context));
 }
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "chat/builtins.hpp"
+#include "chat/depth_guard.hpp"
 #include "chat/evaluator.hpp"
 #include "chat/limits.hpp"
 #include "chat/operators.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 #include "chat/utf8_text.hpp"
 
@@ -129,9 +131,9 @@ std::vector<Value> Evaluator::iterate(const Value& v) {
       // same caps apply (a 16 MiB string's characters once took ~1 GB in |sort).
       const std::vector<size_t> off = code_point_offsets(v.s);
       const size_t n = off.size() - 1;
-      if (n > kMaxListItems) {
+      if (n > render_limits().list_items) {
         render_error("iterating a string of " + std::to_string(n) + " characters: more than " +
-                     std::to_string(kMaxListItems) + " items");
+                     std::to_string(render_limits().list_items) + " items");
       }
       Value::note_items_built(n);
       std::vector<Value> chars;
@@ -210,29 +212,8 @@ Value Evaluator::eval_binary(const Expr& e, const ScopePtr& scope) {
   return arithmetic(op, l, r);
 }
 
-namespace {
-
-// eval() nesting, against kMaxEvalDepth.
-class EvalDepth {
- public:
-  explicit EvalDepth(int& depth) : depth_(depth) {
-    if (++depth_ > kMaxEvalDepth) {
-      --depth_;
-      render_error(std::string("expressions and macro calls nested deeper than ") + std::to_string(kMaxEvalDepth) + " levels");
-    }
-  }
-  ~EvalDepth() { --depth_; }
-  EvalDepth(const EvalDepth&) = delete;
-  EvalDepth& operator=(const EvalDepth&) = delete;
-
- private:
-  int& depth_;
-};
-
-}  // namespace
-
 Value Evaluator::eval(const Expr& e, const ScopePtr& scope) {
-  const EvalDepth depth(eval_depth_);
+  const DepthGuard depth(eval_depth_, kMaxEvalDepth, "expressions and macro calls");
   switch (e.kind) {
     case ExprKind::kLiteral: return e.literal;
     case ExprKind::kName: {

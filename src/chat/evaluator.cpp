@@ -1,23 +1,13 @@
 #include "chat/evaluator.hpp"
 
 #include "chat/builtins.hpp"
+#include "chat/depth_guard.hpp"
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 #include "chat/utf8_text.hpp"
 
 namespace sinkstream::chat {
-
-struct CallDepth {
-  explicit CallDepth(Evaluator& e) : e_(e) {
-    if (++e_.call_depth_ > kMaxCallDepth) {
-      render_error(std::string("macro calls nested deeper than ") + std::to_string(kMaxCallDepth) + " levels");
-    }
-  }
-  ~CallDepth() { --e_.call_depth_; }
-  CallDepth(const CallDepth&) = delete;
-  CallDepth& operator=(const CallDepth&) = delete;
-  Evaluator& e_;
-};
 
 std::string Evaluator::render(const Body& body, const Value& context) {
   auto globals = std::make_shared<Scope>();
@@ -28,7 +18,7 @@ std::string Evaluator::render(const Body& body, const Value& context) {
       if (k.is_string()) root->set(k.s, v);
     }
   }
-  BuildBudget budget;
+  RenderBudget budget(limits_);
   std::string out;
   out_ = &out;
   exec(body, root);
@@ -37,16 +27,16 @@ std::string Evaluator::render(const Body& body, const Value& context) {
 }
 
 void Evaluator::write(const std::string& text) {
-  if (out_->size() + text.size() > kMaxOutputBytes) {
-    render_error(std::string("output grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+  if (out_->size() + text.size() > render_limits().output_bytes) {
+    render_error(std::string("output grew past ") + std::to_string(render_limits().output_bytes) + " bytes");
   }
   *out_ += text;
 }
 
 void Evaluator::count_iterations(uint64_t n) {
   iterations_ += n;
-  if (iterations_ > kMaxLoopIterations) {
-    render_error(std::string("more than ") + std::to_string(kMaxLoopIterations) + " loop iterations");
+  if (iterations_ > render_limits().loop_iterations) {
+    render_error(std::string("more than ") + std::to_string(render_limits().loop_iterations) + " loop iterations");
   }
 }
 
@@ -203,7 +193,7 @@ Value Evaluator::make_macro(const Stmt& s, const ScopePtr& scope, const std::str
   // A weak reference: a macro stored in the scope it closes over must not keep it alive.
   const std::weak_ptr<Scope> weak = scope;
   return Value::callable(name, [def, weak, is_caller](CallArgs& a, Evaluator& ev) {
-    CallDepth depth(ev);
+    const DepthGuard depth = ev.enter_macro_call();
     ScopePtr parent = weak.lock();
     if (!parent) render_error("a macro was called after the scope it was defined in ended");
     auto local = std::make_shared<Scope>(parent);

@@ -1,5 +1,6 @@
 // Renders a parsed template: executes statements, evaluates expressions with
-// Python / jinja2 semantics, and enforces the caps of limits.hpp. One Evaluator
+// Python / jinja2 semantics, and enforces the nesting caps of limits.hpp and the
+// work budgets of its RenderLimits (render_budget.hpp). One Evaluator
 // renders once; filters, tests and methods call back into it.
 #pragma once
 
@@ -10,14 +11,17 @@
 #include <vector>
 
 #include "chat/ast.hpp"
+#include "chat/depth_guard.hpp"
+#include "chat/limits.hpp"
 #include "chat/scope.hpp"
 #include "chat/value.hpp"
+#include "sinkstream/chat_template.hpp"
 
 namespace sinkstream::chat {
 
 class Evaluator {
  public:
-  explicit Evaluator(const std::tm& now) : now_(now) {}
+  Evaluator(const std::tm& now, const RenderLimits& limits) : now_(now), limits_(limits) {}
   // Clears the attributes of every namespace the render assigned to: the only way
   // a template builds a reference cycle ({% set ns.x = ns %}, or a macro whose
   // scope holds ns stored in ns), which shared ownership alone would leak.
@@ -39,9 +43,11 @@ class Evaluator {
   Value get_item(const Value& obj, const Value& key);
   // The items a for loop (or list()) visits; fails for non-iterables.
   std::vector<Value> iterate(const Value& v);
-  // Counts loop-like work against kMaxLoopIterations.
+  // Counts loop-like work against RenderLimits::loop_iterations.
   void count_iterations(uint64_t n);
   const std::tm& now() const { return now_; }
+  // Counts one macro call in progress against kMaxCallDepth (the guard's life is the call).
+  DepthGuard enter_macro_call() { return DepthGuard(call_depth_, kMaxCallDepth, "macro calls"); }
 
  private:
   enum class Flow { kNormal, kBreak, kContinue };
@@ -64,10 +70,10 @@ class Evaluator {
   std::tm now_;
   std::string* out_ = nullptr;
   uint64_t iterations_ = 0;
-  int call_depth_ = 0;
+  RenderLimits limits_;
+  int call_depth_ = 0;  // macro calls in progress (kMaxCallDepth)
   int eval_depth_ = 0;  // eval() calls in progress (kMaxEvalDepth)
   std::vector<std::shared_ptr<DictItems>> assigned_;  // namespaces written by {% set ns.attr = ... %}
-  friend struct CallDepth;
 };
 
 }  // namespace sinkstream::chat

@@ -8,6 +8,7 @@
 #include "chat/evaluator.hpp"
 #include "chat/json_dump.hpp"
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/string_ops.hpp"
 #include "chat/template_error.hpp"
 #include "chat/utf8_text.hpp"
@@ -161,7 +162,7 @@ Value join(Evaluator& ev, const Value& v, CallArgs& a) {
     if (!first) out += sep;
     first = false;
     out += to_str(attribute ? attr_path(ev, item, *attribute) : item);
-    if (out.size() > kMaxOutputBytes) render_error("join result too large");
+    if (out.size() > render_limits().output_bytes) render_error("join result too large");
   }
   return Value::string(std::move(out));
 }
@@ -256,7 +257,7 @@ Value indent(Evaluator&, const Value& v, CallArgs& a) {
     if (k > 0) out += "\n";
     if (k > 0 && (blank || !lines[k].empty())) out += pad;
     out += lines[k];
-    if (out.size() > kMaxOutputBytes) render_error("indent result too large");
+    if (out.size() > render_limits().output_bytes) render_error("indent result too large");
   }
   if (first_line) out = pad + out;
   return markup ? Value::markup(std::move(out)) : Value::string(std::move(out));

@@ -5,6 +5,7 @@
 #include "chat/builtins.hpp"
 #include "chat/evaluator.hpp"
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 
 namespace sinkstream::chat {
@@ -25,8 +26,8 @@ Value range(CallArgs& a, Evaluator&) {
   }
   if (step == 0) render_error("range() arg 3 must not be zero");
   const long double span = (static_cast<long double>(stop) - start) / step;
-  if (span > kMaxRange) {
-    render_error(std::string("Range too big. The sandbox blocks ranges larger than MAX_RANGE (") + std::to_string(kMaxRange) + ").");
+  if (span > render_limits().range) {
+    render_error(std::string("Range too big. The sandbox blocks ranges larger than MAX_RANGE (") + std::to_string(render_limits().range) + ").");
   }
   List out;
   for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(Value::integer(k));

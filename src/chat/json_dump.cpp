@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 
 namespace sinkstream::chat {
@@ -55,7 +56,7 @@ struct Dumper {
   }
 
   void dump(const Value& v, int depth) {
-    if (out.size() > kMaxOutputBytes) render_error(std::string("tojson output grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+    if (out.size() > render_limits().output_bytes) render_error(std::string("tojson output grew past ") + std::to_string(render_limits().output_bytes) + " bytes");
     if (depth > kMaxParseDepth * 4) render_error("tojson: value nested too deeply");
     switch (v.kind) {
       case Kind::kNone: out += "null"; return;

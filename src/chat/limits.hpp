@@ -1,5 +1,6 @@
-// Caps that keep an untrusted chat template from exhausting the process. Every cap
-// is checked where the work happens and reported as a one-line sinkstream::Error.
+// Caps that keep an untrusted chat template from exhausting the stack (nesting) or
+// the parser (source size). Every cap is checked where the work happens and
+// reported as a one-line sinkstream::Error.
 #pragma once
 
 #include <cstddef>
@@ -21,13 +22,9 @@ inline constexpr int kMaxEvalDepth = 500;
 // Nesting that repr, == and < walk in a value (a namespace or list that holds itself
 // is infinitely deep: {% set ns.x = ns %}{{ ns }}).
 inline constexpr int kMaxValueDepth = 400;
-inline constexpr uint64_t kMaxLoopIterations = 1'000'000;     // all for-loop iterations of one render
-inline constexpr size_t kMaxOutputBytes = 16u << 20;          // rendered text, and any one string value
-inline constexpr size_t kMaxListItems = 200'000;              // any one list built by the template
-// Work budgets of one render, so that quadratic growth (ns.s = ns.s + x in a loop) ends
-// in an error rather than minutes of copying.
-inline constexpr uint64_t kMaxStringBytesBuilt = 1ull << 30;  // all strings a render creates
-inline constexpr uint64_t kMaxListItemsBuilt = 20'000'000;    // all list items a render creates
-inline constexpr int64_t kMaxRange = 100'000;                 // range() length (jinja's sandbox limit)
+
+// The work budgets (loop iterations, output bytes, list items, what a render builds,
+// range length) are RenderLimits (sinkstream/chat_template.hpp), one set per render:
+// render_budget.hpp.
 
 }  // namespace sinkstream::chat

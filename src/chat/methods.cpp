@@ -6,6 +6,7 @@
 #include "chat/builtins.hpp"
 #include "chat/evaluator.hpp"
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/string_ops.hpp"
 #include "chat/template_error.hpp"
 #include "chat/utf8_text.hpp"
@@ -97,7 +98,7 @@ std::string format(Evaluator& ev, const std::string& fmt, const CallArgs& a) {
       }
     }
     out += conversion == "r" ? to_repr(v) : to_str(v);
-    if (out.size() > kMaxOutputBytes) render_error("format result too large");
+    if (out.size() > render_limits().output_bytes) render_error("format result too large");
   }
   return out;
 }
@@ -176,7 +177,7 @@ std::optional<Value> string_method(const std::string& s, const std::string& name
         if (!first) out += s;
         first = false;
         out += item.s;
-        if (out.size() > kMaxOutputBytes) render_error("join result too large");
+        if (out.size() > render_limits().output_bytes) render_error("join result too large");
       }
       return Value::string(std::move(out));
     };

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 
 namespace sinkstream::chat {
@@ -23,7 +24,7 @@ double real_of(const Value& v) { return v.kind == Kind::kFloat ? v.f : static_ca
 Value repeat(const Value& seq, int64_t n) {
   if (n <= 0) return seq.is_string() ? Value::string("") : Value::make_list();
   const size_t unit = seq.is_string() ? seq.s.size() : seq.list->size();
-  const size_t cap = seq.is_string() ? kMaxOutputBytes : kMaxListItems;
+  const size_t cap = seq.is_string() ? render_limits().output_bytes : render_limits().list_items;
   if (unit != 0 && static_cast<uint64_t>(n) > cap / unit) render_error("repetition result too large");
   // An empty sequence repeated stays empty: no loop of n steps (`'' * 6666666666` once
   // took minutes; found by chat_template_fuzz).
@@ -54,8 +55,8 @@ Value add(const Value& l, const Value& r) {
   }
   if (l.is_number() && r.is_number()) return Value::real(real_of(l) + real_of(r));
   if (l.is_string() && r.is_string()) {
-    if (l.s.size() + r.s.size() > kMaxOutputBytes) {
-      render_error(std::string("a string grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+    if (l.s.size() + r.s.size() > render_limits().output_bytes) {
+      render_error(std::string("a string grew past ") + std::to_string(render_limits().output_bytes) + " bytes");
     }
     if (l.safe || r.safe) {  // Markup + str escapes the plain operand (either side)
       return Value::markup((l.safe ? l.s : html_escape(l.s)) + (r.safe ? r.s : html_escape(r.s)));
@@ -63,8 +64,8 @@ Value add(const Value& l, const Value& r) {
     return Value::string(l.s + r.s);
   }
   if (l.is_sequence() && l.kind == r.kind) {
-    if (l.list->size() + r.list->size() > kMaxListItems) {
-      render_error(std::string("a list grew past ") + std::to_string(kMaxListItems) + " items");
+    if (l.list->size() + r.list->size() > render_limits().list_items) {
+      render_error(std::string("a list grew past ") + std::to_string(render_limits().list_items) + " items");
     }
     List out = *l.list;
     out.insert(out.end(), r.list->begin(), r.list->end());

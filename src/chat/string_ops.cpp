@@ -1,6 +1,7 @@
 #include "chat/string_ops.hpp"
 
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 #include "chat/utf8_text.hpp"
 
@@ -147,7 +148,7 @@ std::string py_replace(const std::string& s, const std::string& from, const std:
         ++done;
       }
       out += cp;
-      if (out.size() > kMaxOutputBytes) render_error("replace result too large");
+      if (out.size() > render_limits().output_bytes) render_error("replace result too large");
     }
     if (count < 0 || done < count) out += to;
     return out;
@@ -159,7 +160,7 @@ std::string py_replace(const std::string& s, const std::string& from, const std:
     if (p == std::string::npos) break;
     out.append(s, start, p - start);
     out += to;
-    if (out.size() > kMaxOutputBytes) render_error("replace result too large");
+    if (out.size() > render_limits().output_bytes) render_error("replace result too large");
     start = p + from.size();
     ++done;
   }

@@ -5,46 +5,28 @@
 #include <cstdio>
 
 #include "chat/limits.hpp"
+#include "chat/render_budget.hpp"
 #include "chat/template_error.hpp"
 
 namespace sinkstream::chat {
 
-namespace {
-thread_local BuildBudget* t_budget = nullptr;
-}  // namespace
-
-BuildBudget::BuildBudget() : outer_(t_budget) { t_budget = this; }
-BuildBudget::~BuildBudget() { t_budget = outer_; }
-
-void BuildBudget::add_bytes(size_t n) {
-  bytes_ += n;
-  if (bytes_ > kMaxStringBytesBuilt) {
-    render_error(std::string("the template built more than ") + std::to_string(kMaxStringBytesBuilt) + " bytes of strings");
-  }
-}
-
-void BuildBudget::add_items(size_t n) {
-  items_ += n;
-  if (items_ > kMaxListItemsBuilt) {
-    render_error(std::string("the template built more than ") + std::to_string(kMaxListItemsBuilt) + " list items");
-  }
-}
-
 Value Value::string(std::string x) {
-  if (x.size() > kMaxOutputBytes) render_error(std::string("a string grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
-  if (t_budget != nullptr) t_budget->add_bytes(x.size());
+  const size_t cap = render_limits().output_bytes;
+  if (x.size() > cap) render_error("a string grew past " + std::to_string(cap) + " bytes");
+  if (RenderBudget* b = RenderBudget::current()) b->add_bytes(x.size());
   Value v = of(Kind::kString);
   v.s = std::move(x);
   return v;
 }
 
 void Value::note_items_built(size_t n) {
-  if (t_budget != nullptr) t_budget->add_items(n);
+  if (RenderBudget* b = RenderBudget::current()) b->add_items(n);
 }
 
 Value Value::make_list(List items) {
-  if (items.size() > kMaxListItems) render_error(std::string("a list grew past ") + std::to_string(kMaxListItems) + " items");
-  if (t_budget != nullptr) t_budget->add_items(items.size());
+  const size_t cap = render_limits().list_items;
+  if (items.size() > cap) render_error("a list grew past " + std::to_string(cap) + " items");
+  if (RenderBudget* b = RenderBudget::current()) b->add_items(items.size());
   Value v = of(Kind::kList);
   v.list = std::make_shared<List>(std::move(items));
   return v;
@@ -302,7 +284,8 @@ namespace {
 // Appends repr(v) to out: depth-limited, and the text capped like any string.
 void repr_into(const Value& v, int depth, std::string& out) {
   check_value_depth(depth, "repr");
-  if (out.size() > kMaxOutputBytes) render_error(std::string("a repr grew past ") + std::to_string(kMaxOutputBytes) + " bytes");
+  const size_t cap = render_limits().output_bytes;
+  if (out.size() > cap) render_error("a repr grew past " + std::to_string(cap) + " bytes");
   const auto items = [&](const DictItems& d) {
     bool first = true;
     for (const auto& [k, x] : d) {

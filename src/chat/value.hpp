@@ -93,23 +93,6 @@ struct Value {
   }
 };
 
-// Counts the strings and list items built while it lives (one render on this thread)
-// against kMaxStringBytesBuilt and kMaxListItemsBuilt.
-class BuildBudget {
- public:
-  BuildBudget();
-  ~BuildBudget();
-  BuildBudget(const BuildBudget&) = delete;
-  BuildBudget& operator=(const BuildBudget&) = delete;
-  void add_bytes(size_t n);
-  void add_items(size_t n);
-
- private:
-  BuildBudget* outer_;
-  uint64_t bytes_ = 0;
-  uint64_t items_ = 0;
-};
-
 // Positional and keyword arguments of a call.
 struct CallArgs {
   std::vector<Value> args;

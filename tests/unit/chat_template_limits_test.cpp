@@ -76,7 +76,45 @@ TEST(ChatTemplateLimits, ValuesThatContainThemselves) {
 
 TEST(ChatTemplateLimits, LoopIterations) {
   const std::string msg = error_of("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}");
-  EXPECT_NE(msg.find("more than " + std::to_string(chat::kMaxLoopIterations) + " loop iterations"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("more than " + std::string("1000000") + " loop iterations"), std::string::npos) << msg;
+}
+
+// Every work budget is the caller's (RenderOptions::limits): a template well inside the
+// defaults fails under a smaller budget with a message that names that budget, and the
+// next render on the thread is back to the defaults (also after an error).
+TEST(ChatTemplateLimits, BudgetsComeFromTheRenderOptions) {
+  struct Case {
+    const char* tmpl;
+    void (*shrink)(chat::RenderLimits&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"{% for i in range(50) %}{% endfor %}", [](chat::RenderLimits& l) { l.loop_iterations = 20; },
+       "more than 20 loop iterations"},
+      {"{% for i in range(50) %}xx{% endfor %}", [](chat::RenderLimits& l) { l.output_bytes = 64; },
+       "output grew past 64 bytes"},
+      {"{{ ('ab' * 40) | length }}", [](chat::RenderLimits& l) { l.output_bytes = 64; }, "too large"},
+      {"{{ (range(30) | list) | length }}", [](chat::RenderLimits& l) { l.list_items = 16; },
+       "a list grew past 16 items"},
+      {"{% for i in range(30) %}{% set x = 'y' * 10 %}{% endfor %}",
+       [](chat::RenderLimits& l) { l.string_bytes_built = 100; }, "built more than 100 bytes of strings"},
+      {"{% for i in range(30) %}{% set x = [1, 2, 3] %}{% endfor %}",
+       [](chat::RenderLimits& l) { l.list_items_built = 50; }, "built more than 50 list items"},
+      {"{{ range(30) | length }}", [](chat::RenderLimits& l) { l.range = 10; }, "larger than MAX_RANGE (10)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.tmpl);
+    EXPECT_NO_THROW((void)chat::render(c.tmpl, ordered_json::object()));
+    chat::RenderOptions small;
+    c.shrink(small.limits);
+    try {
+      (void)chat::render(c.tmpl, ordered_json::object(), small);
+      ADD_FAILURE() << "rendered under the smaller budget";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW((void)chat::render(c.tmpl, ordered_json::object()));
+  }
 }
 
 TEST(ChatTemplateLimits, OutputSize) {
@@ -103,7 +141,7 @@ TEST(ChatTemplateLimits, QuadraticBuildingStops) {
 // fuzz/corpus/chat_template/filter_sort_long_text.jinja). Iterating a string now
 // counts as building a list of its characters.
 TEST(ChatTemplateLimits, IteratingALongString) {
-  const std::string cap = std::to_string(chat::kMaxListItems);
+  const std::string cap = "200000";  // RenderLimits::list_items by default
   std::string msg = error_of("{{ ('x' * 300000) | sort | length }}");
   EXPECT_NE(msg.find("iterating a string of 300000 characters: more than " + cap + " items"), std::string::npos) << msg;
   msg = error_of("{% for c in 'ab' * 150000 %}{% endfor %}");

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Issue #15 on the GPU machine (run from the checkout root: bash .dev/cu/run.sh):
+# Issue #15 on the GPU machine (run from the checkout root: bash .dev/cu/run.sh;
+# TESTS_ONLY=1 stops after the tests, NO_BENCH=1 after the CPU-vs-GPU ppl and text):
 # the CUDA backend's tests, then bench of synthetic TinyLlama / Llama-3.2-1B
 # files on cuda and cpu, and the device-to-device copy bandwidth (roofline).
 set -u
@@ -27,6 +28,8 @@ if [ -f $M ]; then
   cat $OUT/ppl_cpu.txt $OUT/ppl_cuda.txt | grep -v "^\[" | tail -30
   cmp $OUT/gen_cpu.txt $OUT/gen_cuda.txt && echo "greedy text identical (200 tokens, sink:4:60)"
 fi
+# NO_BENCH=1: correctness only (tests, ppl, greedy text), e.g. while other work loads the host.
+[ "${NO_BENCH:-0}" = 1 ] && exit 0
 PY=$(command -v python3)
 $PY - <<'PYEOF' 2>&1 | tee $OUT/copy_bw.txt
 import torch, time
