@@ -3,6 +3,10 @@
 // sample the reply. docs/chat.md describes the rules.
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
 
 #include "conversation/conversation_impl.hpp"
 #include "conversation/messages.hpp"
@@ -10,6 +14,7 @@
 #include "conversation/stop_strings.hpp"
 #include "conversation/token_window.hpp"
 #include "sinkstream/error.hpp"
+#include "sinkstream/tokenizer.hpp"
 
 namespace sinkstream::conversation {
 
@@ -32,6 +37,7 @@ void Conversation::Impl::clear() {
   window.clear();
   last_reply.reset();
   held.clear();
+  unfed.clear();
   snapshot.clear();
   has_snapshot = false;
 }
@@ -102,11 +108,54 @@ void reset_and_refeed(Conversation::Impl& s, const Message* sys, const std::vect
   reply.fed_tokens = static_cast<int32_t>(feed.size());
 }
 
+// A sampled reply comes back as text, and the tokenizer may split that text
+// differently from the tokens the model sampled (often with random weights, now
+// and then with trained ones). When held[c..] and then `unfed` spell exactly the
+// text of target[c..j) for some j, the session already holds that text: returns j.
+// Tokens that spell nothing (control tokens) end the match: their text would not tell.
+std::optional<size_t> realign(const Tokenizer& tok, std::span<const int32_t> held, std::span<const int32_t> unfed,
+                              std::span<const int32_t> target, size_t c) {
+  const int32_t before = c > 0 ? held[c - 1] : -1;  // == target[c - 1]: the pieces' shared context
+  std::string have;
+  int32_t prev = before;
+  for (std::span<const int32_t> part : {held.subspan(c), unfed}) {
+    for (const int32_t t : part) {
+      const std::string piece = tok.decode_piece(prev, t);
+      if (piece.empty()) return std::nullopt;
+      have += piece;
+      prev = t;
+    }
+  }
+  std::string got;
+  prev = before;
+  for (size_t j = c; j < target.size() && got.size() < have.size(); ++j) {
+    const std::string piece = tok.decode_piece(prev, target[j]);
+    if (piece.empty()) return std::nullopt;
+    got += piece;
+    prev = target[j];
+    if (got.size() > have.size() || have.compare(0, got.size(), got) != 0) return std::nullopt;
+    if (got.size() == have.size()) return j + 1;
+  }
+  return std::nullopt;
+}
+
 // Makes the session hold `target`: feeds only what it lacks.
 void sync(Conversation::Impl& s, const Message* sys, const std::vector<int32_t>& target, Reply& reply) {
   if (target.empty()) throw Error(ErrorKind::kInvalidArg, s.format.origin() + ": the template rendered nothing");
   const bool pinned_ok = common_prefix(target, s.pinned) == s.pinned.size();
   const size_t c = common_prefix(s.held, target);
+  const std::vector<int32_t> unfed = std::exchange(s.unfed, {});
+  if (pinned_ok && c < s.held.size()) {
+    if (const std::optional<size_t> j = realign(s.model->tokenizer(), s.held, unfed, target, c)) {
+      // The session keeps its own tokens for that text; from here on `held` is the rendered form.
+      if (!unfed.empty()) s.session->eval(std::span<const int32_t>(unfed));
+      const std::span<const int32_t> fresh = std::span<const int32_t>(target).subspan(*j);
+      s.session->eval(fresh);
+      s.held = target;
+      reply.fed_tokens = static_cast<int32_t>(unfed.size() + fresh.size());
+      return;
+    }
+  }
   if (c < s.held.size() || !pinned_ok) {
     if (pinned_ok && s.has_snapshot && s.snapshot_held <= c) {
       s.session->restore(s.snapshot);
@@ -135,6 +184,7 @@ void generate(Conversation::Impl& s, const ReplyLimits& limits, const TextCallba
   };
   int32_t prev = -1;
   reply.finish = FinishReason::kLength;
+  s.unfed.clear();
   // A reply with its own sampling (the server's per-request temperature, top_p, seed)
   // draws from a fresh Sampler; otherwise the session's sampler (and saved RNG state).
   std::optional<Sampler> own;
@@ -152,7 +202,10 @@ void generate(Conversation::Impl& s, const ReplyLimits& limits, const TextCallba
       reply.finish = FinishReason::kStop;
       break;
     }
-    if (reply.completion_tokens == max) break;  // the last token is fed with the next turn, if ever
+    if (reply.completion_tokens == max) {  // the last token is fed with the next turn, if ever
+      s.unfed = {t};
+      break;
+    }
     s.session->eval(t);
     s.held.push_back(t);
   }

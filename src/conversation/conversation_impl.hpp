@@ -25,6 +25,7 @@ struct Conversation::Impl {
   std::vector<Message> window;       // the messages the last turn rendered (without its reply)
   std::optional<Message> last_reply; // the assistant reply of the last turn
   std::vector<int32_t> held;         // [n] the session's tokens in rendered form (window slides cut them)
+  std::vector<int32_t> unfed;        // [0 or 1] the reply's last sampled token, not fed (max_tokens reached)
 
   // Rewind point: the session state before the last reply was generated.
   std::string snapshot;

@@ -3,12 +3,14 @@
 // Saved chats: `path` is the session state file (Session::save_state) and
 // `path`.conv a JSON file: {"format": "sinkstream-conversation", "version": 1,
 // "policy", "system" (a message or null), "window" (messages), "reply" (the
-// last assistant message or null), "held" and
+// last assistant message or null), "held", "unfed" (the reply's last sampled
+// token when max_tokens cut it, not yet fed; absent in older files) and
 // "pinned" (token ids), "turns", "rewind_held"}. When the conversation has a
 // rewind point (the session right after the last prompt was fed, before the
 // reply), it is saved beside them as `path`.rewind (a state file) and
 // "rewind_held" is its token count, so a loaded chat re-feeds only the last
-// reply when the template re-tokenizes it differently, as the live one does.
+// reply when its rendered text no longer matches what the session holds, as the
+// live one does.
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -81,6 +83,7 @@ void Conversation::save(const std::string& path) const {
   j["window"] = to_template_json(std::span<const Message>(s.window));
   j["reply"] = s.last_reply ? to_template_json(*s.last_reply) : ordered_json(nullptr);
   j["held"] = s.held;
+  j["unfed"] = s.unfed;
   j["pinned"] = s.pinned;
   j["turns"] = s.turns;
   const std::string rewind = path + ".rewind";
@@ -111,6 +114,8 @@ void Conversation::load(const std::string& path) {
   if (j.contains("reply") && !j["reply"].is_null()) reply = message_from_json(j["reply"], 0);
   std::vector<int32_t> held = token_list(j, "held", n_vocab, conv);
   std::vector<int32_t> pinned = token_list(j, "pinned", n_vocab, conv);
+  std::vector<int32_t> unfed = j.contains("unfed") ? token_list(j, "unfed", n_vocab, conv) : std::vector<int32_t>{};
+  if (unfed.size() > 1) throw Error(ErrorKind::kFormat, conv + ": \"unfed\" holds more than one token");
   const CachePolicy policy = Session::state_policy(path);
   if (!j.contains("policy") || !j["policy"].is_string() || j["policy"].get<std::string>() != policy.to_string()) {
     throw Error(ErrorKind::kFormat, conv + ": its cache policy does not match " + path + " (" + policy.to_string() + ")");
@@ -140,6 +145,7 @@ void Conversation::load(const std::string& path) {
   s.window = std::move(window);
   s.last_reply = std::move(reply);
   s.held = std::move(held);
+  s.unfed = std::move(unfed);
   s.pinned = std::move(pinned);
   s.turns = j.contains("turns") && j["turns"].is_number_integer() ? j["turns"].get<int64_t>() : 0;
   s.has_snapshot = snapshot.has_value();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -95,13 +96,18 @@ struct DirectChat {
     session = std::make_unique<Session>(model, so);
   }
 
-  Turn turn(const std::vector<Message>& history) {
+  // The ids of system + history rendered with the generation prompt.
+  std::vector<int32_t> rendered_ids(const std::vector<Message>& history) const {
     nlohmann::ordered_json msgs = nlohmann::ordered_json::array();
     msgs.push_back({{"role", "system"}, {"content", kSystem}});
     for (const Message& m : history) msgs.push_back({{"role", m.role}, {"content", m.content}});
     const std::string text = tmpl->render({{"messages", msgs}, {"add_generation_prompt", true},
                                            {"bos_token", src.bos_token}, {"eos_token", src.eos_token}});
-    const std::vector<int32_t> ids = model->tokenizer().encode(text, true, true);
+    return model->tokenizer().encode(text, true, true);
+  }
+
+  Turn turn(const std::vector<Message>& history) {
+    const std::vector<int32_t> ids = rendered_ids(history);
     EXPECT_TRUE(std::equal(held.begin(), held.end(), ids.begin())) << "rendered ids do not extend what was fed";
     Turn t;
     t.fed = static_cast<int32_t>(ids.size() - held.size());
@@ -223,6 +229,92 @@ TEST(ChatConversation, EditedReplyRewindsToTheCheckpoint) {
   EXPECT_EQ(conv.session()->position(), fresh.session()->position());
   const CachedKv a = conv.session()->cached_kv(3), b = fresh.session()->cached_kv(3);
   EXPECT_EQ(a.k, b.k);
+}
+
+// A reply sampled at a high temperature often spells its text with other tokens
+// than the tokenizer's: rendered back, its ids diverge from what the session fed.
+// The text is what the session holds, so the next turn feeds only what follows
+// the reply (and first the reply's last token when max_tokens cut it before it
+// was fed). Oracle: a Session with the same sampler replays turn 1 through the
+// public API (prompt, sample, feed), then is fed that last token and the rendered
+// ids after the reply; it must hold the same cache and logits as the
+// conversation after turn 2's prompt (a second conversation, run to that point).
+TEST(ChatConversation, SampledReplyKeptWhenItsTextComesBack) {
+  auto model = Model::load(chat_model());
+  const int32_t im_end = model->tokenizer().eos_id();
+  const DirectChat render(model, 4);
+  int cases = 0;
+  for (uint64_t seed = 1; seed <= 40 && cases < 3; ++seed) {
+    conversation::Options o = options();
+    o.cache = CachePolicy::parse("dense");
+    o.keep_system = false;
+    o.sampling.temperature = 3.0f;
+    o.sampling.seed = seed;
+    o.max_tokens = 10;
+    Conversation conv(model, o);
+    std::vector<Message> h = {text_message("user", "Hello!")};
+    const conversation::Reply r1 = conv.reply(h);
+    const std::vector<int32_t> held1(conv.held_tokens().begin(), conv.held_tokens().end());
+    const size_t p1 = static_cast<size_t>(r1.prompt_tokens);
+    h.push_back(text_message("assistant", r1.text));
+    h.push_back(text_message("user", "And now?"));
+    const std::vector<int32_t> target = render.rendered_ids(h);
+    // The reply in rendered form ends at the <|im_end|> after those of turn 1's prompt
+    // (the tokens before it may merge across the assistant header: no fixed start).
+    const auto prompt_ends = std::count(held1.begin(), held1.begin() + static_cast<std::ptrdiff_t>(p1), im_end);
+    size_t j = 0;
+    for (std::ptrdiff_t seen = 0; j < target.size(); ++j) {
+      if (target[j] == im_end && seen++ == prompt_ends) break;
+    }
+    ASSERT_LT(j, target.size());
+    const std::vector<int32_t> sampled(held1.begin() + static_cast<std::ptrdiff_t>(p1), held1.end());
+    // Held tokens that the rendered ids do not extend (a cut reply whose fed tokens are the
+    // tokenizer's own split takes the plain path: nothing to show).
+    const bool diverges = held1.size() > j || !std::equal(held1.begin(), held1.end(), target.begin());
+    // A reply whose bytes are not valid UTF-8 comes back with U+FFFD in their place: another
+    // text, which the session does not hold (it rewinds and re-feeds, rule 4).
+    const bool replaced = r1.text.find("\xEF\xBF\xBD") != std::string::npos;
+    if (!diverges || replaced) continue;
+    ++cases;
+    const bool cut = r1.finish == conversation::FinishReason::kLength;
+    SCOPED_TRACE("seed " + std::to_string(seed) + (cut ? " (cut by max_tokens)" : " (ended by the model)"));
+    const conversation::Reply r2 = conv.reply(h);
+    EXPECT_TRUE(r2.notice.empty()) << r2.notice;
+    // Fed: <|im_end|>, the new user message and the assistant header (+ the cut reply's last token).
+    EXPECT_EQ(static_cast<size_t>(r2.fed_tokens), target.size() - j + (cut ? 1 : 0));
+
+    SessionOptions so;
+    so.cache = CachePolicy::parse("dense");
+    so.threads = 1;
+    so.sampler = o.sampling;
+    Session direct(model, so);
+    direct.eval(std::span<const int32_t>(held1.data(), p1));
+    std::vector<int32_t> gen;
+    for (int32_t i = 0; i < r1.completion_tokens; ++i) {
+      gen.push_back(direct.sample());
+      if (i + 1 < r1.completion_tokens || !cut) direct.eval(gen.back());
+    }
+    ASSERT_TRUE(std::equal(sampled.begin(), sampled.end(), gen.begin(), gen.begin() + static_cast<std::ptrdiff_t>(sampled.size())));
+    ASSERT_EQ(gen.size(), sampled.size() + (cut ? 1 : 0));
+    if (cut) direct.eval(gen.back());
+    direct.eval(std::span<const int32_t>(target).subspan(j));
+
+    Conversation again(model, o);
+    (void)again.reply(std::vector<Message>(h.begin(), h.begin() + 1));
+    conversation::ReplyLimits one;  // feeds turn 2's prompt, samples one token, feeds nothing more
+    one.max_tokens = 1;
+    (void)again.reply(h, one);
+    ASSERT_EQ(again.session()->position(), direct.position());
+    for (int32_t layer = 0; layer < model->config().n_layer; ++layer) {
+      const CachedKv a = again.session()->cached_kv(layer), b = direct.cached_kv(layer);
+      ASSERT_EQ(a.positions, b.positions) << "layer " << layer;
+      ASSERT_EQ(a.k, b.k) << "layer " << layer;
+      ASSERT_EQ(a.v, b.v) << "layer " << layer;
+    }
+    const std::span<const float> la = again.session()->logits(), lb = direct.logits();
+    ASSERT_TRUE(std::equal(la.begin(), la.end(), lb.begin(), lb.end()));
+  }
+  EXPECT_EQ(cases, 3) << "fewer seeds than expected gave a reply that re-tokenizes differently";
 }
 
 // A change before the rewind point (an earlier user message edited): a new
