@@ -45,8 +45,8 @@ void repack_kquant_row(const Panels& p, const uint8_t* row, int64_t r) {
       std::memcpy(sb + 2 * lane, blk + 208, 2);
       for (int64_t k = 0; k < 4; ++k) put4(sb + 64, k, blk + 192 + 4 * k);
       for (int64_t h = 0; h < 2; ++h) {
-        for (int64_t j = 0; j < 16; ++j) put4(sb + 320 + 1536 * h, j, blk + 64 * h + 4 * j);
-        for (int64_t g = 0; g < 8; ++g) put4(sb + 320 + 1536 * h + 1024, g, blk + 128 + 32 * h + 4 * g);
+        for (int64_t g = 0; g < 8; ++g) put4(sb + 320 + 1536 * h, g, blk + 128 + 32 * h + 4 * g);
+        for (int64_t j = 0; j < 16; ++j) put4(sb + 320 + 1536 * h + 512, j, blk + 64 * h + 4 * j);
       }
       continue;
     }

@@ -32,8 +32,10 @@
 //   Q6_K, sb_bytes = 3392 (16 x 210 + 32 zero bytes keeping the 64-byte alignment):
 //     +0    d [16 rows] f16, then 32 zero bytes
 //     +64   scales[4 dwords][16 rows][4 B] (int8): dword k of row r = scales[4k .. 4k+3]
-//     +320  half h (0, 1) at 320 + 1536 h: ql [16 dwords][16 rows][4 B] (dword j = ql[64h + 4j ..]),
-//           then at + 1024 qh [8 dwords][16 rows][4 B] (dword g = qh[32h + 4g ..])
+//     +320  half h (0, 1) at 320 + 1536 h: qh [8 dwords][16 rows][4 B] (dword g = qh[32h + 4g ..]),
+//           then at + 512 ql [16 dwords][16 rows][4 B] (dword j = ql[64h + 4j ..]); the kernel
+//           takes the half's blocks in the order 0, 2, 1, 3 (2 shares block 0's ql bytes,
+//           3 block 1's), so it reads the panel front to back
 // Same bytes (Q5_K: the same bits) as the rows, reordered: no value changes, so
 // the kernels compute what the row kernels compute (act_quant.hpp), summed in
 // another order.

@@ -12,7 +12,8 @@
 //     accm[t] = fma((dmin * m_j)[16 rows], s_x, accm[t]);   result acc - accm
 //   Q6_K: u = the 6-bit unsigned q (w = q - 32), scales per 16 weights (halves e = 0, 1):
 //     is_e    = -32 * sum(x of half e) + sum_{g in half e} dpbusd(u[g], broadcast(x[4g ..]))
-//     acc[t]  = fma(float(is_e), (d * scales[2j + e])[16 rows] * d_x, acc[t])   (e = 0, then 1)
+//     acc[t]  = fma(float(is_e), (d * scales[2j + e])[16 rows] * d_x, acc[t])   (e = 0, then 1;
+//               the blocks of each half of a super-block in the order 0, 2, 1, 3)
 // d * sc_j, dmin * m_j and d * scales[k] are exact in f32 (f16 times a 6- or
 // 8-bit integer). Every (row, token) sees the same operations whatever T, the
 // token tile and the row range, so a row gives the same bits in a prefill
@@ -120,8 +121,8 @@ struct KPanel6 {
   // The 8 unsigned weight vectors (q in [0, 63]) of block j (0..7) of a super-block.
   static HWY_INLINE void Unpack(const uint8_t* sb, int j, __m512i (&u)[8]) {
     const int h = j / 4, k = j % 4;
-    const uint8_t* ql = sb + 320 + 1536 * h + 512 * (k % 2);
-    const uint8_t* qh = sb + 320 + 1536 * h + 1024;
+    const uint8_t* qh = sb + 320 + 1536 * h;
+    const uint8_t* ql = qh + 512 + 512 * (k % 2);
     const __m512i k0F = _mm512_set1_epi8(0x0F), k30 = _mm512_set1_epi8(0x30);
     for (int g = 0; g < 8; ++g) {
       __m512i a = _mm512_load_si512(ql + 64 * g);
@@ -153,7 +154,8 @@ struct KPanel6 {
     for (int64_t s = 0; s < ns; ++s) {
       const uint8_t* sb = base + s * w.sb_bytes;
       const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
-      for (int j = 0; j < 8; ++j) {
+      for (int jj = 0; jj < 8; ++jj) {
+        const int j = (jj & 4) | ((jj & 1) << 1) | ((jj >> 1) & 1);  // 0, 2, 1, 3, 4, 6, 5, 7: the panel's order
         const int64_t b = 8 * s + j;
         // Scales 2j, 2j + 1 (int8): bytes 2 (j % 2) and 2 (j % 2) + 1 of dword j / 2.
         const __m512i sc = _mm512_load_si512(sb + 64 + 64 * (j / 2));
