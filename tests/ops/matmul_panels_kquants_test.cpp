@@ -106,7 +106,8 @@ TEST(MatmulPanelsKQuants, PanelBytesFollowTheDocumentedLayout) {
           EXPECT_EQ(std::memcmp(sb + 2 * lane, want.data() + 208, 2), 0) << where;
           for (int64_t k = 0; k < 4; ++k) EXPECT_EQ(std::memcmp(at4(64, k), want.data() + 192 + 4 * k, 4), 0) << where;
           for (int64_t h = 0; h < 2; ++h) {
-            for (int64_t g = 0; g < 8; ++g) EXPECT_EQ(std::memcmp(at4(320 + 1536 * h, g), want.data() + 128 + 32 * h + 4 * g, 4), 0) << where;
+            for (int64_t g = 0; g < 8; ++g)
+              EXPECT_EQ(std::memcmp(at4(320 + 1536 * h, g), want.data() + 128 + 32 * h + 4 * g, 4), 0) << where;
             for (int64_t j = 0; j < 16; ++j)
               EXPECT_EQ(std::memcmp(at4(320 + 1536 * h + 512, j), want.data() + 64 * h + 4 * j, 4), 0) << where;
           }

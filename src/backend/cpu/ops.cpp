@@ -98,9 +98,9 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
   QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, ws[0]->cols, &qa);
   WeightRows wr[4];
-  // The panel kernel runs for each matrix that has panels (the row kernel for
-  // the others: a Q4_K_M file mixes Q4_K with Q6_K); when any has, threads
-  // split whole panels (16 rows) of every matrix.
+  // The panel kernel runs for each matrix that has panels, the row kernel for
+  // the others (a file may mix types); when any has panels, threads split
+  // whole panels (16 rows) of every matrix.
   const Panels* pan[4] = {nullptr, nullptr, nullptr, nullptr};
   bool use_panels = false;
   for (int i = 0; i < n; ++i) {

@@ -1,6 +1,6 @@
-// Row panels: Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K weights repacked once (at a weight's first matmul,
-// kept in the Model's WeightCache) into the layout the 512-bit VNNI kernel
-// streams best: 16 rows interleaved per block of 32 columns, so that one
+// Row panels: Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K weights repacked once (at a
+// weight's first matmul, kept in the Model's WeightCache) into the layout the
+// 512-bit VNNI kernels stream best: 16 rows interleaved per block of 32 columns, so that one
 // vpdpbusd lane is one row and a block's integer dot accumulates in that lane
 // over all 32 weights before its single float conversion (the row-major kernel
 // of qmm_avx512-inl.h converts every 4 products: 3 float ops per 64 products
