@@ -22,7 +22,7 @@
 
 namespace qmm512 {
 
-// Bytes k of each dword lane of v as int32 (unsigned), k = 0..3.
+// Byte k of each dword lane of v as int32 (unsigned), k = 0..3.
 HWY_INLINE __m512i DwordByte(__m512i v, int k) {
   return _mm512_and_si512(_mm512_srli_epi32(v, static_cast<unsigned>(8 * k)), _mm512_set1_epi32(0xFF));
 }
