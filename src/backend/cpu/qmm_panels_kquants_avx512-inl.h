@@ -118,23 +118,50 @@ struct KPanel6 {
     return c >> 2;  // exact: c is a multiple of 128
   }
 
-  // The 8 unsigned weight vectors (q in [0, 63]) of block j (0..7) of a super-block.
-  static HWY_INLINE void Unpack(const uint8_t* sb, int j, __m512i (&u)[8]) {
-    const int h = j / 4, k = j % 4;
+  // The 8 unsigned weight vectors (q in [0, 63]) of block 4h + k of a super-block.
+  template <int k>
+  static HWY_INLINE void Unpack(const uint8_t* sb, int h, __m512i (&u)[8]) {
     const uint8_t* qh = sb + 320 + 1536 * h;
     const uint8_t* ql = qh + 512 + 512 * (k % 2);
     const __m512i k0F = _mm512_set1_epi8(0x0F), k30 = _mm512_set1_epi8(0x30);
     for (int g = 0; g < 8; ++g) {
       __m512i a = _mm512_load_si512(ql + 64 * g);
-      if (k >= 2) a = _mm512_srli_epi16(a, 4);  // high nibbles: blocks 4h + 2, 4h + 3
+      if constexpr (k >= 2) a = _mm512_srli_epi16(a, 4);  // high nibbles: blocks 4h + 2, 4h + 3
       __m512i hb = _mm512_load_si512(qh + 64 * g);
       // Bits 2k, 2k+1 of each byte to bits 4, 5 (16-bit shifts of at most 4:
       // bits 4-5 of a byte come from that byte).
-      if (k == 0) hb = _mm512_slli_epi16(hb, 4);
-      else if (k == 1) hb = _mm512_slli_epi16(hb, 2);
-      else if (k == 3) hb = _mm512_srli_epi16(hb, 2);
+      if constexpr (k == 0) hb = _mm512_slli_epi16(hb, 4);
+      if constexpr (k == 1) hb = _mm512_slli_epi16(hb, 2);
+      if constexpr (k == 3) hb = _mm512_srli_epi16(hb, 2);
       // (a & 0x0F) | (hb & 0x30)
       u[g] = _mm512_ternarylogic_epi32(a, _mm512_and_si512(hb, k30), k0F, 0xEC);
+    }
+  }
+
+  // Block j = 4h + k of super-block s (at sb, its d in dv) against the NT tokens.
+  template <int k, int NT>
+  static HWY_INLINE void Block(const uint8_t* sb, int64_t s, int h, __m512 dv, const int8_t* const (&xq)[NT],
+                               const float* const (&xd)[NT], const uint8_t* const (&xp)[NT], __m512 (&out)[NT]) {
+    const int j = 4 * h + k;
+    const int64_t b = 8 * s + j;
+    // Scales 2j, 2j + 1 (int8): bytes 2 (k % 2) and 2 (k % 2) + 1 of dword j / 2.
+    constexpr unsigned lo = 24 - 16 * (k % 2);
+    const __m512i sc = _mm512_load_si512(sb + 64 + 64 * (j / 2));
+    const __m512 S0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(sc, lo), 24)), dv);
+    const __m512 S1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(sc, lo - 8), 24)), dv);
+    __m512i u[8];
+    Unpack<k>(sb, h, u);
+    for (int t = 0; t < NT; ++t) {
+      const int8_t* x = xq[t] + b * kQActBlock;
+      __m512i i0 = _mm512_set1_epi32(MinusSum16x32(xp[t], b, 0));
+      __m512i i1 = _mm512_set1_epi32(MinusSum16x32(xp[t], b, 1));
+      for (int g = 0; g < 4; ++g) {
+        i0 = DpbusdBcast(i0, u[g], x + 4 * g);
+        i1 = DpbusdBcast(i1, u[g + 4], x + 16 + 4 * g);
+      }
+      const __m512 dx = _mm512_set1_ps(xd[t][b]);
+      out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), _mm512_mul_ps(S0, dx), out[t]);
+      out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(S1, dx), out[t]);
     }
   }
 
@@ -153,29 +180,12 @@ struct KPanel6 {
     }
     for (int64_t s = 0; s < ns; ++s) {
       const uint8_t* sb = base + s * w.sb_bytes;
-      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
-      for (int jj = 0; jj < 8; ++jj) {
-        const int j = (jj & 4) | ((jj & 1) << 1) | ((jj >> 1) & 1);  // 0, 2, 1, 3, 4, 6, 5, 7: the panel's order
-        const int64_t b = 8 * s + j;
-        // Scales 2j, 2j + 1 (int8): bytes 2 (j % 2) and 2 (j % 2) + 1 of dword j / 2.
-        const __m512i sc = _mm512_load_si512(sb + 64 + 64 * (j / 2));
-        const unsigned lo = static_cast<unsigned>(24 - 16 * (j % 2));
-        const __m512 S0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(sc, lo), 24)), d);
-        const __m512 S1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(sc, lo - 8), 24)), d);
-        __m512i u[8];
-        Unpack(sb, j, u);
-        for (int t = 0; t < NT; ++t) {
-          const int8_t* x = xq[t] + b * kQActBlock;
-          __m512i i0 = _mm512_set1_epi32(MinusSum16x32(xp[t], b, 0));
-          __m512i i1 = _mm512_set1_epi32(MinusSum16x32(xp[t], b, 1));
-          for (int g = 0; g < 4; ++g) {
-            i0 = DpbusdBcast(i0, u[g], x + 4 * g);
-            i1 = DpbusdBcast(i1, u[g + 4], x + 16 + 4 * g);
-          }
-          const __m512 dx = _mm512_set1_ps(xd[t][b]);
-          out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), _mm512_mul_ps(S0, dx), out[t]);
-          out[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(S1, dx), out[t]);
-        }
+      const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sb)));
+      for (int h = 0; h < 2; ++h) {  // blocks 0, 2, 1, 3 of each half: the panel's order
+        Block<0, NT>(sb, s, h, dv, xq, xd, xp, out);
+        Block<2, NT>(sb, s, h, dv, xq, xd, xp, out);
+        Block<1, NT>(sb, s, h, dv, xq, xd, xp, out);
+        Block<3, NT>(sb, s, h, dv, xq, xd, xp, out);
       }
     }
   }
