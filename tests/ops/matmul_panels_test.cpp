@@ -1,4 +1,5 @@
-// The row-panel kernel (backend/cpu/panels.hpp, Q8_0 / Q4_0 on AVX-512 VNNI)
+// The row-panel kernel (backend/cpu/panels.hpp, Q8_0 / Q4_0 on AVX-512 VNNI;
+// the K-quants: matmul_panels_kquants_test.cpp)
 // against the scalar reference row_dot_ref: token counts leaving every tile
 // remainder, row counts that are not multiples of 16 and row ranges that cut
 // a panel; the panel bytes against the layout panels.hpp documents; a row
@@ -42,7 +43,7 @@ TEST(MatmulPanels, AVnniCpuHasAPanelKernel) {
   const bool vnni = backend::cpu::kernels_by_name("avx512vnni") != nullptr;
   EXPECT_EQ(!panel_tables(core::DType::kQ4_0).empty(), vnni);
   EXPECT_EQ(!panel_tables(core::DType::kQ8_0).empty(), vnni);
-  EXPECT_TRUE(panel_tables(core::DType::kQ4_K).empty());
+  EXPECT_TRUE(panel_tables(core::DType::kMXFP4).empty());
   EXPECT_TRUE(vnni) << "this test machine is expected to run the AVX-512 VNNI kernels";
 }
 

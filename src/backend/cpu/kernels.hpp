@@ -31,7 +31,7 @@ struct WeightRows {
   int64_t cols;
 };
 
-struct Panels;  // panels.hpp: Q8_0 / Q4_0 rows repacked 16 at a time
+struct Panels;  // panels.hpp: Q8_0 / Q4_0 / K-quant rows repacked 16 at a time
 
 struct Kernels {
   const char* name = "ref";  // "ref", "scalar", "avx2", "avx512", "avx512vnni"

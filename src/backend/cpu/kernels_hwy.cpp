@@ -404,11 +404,18 @@ HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const Q
 #include "backend/cpu/qmm_avx2-inl.h"    // NOLINT(build/include): per-target code (AVX2, AVX3 only)
 #include "backend/cpu/qmm_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
 #include "backend/cpu/qmm_panels_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
+#include "backend/cpu/qmm_panels_kquants_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
 
 #if HWY_TARGET == HWY_AVX3_DL
 void RowsPanels(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
-  if (w.type == core::DType::kQ4_0) qmm512::PanelRows<true>(w, X, T, r0, r1, Y, ldy);
-  else qmm512::PanelRows<false>(w, X, T, r0, r1, Y, ldy);
+  switch (w.type) {
+    case core::DType::kQ4_0: qmm512::PanelRows<true>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kQ8_0: qmm512::PanelRows<false>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kQ4_K: qmm512::PanelRowsOf<qmm512::KPanel45<false>>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kQ5_K: qmm512::PanelRowsOf<qmm512::KPanel45<true>>(w, X, T, r0, r1, Y, ldy); break;
+    case core::DType::kQ6_K: qmm512::PanelRowsOf<qmm512::KPanel6>(w, X, T, r0, r1, Y, ldy); break;
+    default: break;
+  }
 }
 #endif
 

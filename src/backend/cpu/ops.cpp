@@ -98,9 +98,15 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
   QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, ws[0]->cols, &qa);
   WeightRows wr[4];
-  // The panel kernel runs when every matrix has panels; threads then split whole panels.
-  bool use_panels = q && panels != nullptr && k.rows_panels != nullptr;
-  for (int i = 0; i < n && use_panels; ++i) use_panels = panels[i] != nullptr;
+  // The panel kernel runs for each matrix that has panels, the row kernel for
+  // the others (a file may mix types); when any has panels, threads split
+  // whole panels (16 rows) of every matrix.
+  const Panels* pan[4] = {nullptr, nullptr, nullptr, nullptr};
+  bool use_panels = false;
+  for (int i = 0; i < n; ++i) {
+    if (q && panels != nullptr && k.rows_panels != nullptr) pan[i] = panels[i];
+    use_panels = use_panels || pan[i] != nullptr;
+  }
   const int64_t unit = use_panels ? kPanelRows : 1;
   int64_t first[5] = {0, 0, 0, 0, 0};  // unit offsets of each matrix in the concatenated space
   for (int i = 0; i < n; ++i) {
@@ -114,7 +120,7 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
       const int64_t r0 = (std::max(g0, first[i]) - first[i]) * unit;
       const int64_t r1 = std::min(rows, (std::min(g1, first[i + 1]) - first[i]) * unit);
       if (r0 >= r1) continue;
-      if (use_panels) k.rows_panels(*panels[i], qa, T, r0, r1, Ys[i], rows);
+      if (pan[i] != nullptr) k.rows_panels(*pan[i], qa, T, r0, r1, Ys[i], rows);
       else if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
       else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
       const core::TensorView* bias = biases[i];

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/dtype.hpp"
+#include "core/quant/kquants.hpp"
 
 namespace sinkstream::backend::cpu {
 
@@ -32,14 +33,61 @@ void map_zeroed(size_t bytes, Panels* p) {
   p->mapped = len;
 }
 
+// Row r's super-blocks (core/quant/kquants.hpp) into lane r % 16 of its panel (layout: panels.hpp).
+void repack_kquant_row(const Panels& p, const uint8_t* row, int64_t r) {
+  uint8_t* panel = p.data + (r / kPanelRows) * p.panel_bytes;
+  const int64_t lane = r % kPanelRows, ns = p.cols / core::quant::kQK_K;
+  const auto put4 = [&](uint8_t* field, int64_t k, const uint8_t* src) { std::memcpy(field + 64 * k + 4 * lane, src, 4); };
+  for (int64_t s = 0; s < ns; ++s) {
+    uint8_t* sb = panel + s * p.sb_bytes;
+    if (p.type == core::DType::kQ6_K) {
+      const uint8_t* blk = row + s * 210;  // ql[128], qh[64], scales[16], d
+      std::memcpy(sb + 2 * lane, blk + 208, 2);
+      for (int64_t k = 0; k < 4; ++k) put4(sb + 64, k, blk + 192 + 4 * k);
+      for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t g = 0; g < 8; ++g) put4(sb + 320 + 1536 * h, g, blk + 128 + 32 * h + 4 * g);
+        for (int64_t j = 0; j < 16; ++j) put4(sb + 320 + 1536 * h + 512, j, blk + 64 * h + 4 * j);
+      }
+      continue;
+    }
+    const bool five = p.type == core::DType::kQ5_K;
+    const uint8_t* blk = row + s * (five ? 176 : 144);  // d, dmin, scales[12], (Q5_K: qh[32]), qs[128]
+    const uint8_t* qs = blk + (five ? 48 : 16);
+    std::memcpy(sb + 2 * lane, blk, 2);
+    std::memcpy(sb + 32 + 2 * lane, blk + 2, 2);
+    for (int64_t k = 0; k < 3; ++k) put4(sb + 64, k, blk + 4 + 4 * k);
+    const int64_t chunk = five ? 640 : 512;
+    for (int64_t c = 0; c < 4; ++c) {
+      uint8_t* ch = sb + 256 + chunk * c;
+      for (int64_t j = 0; j < 8; ++j) put4(ch, j, qs + 32 * c + 4 * j);
+      if (!five) continue;
+      for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t g = 0; g < 8; ++g) {
+          uint64_t mask = 0;
+          std::memcpy(&mask, ch + 512 + 64 * h + 8 * g, 8);
+          for (int64_t i = 0; i < 4; ++i) {
+            const uint64_t bit = (blk[16 + 4 * g + i] >> (2 * c + h)) & 1u;
+            mask |= bit << (4 * lane + i);
+          }
+          std::memcpy(ch + 512 + 64 * h + 8 * g, &mask, 8);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
+
+bool is_kquant_panel(core::DType t) {
+  return t == core::DType::kQ4_K || t == core::DType::kQ5_K || t == core::DType::kQ6_K;
+}
 
 Panels::~Panels() {
   if (data != nullptr) munmap(data, mapped);
 }
 
 bool panels_supported(const Kernels& k, core::DType t) {
-  return k.rows_panels != nullptr && (t == core::DType::kQ8_0 || t == core::DType::kQ4_0);
+  return k.rows_panels != nullptr && (t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || is_kquant_panel(t));
 }
 
 std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
@@ -48,12 +96,19 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
   p->rows = w.rows;
   p->cols = w.cols;
   p->nb = w.cols / kQActBlock;
+  p->n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  if (is_kquant_panel(w.type)) {
+    p->sb_bytes = w.type == core::DType::kQ4_K ? 2304 : w.type == core::DType::kQ5_K ? 2816 : 3392;
+    p->panel_bytes = w.cols / core::quant::kQK_K * p->sb_bytes;
+    map_zeroed(static_cast<size_t>(p->n_panels * p->panel_bytes), p.get());
+    for (int64_t r = 0; r < w.rows; ++r) repack_kquant_row(*p, w.row_ptr(r), r);
+    return p;
+  }
   p->dwords = w.type == core::DType::kQ8_0 ? 8 : 4;
   const int64_t block_bytes = 2 + 4 * p->dwords;  // f16 d, then the quant bytes (34 or 18)
   p->qs_bytes = p->dwords * 64;
   p->pair_bytes = 2 * p->qs_bytes + 64;
   p->panel_bytes = (p->nb + 1) / 2 * p->pair_bytes;
-  p->n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
   map_zeroed(static_cast<size_t>(p->n_panels * p->panel_bytes), p.get());
   for (int64_t r = 0; r < w.rows; ++r) {
     const uint8_t* row = w.row_ptr(r);
@@ -69,7 +124,8 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
 }
 
 const Panels* panels_for(const Kernels& k, const core::TensorView& w, WeightCache& cache) {
-  if (!panels_supported(k, w.type) || w.cols % kQActBlock != 0 || w.rows <= 0) return nullptr;
+  const int64_t unit = is_kquant_panel(w.type) ? core::quant::kQK_K : kQActBlock;
+  if (!panels_supported(k, w.type) || w.cols % unit != 0 || w.rows <= 0) return nullptr;
   const auto* p = static_cast<const Panels*>(
       cache.get_or_make(w.data, static_cast<int>(w.type), [&] { return make_panels(w); }));
   // Another view of the same bytes with another shape keeps the row kernels.

@@ -90,9 +90,19 @@ HWY_INLINE void PanelStore(const __m512 (&acc)[NT], int64_t t0, int64_t row0, in
   }
 }
 
-// Rows [r0, r1) of a panel matrix against all T tokens: Y[t * ldy + r].
+// The Q8_0 / Q4_0 panel tile as a tile source of PanelRowsOf.
 template <bool kQ4>
-void PanelRows(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+struct LegacyPanel {
+  template <int NT>
+  static HWY_INLINE void Tile(const Panels& w, int64_t panel, const QActs& X, int64_t t0, __m512 (&acc)[NT]) {
+    PanelTile<kQ4, NT>(w, panel, X, t0, acc);
+  }
+};
+
+// Rows [r0, r1) of a panel matrix against all T tokens: Y[t * ldy + r], by
+// tiles of Src::Tile<NT> (panel p against tokens t .. t+NT-1, 16 lanes = rows).
+template <class Src>
+void PanelRowsOf(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
   constexpr int NT = 4;
   for (int64_t p = r0 / kPanelRows; p * kPanelRows < r1; ++p) {
     const int64_t row0 = p * kPanelRows;
@@ -100,16 +110,21 @@ void PanelRows(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r
     int64_t t = 0;
     for (; t + NT <= T; t += NT) {
       __m512 acc[NT];
-      PanelTile<kQ4, NT>(w, p, X, t, acc);
+      Src::template Tile<NT>(w, p, X, t, acc);
       PanelStore<NT>(acc, t, row0, lo, hi, Y, ldy);
     }
     switch (T - t) {
-      case 3: { __m512 acc[3]; PanelTile<kQ4, 3>(w, p, X, t, acc); PanelStore<3>(acc, t, row0, lo, hi, Y, ldy); break; }
-      case 2: { __m512 acc[2]; PanelTile<kQ4, 2>(w, p, X, t, acc); PanelStore<2>(acc, t, row0, lo, hi, Y, ldy); break; }
-      case 1: { __m512 acc[1]; PanelTile<kQ4, 1>(w, p, X, t, acc); PanelStore<1>(acc, t, row0, lo, hi, Y, ldy); break; }
+      case 3: { __m512 acc[3]; Src::template Tile<3>(w, p, X, t, acc); PanelStore<3>(acc, t, row0, lo, hi, Y, ldy); break; }
+      case 2: { __m512 acc[2]; Src::template Tile<2>(w, p, X, t, acc); PanelStore<2>(acc, t, row0, lo, hi, Y, ldy); break; }
+      case 1: { __m512 acc[1]; Src::template Tile<1>(w, p, X, t, acc); PanelStore<1>(acc, t, row0, lo, hi, Y, ldy); break; }
       default: break;
     }
   }
+}
+
+template <bool kQ4>
+void PanelRows(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
+  PanelRowsOf<LegacyPanel<kQ4>>(w, X, T, r0, r1, Y, ldy);
 }
 
 }  // namespace qmm512
