@@ -62,6 +62,8 @@ def main():
                     help="NAME[:SEEDDIR,...], cheapest first (order decides who gets free workers)")
     ap.add_argument("--runs", type=int, default=10_000_000, help="executions wanted per target")
     ap.add_argument("--chunk", type=int, default=1_000_000, help="executions per libFuzzer process")
+    ap.add_argument("--seed-base", type=int, default=0,
+                    help="added to every chunk's -seed (a second driver beside a first: other seeds)")
     ap.add_argument("--replay-seconds", type=float, default=40, help="time box for the final corpus replays")
     ap.add_argument("--launcher", default="", help="command prefix for every binary (e.g. a dynamic loader)")
     a = ap.parse_args()
@@ -86,7 +88,7 @@ def main():
         left = max(1, int(deadline - time.time()))
         runs = min(a.chunk, a.runs - k * a.chunk)
         log = os.path.join(a.out, "logs", f"{t['name']}.{k}.log")
-        cmd = launcher + [os.path.join(a.bin, t["name"] + "_fuzz"), f"-runs={runs}", f"-seed={1000 * (k + 1) + len(t['name'])}",
+        cmd = launcher + [os.path.join(a.bin, t["name"] + "_fuzz"), f"-runs={runs}", f"-seed={a.seed_base + 1000 * (k + 1) + len(t['name'])}",
                           f"-max_total_time={left}", "-print_final_stats=1", *FUZZ_FLAGS,
                           "-artifact_prefix=" + os.path.join(a.out, "artifacts", t["name"]) + "/",
                           os.path.join(a.out, "corpus", t["name"]), *t["seeds"]]
