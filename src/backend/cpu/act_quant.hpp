@@ -55,6 +55,9 @@ struct QActs {
   AVec<float> s;        // [T][nb]
   AVec<uint8_t> packed; // [T][np][kPackedPair]: q, d16, c16 of each pair (above)
   AVec<int32_t> qsum;   // [T][nb]: sum of q over each block (the panel kernel's -m * sum(q) terms)
+  // Not quantized: X for the F16 / BF16 panel kernel in token tiles
+  // (pack_token_tiles, panels.hpp), kept here to reuse the allocation.
+  AVec<float> tiles;    // [T * cols]
 
   // Sizes every array for T rows of cols (a multiple of 32); contents unspecified.
   void resize(int64_t T, int64_t cols_);

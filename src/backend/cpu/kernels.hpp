@@ -31,7 +31,7 @@ struct WeightRows {
   int64_t cols;
 };
 
-struct Panels;  // panels.hpp: Q8_0 / Q4_0 / K-quant rows repacked 16 at a time
+struct Panels;  // panels.hpp: Q8_0 / Q4_0 / K-quant / F16 / BF16 rows repacked 16 at a time
 
 struct Kernels {
   const char* name = "ref";  // "ref", "scalar", "avx2", "avx512", "avx512vnni"
@@ -47,6 +47,13 @@ struct Kernels {
   // targets that have a panel kernel (null elsewhere); rows [r0, r1) as above.
   void (*rows_panels)(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y,
                       int64_t ldy) = nullptr;
+  // F16 / BF16 weights repacked into row panels (panels.hpp) against f32
+  // activations X[T][cols] given in token tiles of plain_tile tokens
+  // (pack_token_tiles, panels.hpp): one FMA chain per output, in column
+  // order (plain_panels-inl.h); rows [r0, r1). Every Highway target has it.
+  void (*rows_plain_panels)(const Panels& w, const float* Xt, int64_t T, int64_t r0, int64_t r1, float* Y,
+                            int64_t ldy) = nullptr;
+  int64_t plain_tile = 1;  // tokens per activation tile of rows_plain_panels (12 on AVX-512)
   // Activation quantization of rows [t0, t1) of X[T][out->cols] into *out
   // (already resized, act_quant.hpp); every table gives the reference's bits.
   void (*quantize_acts)(const float* X, int64_t t0, int64_t t1, QActs* out) = &quantize_acts_rows_ref;

@@ -405,6 +405,7 @@ HWY_INLINE void DotQ(core::DType type, const uint8_t* row, int64_t cols, const Q
 #include "backend/cpu/qmm_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
 #include "backend/cpu/qmm_panels_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
 #include "backend/cpu/qmm_panels_kquants_avx512-inl.h"  // NOLINT(build/include): per-target code (AVX3_DL only)
+#include "backend/cpu/plain_panels-inl.h"  // NOLINT(build/include): per-target code (every target)
 
 #if HWY_TARGET == HWY_AVX3_DL
 void RowsPanels(const Panels& w, const QActs& X, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
@@ -536,6 +537,8 @@ Kernels GetKernels() {
   k.target = HWY_TARGET;
   k.rows_plain = &RowsPlain;
   k.rows_q = &RowsQ;
+  k.rows_plain_panels = &RowsPlainPanels;
+  k.plain_tile = plain_panels::kMaxNT;
 #if HWY_TARGET == HWY_AVX3_DL
   k.rows_panels = &RowsPanels;
 #endif

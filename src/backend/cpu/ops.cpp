@@ -43,6 +43,14 @@ void quantize_with(const Kernels& k, const float* X, int64_t T, int64_t cols, QA
   k.quantize_acts(X, 0, T, qa);
 }
 
+// X in the panel kernel's token tiles (into scratch->tiles) when `wanted`
+// and T > 1; X itself otherwise (one token: the same layout).
+const float* plain_tiles(const Kernels& k, bool wanted, const float* X, int64_t T, int64_t cols, QActs* scratch) {
+  if (!wanted || T == 1) return X;
+  pack_token_tiles(X, T, cols, k.plain_tile, &scratch->tiles);
+  return scratch->tiles.data();
+}
+
 }  // namespace
 
 void matmul(const core::TensorView& w, const float* X, float* Y, int64_t T, core::ThreadPool& pool, const core::TensorView* bias) {
@@ -62,12 +70,14 @@ void matmul_with(const Kernels& k, const core::TensorView& w, const float* X, fl
   QActs local;
   QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, w.cols, &qa);
-  const bool use_panels = q && panels != nullptr && k.rows_panels != nullptr;
-  // Threads split whole panels (16 rows) when the panel kernel runs.
-  const int64_t unit = use_panels ? kPanelRows : 1;
+  const Panels* pan = panels != nullptr && panels_supported(k, w.type) && panels->type == w.type ? panels : nullptr;
+  const float* Xt = plain_tiles(k, pan != nullptr && !q, X, T, w.cols, &qa);
+  // Threads split whole panels (16 rows) when a panel kernel runs.
+  const int64_t unit = pan != nullptr ? kPanelRows : 1;
   auto body = [&](int64_t u0, int64_t u1, int) {
     const int64_t r0 = u0 * unit, r1 = std::min(rows, u1 * unit);
-    if (use_panels) k.rows_panels(*panels, qa, T, r0, r1, Y, rows);
+    if (pan != nullptr && !q) k.rows_plain_panels(*pan, Xt, T, r0, r1, Y, rows);
+    else if (pan != nullptr) k.rows_panels(*pan, qa, T, r0, r1, Y, rows);
     else if (q) k.rows_q(wr, qa, T, r0, r1, Y, rows);
     else k.rows_plain(wr, X, T, r0, r1, Y, rows);
     if (b != nullptr) {
@@ -98,15 +108,17 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
   QActs& qa = scratch != nullptr ? *scratch : local;
   if (q) quantize_with(k, X, T, ws[0]->cols, &qa);
   WeightRows wr[4];
-  // The panel kernel runs for each matrix that has panels, the row kernel for
+  // A panel kernel runs for each matrix that has panels, the row kernel for
   // the others (a file may mix types); when any has panels, threads split
   // whole panels (16 rows) of every matrix.
   const Panels* pan[4] = {nullptr, nullptr, nullptr, nullptr};
   bool use_panels = false;
   for (int i = 0; i < n; ++i) {
-    if (q && panels != nullptr && k.rows_panels != nullptr) pan[i] = panels[i];
+    if (panels != nullptr && panels[i] != nullptr && panels_supported(k, ws[i]->type) && panels[i]->type == ws[i]->type)
+      pan[i] = panels[i];
     use_panels = use_panels || pan[i] != nullptr;
   }
+  const float* Xt = plain_tiles(k, use_panels && !q, X, T, ws[0]->cols, &qa);
   const int64_t unit = use_panels ? kPanelRows : 1;
   int64_t first[5] = {0, 0, 0, 0, 0};  // unit offsets of each matrix in the concatenated space
   for (int i = 0; i < n; ++i) {
@@ -120,7 +132,8 @@ void matmul_multi(const core::TensorView* const* ws, const float* X, float* cons
       const int64_t r0 = (std::max(g0, first[i]) - first[i]) * unit;
       const int64_t r1 = std::min(rows, (std::min(g1, first[i + 1]) - first[i]) * unit);
       if (r0 >= r1) continue;
-      if (pan[i] != nullptr) k.rows_panels(*pan[i], qa, T, r0, r1, Ys[i], rows);
+      if (pan[i] != nullptr && !q) k.rows_plain_panels(*pan[i], Xt, T, r0, r1, Ys[i], rows);
+      else if (pan[i] != nullptr) k.rows_panels(*pan[i], qa, T, r0, r1, Ys[i], rows);
       else if (q) k.rows_q(wr[i], qa, T, r0, r1, Ys[i], rows);
       else k.rows_plain(wr[i], X, T, r0, r1, Ys[i], rows);
       const core::TensorView* bias = biases[i];

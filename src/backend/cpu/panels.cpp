@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -76,7 +77,21 @@ void repack_kquant_row(const Panels& p, const uint8_t* row, int64_t r) {
   }
 }
 
+// Columns [0, cols) of 16 rows from r0 into panel r0 / 16 (layout: panels.hpp);
+// rows past the matrix stay zero.
+void repack_plain_panel(const Panels& p, const core::TensorView& w, int64_t r0) {
+  auto* panel = reinterpret_cast<uint16_t*>(p.data + (r0 / kPanelRows) * p.panel_bytes);
+  const int64_t n = std::min(kPanelRows, w.rows - r0);
+  const uint16_t* src[kPanelRows];
+  for (int64_t i = 0; i < n; ++i) src[i] = reinterpret_cast<const uint16_t*>(w.row_ptr(r0 + i));
+  for (int64_t k = 0; k < w.cols; ++k) {
+    for (int64_t i = 0; i < n; ++i) panel[k * kPanelRows + i] = src[i][k];
+  }
+}
+
 }  // namespace
+
+bool is_plain_panel(core::DType t) { return t == core::DType::kF16 || t == core::DType::kBF16; }
 
 bool is_kquant_panel(core::DType t) {
   return t == core::DType::kQ4_K || t == core::DType::kQ5_K || t == core::DType::kQ6_K;
@@ -87,6 +102,7 @@ Panels::~Panels() {
 }
 
 bool panels_supported(const Kernels& k, core::DType t) {
+  if (is_plain_panel(t)) return k.rows_plain_panels != nullptr;
   return k.rows_panels != nullptr && (t == core::DType::kQ8_0 || t == core::DType::kQ4_0 || is_kquant_panel(t));
 }
 
@@ -97,6 +113,12 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
   p->cols = w.cols;
   p->nb = w.cols / kQActBlock;
   p->n_panels = (w.rows + kPanelRows - 1) / kPanelRows;
+  if (is_plain_panel(w.type)) {
+    p->panel_bytes = w.cols * 2 * kPanelRows;
+    map_zeroed(static_cast<size_t>(p->n_panels * p->panel_bytes), p.get());
+    for (int64_t r = 0; r < w.rows; r += kPanelRows) repack_plain_panel(*p, w, r);
+    return p;
+  }
   if (is_kquant_panel(w.type)) {
     p->sb_bytes = w.type == core::DType::kQ4_K ? 2304 : w.type == core::DType::kQ5_K ? 2816 : 3392;
     p->panel_bytes = w.cols / core::quant::kQK_K * p->sb_bytes;
@@ -123,8 +145,21 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
   return p;
 }
 
+void pack_token_tiles(const float* X, int64_t T, int64_t cols, int64_t tile, AVec<float>* out) {
+  out->resize(static_cast<size_t>(T * cols));
+  float* o = out->data();
+  for (int64_t t0 = 0; t0 < T; t0 += tile) {
+    const int64_t nt = std::min(tile, T - t0);
+    const float* x = X + t0 * cols;
+    float* dst = o + t0 * cols;
+    for (int64_t k = 0; k < cols; ++k) {
+      for (int64_t i = 0; i < nt; ++i) dst[k * nt + i] = x[i * cols + k];
+    }
+  }
+}
+
 const Panels* panels_for(const Kernels& k, const core::TensorView& w, WeightCache& cache) {
-  const int64_t unit = is_kquant_panel(w.type) ? core::quant::kQK_K : kQActBlock;
+  const int64_t unit = is_kquant_panel(w.type) ? core::quant::kQK_K : is_plain_panel(w.type) ? 1 : kQActBlock;
   if (!panels_supported(k, w.type) || w.cols % unit != 0 || w.rows <= 0) return nullptr;
   const auto* p = static_cast<const Panels*>(
       cache.get_or_make(w.data, static_cast<int>(w.type), [&] { return make_panels(w); }));

@@ -1,4 +1,4 @@
-// Row panels: Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K weights repacked once (at a
+// Row panels: Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K / F16 / BF16 weights repacked once (at a
 // weight's first matmul, kept in the Model's WeightCache) into the layout the
 // 512-bit VNNI kernels stream best: 16 rows interleaved per block of 32 columns, so that one
 // vpdpbusd lane is one row and a block's integer dot accumulates in that lane
@@ -36,6 +36,11 @@
 //           then at + 512 ql [16 dwords][16 rows][4 B] (dword j = ql[64h + 4j ..]); the kernel
 //           takes the half's blocks in the order 0, 2, 1, 3 (2 shares block 0's ql bytes,
 //           3 block 1's), so it reads the panel front to back
+// F16 / BF16 (every Highway target, plain_panels-inl.h): panel P is cols
+// columns of 32 bytes, column k = the 16 rows' 16-bit values w[16P + i][k] at
+// 2 i, so panel_bytes = 32 cols; a vector load of a column is 16 rows' weights
+// for one activation (the kernel broadcasts x[k]: an outer product, no lane sums).
+//
 // Same bytes (Q5_K: the same bits) as the rows, reordered: no value changes, so
 // the kernels compute what the row kernels compute (act_quant.hpp), summed in
 // another order.
@@ -55,14 +60,14 @@ namespace sinkstream::backend::cpu {
 inline constexpr int64_t kPanelRows = 16;
 
 struct Panels final : WeightCache::Entry {
-  core::DType type = core::DType::kQ8_0;  // kQ8_0, kQ4_0, kQ4_K, kQ5_K or kQ6_K
+  core::DType type = core::DType::kQ8_0;  // kQ8_0, kQ4_0, kQ4_K, kQ5_K, kQ6_K, kF16 or kBF16
   int64_t rows = 0, cols = 0;
   int64_t nb = 0;           // blocks per row: cols / 32
   int64_t dwords = 0;       // Q8_0 / Q4_0: quant dwords per row and block: 8 (Q8_0) or 4 (Q4_0)
   int64_t qs_bytes = 0;     // Q8_0 / Q4_0: quant bytes of one block of a panel: dwords * 64
   int64_t pair_bytes = 0;   // Q8_0 / Q4_0: one block pair: 2 * qs_bytes + 64
   int64_t sb_bytes = 0;     // K-quants: one super-block (256 columns) of a panel: 2304, 2816 or 3392
-  int64_t panel_bytes = 0;  // stride between panels: ceil(nb / 2) * pair_bytes, or cols / 256 * sb_bytes
+  int64_t panel_bytes = 0;  // stride between panels: ceil(nb / 2) * pair_bytes, cols / 256 * sb_bytes, or 32 cols
   int64_t n_panels = 0;     // ceil(rows / 16)
   uint8_t* data = nullptr;  // [n_panels][panel_bytes], mapped (see make_panels)
   size_t mapped = 0;        // bytes mapped at data
@@ -81,16 +86,27 @@ struct Panels final : WeightCache::Entry {
 // True for the K-quant panel types (256-column super-blocks).
 bool is_kquant_panel(core::DType t);
 
-// True when a table has a panel kernel for type t (AVX-512 VNNI: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K).
+// True for the 16-bit float panel types (F16, BF16): their kernel takes f32
+// activations (Kernels::rows_plain_panels), the others Q8 ones (rows_panels).
+bool is_plain_panel(core::DType t);
+
+// True when a table has a panel kernel for type t (AVX-512 VNNI: Q8_0, Q4_0,
+// Q4_K, Q5_K, Q6_K; every Highway target: F16, BF16).
 bool panels_supported(const Kernels& k, core::DType t);
 
-// The panels of w (type Q8_0 or Q4_0 with cols a multiple of 32, or a K-quant
-// with cols a multiple of 256), in pages mapped
+// The panels of w (type Q8_0 or Q4_0 with cols a multiple of 32, a K-quant
+// with cols a multiple of 256, or F16 / BF16 of any shape), in pages mapped
 // for them alone (not from malloc's heap, which they would fragment for the
 // life of the model); from 2 MiB up, 2 MiB aligned with the whole 2 MiB pages
 // advised for huge pages (decode streams every byte once per token: fewer TLB
 // misses measured ~6% faster decode on TinyLlama Q4_0).
 std::unique_ptr<Panels> make_panels(const core::TensorView& w);
+
+// X[T][cols] into token tiles of `tile` tokens for Kernels::rows_plain_panels:
+// tile j (tokens j * tile .. min(T, (j + 1) * tile) - 1, nt of them) at
+// out[j * tile * cols ..] as [cols][nt]: x[j * tile + i][k] at k * nt + i.
+// With T == 1 the layout is X itself.
+void pack_token_tiles(const float* X, int64_t T, int64_t cols, int64_t tile, AVec<float>* out);
 
 // w's panels from cache (made on first use), or null when the table has no
 // panel kernel for w's type and shape (the row kernels then run).
