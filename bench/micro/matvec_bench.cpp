@@ -1,15 +1,19 @@
 // Matvec (decode, T = 1) and GEMM (prefill chunk, T = 64) per weight type, on
 // every SIMD target this CPU runs and the scalar reference; T = 128 and one
 // thread for Q8_0 / Q4_0. Shape: a TinyLlama FFN matrix, (5632, 2048). Reports
-// bytes/s of weights streamed, tokens/s and multiply-adds/s (GMAC/s).
+// bytes/s of weights streamed, tokens/s and multiply-adds/s (GMAC/s). Weights
+// run through their row panels where the target has a panel kernel for the
+// type (as the engine runs them; label "panels").
 //   build/release/sinkstream_bench --benchmark_filter=Matvec
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "backend/cpu/kernels.hpp"
 #include "backend/cpu/ops.hpp"
+#include "backend/cpu/panels.hpp"
 #include "core/f16.hpp"
 #include "core/quantize.hpp"
 
@@ -62,13 +66,15 @@ void BM_Matvec(benchmark::State& st) {
   static Weights* cache[32] = {};
   if (cache[st.range(0)] == nullptr) cache[st.range(0)] = new Weights(t, 5632, 2048);  // kept for the process
   const Weights& w = *cache[st.range(0)];
+  std::unique_ptr<sinkstream::backend::cpu::Panels> panels;
+  if (sinkstream::backend::cpu::panels_supported(k, t)) panels = sinkstream::backend::cpu::make_panels(w.view);
   sinkstream::core::ThreadPool pool(static_cast<int>(st.range(3)));
   std::vector<float> x(static_cast<size_t>(T * 2048), 0.5f), y(static_cast<size_t>(T * 5632));
   for (auto _ : st) {
-    sinkstream::backend::cpu::matmul_with(k, w.view, x.data(), y.data(), T, pool);
+    sinkstream::backend::cpu::matmul_with(k, w.view, x.data(), y.data(), T, pool, nullptr, panels.get());
     benchmark::DoNotOptimize(y.data());
   }
-  st.SetLabel(std::string(k.name) + " " + sinkstream::core::dtype_name(t));
+  st.SetLabel(std::string(k.name) + " " + sinkstream::core::dtype_name(t) + (panels != nullptr ? " panels" : ""));
   st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(w.bytes.size()));
   st.counters["tokens/s"] = benchmark::Counter(static_cast<double>(T), benchmark::Counter::kIsIterationInvariantRate);
   // Multiply-adds per second (1e9 = one GMAC/s): the compute rate of prefill GEMMs.
@@ -84,6 +90,8 @@ void MatvecArgs(benchmark::internal::Benchmark* b) {
   // Prefill chunk: best target only.
   for (DType t : types) b->Args({static_cast<int64_t>(t), 0, 64, 2});
   // Larger chunks, one thread and the other targets for the 8-bit GEMMs (prefill of Q8_0 / Q4_0 models).
+  b->Args({static_cast<int64_t>(DType::kF16), 0, 64, 1});
+  b->Args({static_cast<int64_t>(DType::kF16), 0, 120, 1});
   for (DType t : {DType::kQ8_0, DType::kQ4_0}) {
     for (int64_t k = 1; k < n_targets; ++k) b->Args({static_cast<int64_t>(t), k, 64, 2});
     b->Args({static_cast<int64_t>(t), 0, 128, 2});

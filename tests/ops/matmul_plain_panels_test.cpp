@@ -102,15 +102,26 @@ TEST(MatmulPlainPanels, PanelBytesFollowTheDocumentedLayout) {
 }
 
 TEST(MatmulPlainPanels, TokenTilesFollowTheDocumentedLayout) {
-  const int64_t T = 29, cols = 5, tile = 12;
-  const std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 4, 1.0f);
-  backend::cpu::AVec<float> xt;
-  backend::cpu::pack_token_tiles(X.data(), T, cols, tile, &xt);
-  ASSERT_EQ(xt.size(), static_cast<size_t>(T * cols));
-  for (int64_t t = 0; t < T; ++t) {
-    const int64_t j = t / tile, nt = std::min(tile, T - j * tile), i = t % tile;
-    for (int64_t k = 0; k < cols; ++k)
-      ASSERT_EQ(xt[static_cast<size_t>(j * tile * cols + k * nt + i)], X[static_cast<size_t>(t * cols + k)]) << t << " " << k;
+  const int64_t cols = 5, tile = 12;
+  // T = 29: 3 tiles of 9, 10, 10 tokens (balanced: 29 * j / 3 = 0, 9, 19).
+  const std::vector<int64_t> begins = {0, 9, 19, 29};
+  for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(backend::cpu::token_tile_begin(29, tile, j), begins[static_cast<size_t>(j)]);
+  for (int64_t T : {int64_t{1}, int64_t{12}, int64_t{13}, int64_t{29}, int64_t{64}}) {
+    const std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 4, 1.0f);
+    backend::cpu::AVec<float> xt;
+    backend::cpu::pack_token_tiles(X.data(), T, cols, tile, &xt);
+    ASSERT_EQ(xt.size(), static_cast<size_t>(T * cols));
+    const int64_t n = (T + tile - 1) / tile;
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t t0 = T * j / n, nt = T * (j + 1) / n - t0;
+      ASSERT_LE(nt, tile);
+      for (int64_t i = 0; i < nt; ++i) {
+        for (int64_t k = 0; k < cols; ++k) {
+          ASSERT_EQ(xt[static_cast<size_t>(t0 * cols + k * nt + i)], X[static_cast<size_t>((t0 + i) * cols + k)])
+              << "T=" << T << " t=" << t0 + i << " k=" << k;
+        }
+      }
+    }
   }
 }
 

@@ -148,8 +148,9 @@ std::unique_ptr<Panels> make_panels(const core::TensorView& w) {
 void pack_token_tiles(const float* X, int64_t T, int64_t cols, int64_t tile, AVec<float>* out) {
   out->resize(static_cast<size_t>(T * cols));
   float* o = out->data();
-  for (int64_t t0 = 0; t0 < T; t0 += tile) {
-    const int64_t nt = std::min(tile, T - t0);
+  const int64_t n = (T + tile - 1) / tile;
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t t0 = token_tile_begin(T, tile, j), nt = token_tile_begin(T, tile, j + 1) - t0;
     const float* x = X + t0 * cols;
     float* dst = o + t0 * cols;
     for (int64_t k = 0; k < cols; ++k) {

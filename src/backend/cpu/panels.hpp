@@ -102,11 +102,16 @@ bool panels_supported(const Kernels& k, core::DType t);
 // misses measured ~6% faster decode on TinyLlama Q4_0).
 std::unique_ptr<Panels> make_panels(const core::TensorView& w);
 
-// X[T][cols] into token tiles of `tile` tokens for Kernels::rows_plain_panels:
-// tile j (tokens j * tile .. min(T, (j + 1) * tile) - 1, nt of them) at
-// out[j * tile * cols ..] as [cols][nt]: x[j * tile + i][k] at k * nt + i.
-// With T == 1 the layout is X itself.
+// X[T][cols] into token tiles for Kernels::rows_plain_panels: n = ceil(T /
+// tile) tiles of balanced sizes (at most `tile`, differing by at most one),
+// tile j = tokens [token_tile_begin(T, tile, j), token_tile_begin(T, tile, j + 1)),
+// nt of them, from t0 = its first token, at out[t0 * cols ..] as [cols][nt]:
+// x[t0 + i][k] at k * nt + i. With T == 1 the layout is X itself.
 void pack_token_tiles(const float* X, int64_t T, int64_t cols, int64_t tile, AVec<float>* out);
+inline int64_t token_tile_begin(int64_t T, int64_t tile, int64_t j) {
+  const int64_t n = (T + tile - 1) / tile;
+  return T * j / n;
+}
 
 // w's panels from cache (made on first use), or null when the table has no
 // panel kernel for w's type and shape (the row kernels then run).

@@ -103,20 +103,23 @@ HWY_INLINE void PanelTilesOf(int nt, const Panels& w, const float* xt, int64_t t
   if constexpr (NT > 1) PanelTilesOf<kKind, NT - 1>(nt, w, xt, t, q, np, r0, r1, Y, ldy);
 }
 
-// Y[t * ldy + r] for t < T, r in [r0, r1), from Xt = X in token tiles
-// (pack_token_tiles, kMaxNT tokens each).
+// Y[t * ldy + r] for t < T, r in [r0, r1), from Xt = X in balanced token
+// tiles of at most kMaxNT tokens (pack_token_tiles).
 template <int kKind>
 void Rows(const Panels& w, const float* Xt, int64_t T, int64_t r0, int64_t r1, float* Y, int64_t ldy) {
   const int64_t p0 = r0 / 16, p1 = (r1 + 15) / 16, cols = w.cols;
+  const int64_t n_tiles = (T + kMaxNT - 1) / kMaxNT;
   // Panels walked together: those of one tile of the widest token tile.
-  const int64_t group = PanelsFor(static_cast<int>(std::min<int64_t>(T, kMaxNT)));
-  const int64_t chunk = std::max<int64_t>(1, kChunkBytes / (4 * cols * kMaxNT)) * kMaxNT;
-  for (int64_t c = 0; c < T; c += chunk) {
-    const int64_t c1 = std::min(T, c + chunk);
+  const int64_t group = PanelsFor(static_cast<int>(token_tile_begin(T, kMaxNT, 1)));
+  // Token tiles per chunk: their activations fit kChunkBytes.
+  const int64_t chunk = std::max<int64_t>(1, kChunkBytes / (4 * cols * kMaxNT));
+  for (int64_t c = 0; c < n_tiles; c += chunk) {
+    const int64_t c1 = std::min(n_tiles, c + chunk);
     for (int64_t p = p0; p < p1; p += group) {
       const int64_t np = std::min(group, p1 - p);
-      for (int64_t t = c; t < c1; t += kMaxNT) {
-        const int nt = static_cast<int>(std::min<int64_t>(kMaxNT, T - t));
+      for (int64_t j = c; j < c1; ++j) {
+        const int64_t t = token_tile_begin(T, kMaxNT, j);
+        const int nt = static_cast<int>(token_tile_begin(T, kMaxNT, j + 1) - t);
         PanelTilesOf<kKind>(nt, w, Xt + t * cols, t, p, np, r0, r1, Y, ldy);
       }
     }
