@@ -3,6 +3,7 @@
 // sample the reply. docs/chat.md describes the rules.
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,7 @@ void Conversation::Impl::clear() {
   last_reply.reset();
   held.clear();
   unfed.clear();
+  reply_held.reset();
   snapshot.clear();
   has_snapshot = false;
 }
@@ -79,6 +81,7 @@ void rebase(Conversation::Impl& s, const Message* sys, size_t d) {
   const std::optional<TokenSpan> cut = dropped_span(t_old, t_new);
   if (!cut) return;
   const auto b = static_cast<std::ptrdiff_t>(cut->begin), e = static_cast<std::ptrdiff_t>(cut->end);
+  if (s.reply_held && cut->end + *s.reply_held > s.held.size()) s.reply_held.reset();  // not before the reply
   s.held.erase(s.held.begin() + b, s.held.begin() + e);
   if (s.has_snapshot) {
     if (s.snapshot_held >= cut->end) s.snapshot_held -= cut->end - cut->begin;
@@ -108,27 +111,47 @@ void reset_and_refeed(Conversation::Impl& s, const Message* sys, const std::vect
   reply.fed_tokens = static_cast<int32_t>(feed.size());
 }
 
-// A sampled reply comes back as text, and the tokenizer may split that text
-// differently from the tokens the model sampled (often with random weights, now
-// and then with trained ones). When held[c..] and then `unfed` spell exactly the
-// text of target[c..j) for some j, the session already holds that text: returns j.
-// Tokens that spell nothing (control tokens) end the match: their text would not tell.
-std::optional<size_t> realign(const Tokenizer& tok, std::span<const int32_t> held, std::span<const int32_t> unfed,
-                              std::span<const int32_t> target, size_t c) {
-  const int32_t before = c > 0 ? held[c - 1] : -1;  // == target[c - 1]: the pieces' shared context
-  std::string have;
-  int32_t prev = before;
-  for (std::span<const int32_t> part : {held.subspan(c), unfed}) {
+// The text of `parts` decoded one piece after another, the first after `prev`
+// (-1: at the start); nullopt when a token spells nothing (a control token: its
+// text would not tell).
+std::optional<std::string> spell(const Tokenizer& tok, int32_t prev,
+                                 std::initializer_list<std::span<const int32_t>> parts) {
+  std::string out;
+  for (std::span<const int32_t> part : parts) {
     for (const int32_t t : part) {
       const std::string piece = tok.decode_piece(prev, t);
       if (piece.empty()) return std::nullopt;
-      have += piece;
+      out += piece;
       prev = t;
     }
   }
+  return out;
+}
+
+// The text a reply's tokens showed the client, as generate() emits it: decoded
+// from the start of the reply (prev -1, so the tokenizer drops what it drops at
+// a start: SentencePiece's leading space, the whole piece of a lone U+2581),
+// bytes that are not valid UTF-8 as U+FFFD (Utf8StreamDecoder).
+std::string shown(const Tokenizer& tok, std::span<const int32_t> fed, std::span<const int32_t> unfed) {
+  Utf8StreamDecoder utf8;
+  std::string out;
+  int32_t prev = -1;
+  for (std::span<const int32_t> part : {fed, unfed}) {
+    for (const int32_t t : part) {
+      out += utf8.push(tok.decode_piece(prev, t));
+      prev = t;
+    }
+  }
+  return out + utf8.flush();
+}
+
+// j such that target[from..j) spells exactly `have` (its pieces decoded after
+// target[from - 1]), or nullopt.
+std::optional<size_t> spelled_until(const Tokenizer& tok, std::span<const int32_t> target, size_t from,
+                                    const std::string& have) {
   std::string got;
-  prev = before;
-  for (size_t j = c; j < target.size() && got.size() < have.size(); ++j) {
+  int32_t prev = from > 0 ? target[from - 1] : -1;
+  for (size_t j = from; j < target.size() && got.size() < have.size(); ++j) {
     const std::string piece = tok.decode_piece(prev, target[j]);
     if (piece.empty()) return std::nullopt;
     got += piece;
@@ -139,14 +162,49 @@ std::optional<size_t> realign(const Tokenizer& tok, std::span<const int32_t> hel
   return std::nullopt;
 }
 
+// A sampled reply comes back as text, and the tokenizer may split that text
+// differently from the tokens the model sampled (often with random weights, now
+// and then with trained ones). When held[c..] and then `unfed` spell exactly the
+// text of target[c..j) for some j, the session already holds that text: returns j.
+// Tokens that spell nothing (control tokens) end the match: their text would not tell.
+//
+// The client saw the reply as shown() gives it, which can differ from the text its
+// tokens spell after the assistant header: without the leading space of a first
+// SentencePiece token (the tokenizer drops it at a start), and with U+FFFD for bytes
+// that are not valid UTF-8. When the last `reply_held` tokens of `held` (then
+// `unfed`) are the reply and the rendered ids spell exactly that shown text there
+// (the tokens held before the reply in context, as above), the session holds the
+// reply as well: returns j too.
+std::optional<size_t> realign(const Tokenizer& tok, std::span<const int32_t> held, std::span<const int32_t> unfed,
+                              std::span<const int32_t> target, size_t c, std::optional<size_t> reply_held) {
+  const int32_t before = c > 0 ? held[c - 1] : -1;  // == target[c - 1]: the pieces' shared context
+  if (const std::optional<std::string> have = spell(tok, before, {held.subspan(c), unfed})) {
+    if (const std::optional<size_t> j = spelled_until(tok, target, c, *have)) return j;
+  }
+  if (!reply_held || *reply_held > held.size()) return std::nullopt;
+  const size_t r = held.size() - *reply_held;  // where the reply begins
+  const std::span<const int32_t> fed = held.subspan(r);
+  if (fed.empty() && unfed.empty()) return std::nullopt;
+  // Every token spells something in context (no control token), so shown() differs only as said.
+  const std::optional<std::string> in_context = spell(tok, r > 0 ? held[r - 1] : -1, {fed, unfed});
+  if (!in_context) return std::nullopt;
+  const std::string as_shown = shown(tok, fed, unfed);
+  if (as_shown == *in_context) return std::nullopt;  // no other text to try
+  const size_t from = std::min(c, r);  // held[from..c) == target[from..c)
+  const std::optional<std::string> lead = spell(tok, from > 0 ? held[from - 1] : -1, {held.subspan(from, r - from)});
+  if (!lead) return std::nullopt;
+  return spelled_until(tok, target, from, *lead + as_shown);
+}
+
 // Makes the session hold `target`: feeds only what it lacks.
 void sync(Conversation::Impl& s, const Message* sys, const std::vector<int32_t>& target, Reply& reply) {
   if (target.empty()) throw Error(ErrorKind::kInvalidArg, s.format.origin() + ": the template rendered nothing");
   const bool pinned_ok = common_prefix(target, s.pinned) == s.pinned.size();
   const size_t c = common_prefix(s.held, target);
   const std::vector<int32_t> unfed = std::exchange(s.unfed, {});
+  const std::optional<size_t> reply_held = std::exchange(s.reply_held, std::nullopt);
   if (pinned_ok && c < s.held.size()) {
-    if (const std::optional<size_t> j = realign(s.model->tokenizer(), s.held, unfed, target, c)) {
+    if (const std::optional<size_t> j = realign(s.model->tokenizer(), s.held, unfed, target, c, reply_held)) {
       // The session keeps its own tokens for that text; from here on `held` is the rendered form.
       if (!unfed.empty()) s.session->eval(std::span<const int32_t>(unfed));
       const std::span<const int32_t> fresh = std::span<const int32_t>(target).subspan(*j);
@@ -185,6 +243,7 @@ void generate(Conversation::Impl& s, const ReplyLimits& limits, const TextCallba
   int32_t prev = -1;
   reply.finish = FinishReason::kLength;
   s.unfed.clear();
+  const size_t reply_begin = s.held.size();
   // A reply with its own sampling (the server's per-request temperature, top_p, seed)
   // draws from a fresh Sampler; otherwise the session's sampler (and saved RNG state).
   std::optional<Sampler> own;
@@ -209,6 +268,7 @@ void generate(Conversation::Impl& s, const ReplyLimits& limits, const TextCallba
     s.session->eval(t);
     s.held.push_back(t);
   }
+  s.reply_held = s.held.size() - reply_begin;
   if (!scan.stopped() && !reply.cancelled) {
     emit(scan.push(utf8.flush()));
     if (!scan.stopped()) emit(scan.flush());

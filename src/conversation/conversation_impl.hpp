@@ -26,6 +26,7 @@ struct Conversation::Impl {
   std::optional<Message> last_reply; // the assistant reply of the last turn
   std::vector<int32_t> held;         // [n] the session's tokens in rendered form (window slides cut them)
   std::vector<int32_t> unfed;        // [0 or 1] the reply's last sampled token, not fed (max_tokens reached)
+  std::optional<size_t> reply_held;  // the last reply's fed tokens, at the end of `held` (none: not known)
 
   // Rewind point: the session state before the last reply was generated.
   std::string snapshot;

@@ -5,7 +5,9 @@
 // "policy", "system" (a message or null), "window" (messages), "reply" (the
 // last assistant message or null), "held", "unfed" (the reply's last sampled
 // token when max_tokens cut it, not yet fed; absent in older files) and
-// "pinned" (token ids), "turns", "rewind_held"}. When the conversation has a
+// "pinned" (token ids), "reply_held" (how many of the last tokens of "held" are
+// the reply's fed tokens, or null; absent in older files: not known), "turns",
+// "rewind_held"}. When the conversation has a
 // rewind point (the session right after the last prompt was fed, before the
 // reply), it is saved beside them as `path`.rewind (a state file) and
 // "rewind_held" is its token count, so a loaded chat re-feeds only the last
@@ -84,6 +86,7 @@ void Conversation::save(const std::string& path) const {
   j["reply"] = s.last_reply ? to_template_json(*s.last_reply) : ordered_json(nullptr);
   j["held"] = s.held;
   j["unfed"] = s.unfed;
+  j["reply_held"] = s.reply_held ? ordered_json(*s.reply_held) : ordered_json(nullptr);
   j["pinned"] = s.pinned;
   j["turns"] = s.turns;
   const std::string rewind = path + ".rewind";
@@ -116,6 +119,13 @@ void Conversation::load(const std::string& path) {
   std::vector<int32_t> pinned = token_list(j, "pinned", n_vocab, conv);
   std::vector<int32_t> unfed = j.contains("unfed") ? token_list(j, "unfed", n_vocab, conv) : std::vector<int32_t>{};
   if (unfed.size() > 1) throw Error(ErrorKind::kFormat, conv + ": \"unfed\" holds more than one token");
+  std::optional<size_t> reply_held;
+  if (j.contains("reply_held") && !j["reply_held"].is_null()) {
+    if (!j["reply_held"].is_number_unsigned() || j["reply_held"].get<size_t>() > held.size()) {
+      throw Error(ErrorKind::kFormat, conv + ": \"reply_held\" is not a count of the tokens in \"held\"");
+    }
+    reply_held = j["reply_held"].get<size_t>();
+  }
   const CachePolicy policy = Session::state_policy(path);
   if (!j.contains("policy") || !j["policy"].is_string() || j["policy"].get<std::string>() != policy.to_string()) {
     throw Error(ErrorKind::kFormat, conv + ": its cache policy does not match " + path + " (" + policy.to_string() + ")");
@@ -146,6 +156,7 @@ void Conversation::load(const std::string& path) {
   s.last_reply = std::move(reply);
   s.held = std::move(held);
   s.unfed = std::move(unfed);
+  s.reply_held = reply_held;
   s.pinned = std::move(pinned);
   s.turns = j.contains("turns") && j["turns"].is_number_integer() ? j["turns"].get<int64_t>() : 0;
   s.has_snapshot = snapshot.has_value();

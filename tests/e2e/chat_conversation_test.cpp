@@ -2,11 +2,15 @@
 // (models/sinkstream-chat.gguf, ChatML): a 200-turn chat with sink:4:252 and
 // --keep-system checked against driving a Session directly with the ids of the
 // rendered conversation (the renderer is oracle-tested against python3-jinja2),
-// the pinned system prompt, flat RSS, and the rewind / reset paths.
+// the pinned system prompt, flat RSS, the rewind / reset paths, and the kept
+// reply of rule 3 (also on a tiny random-weight llama with Phi-3's SentencePiece
+// vocabulary and template from ../shared/vocab).
 #include <gtest/gtest.h>
 #include <malloc.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,11 +20,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/model_access.hpp"
+#include "io/gguf.hpp"
+#include "model/formats/gguf_export.hpp"
 #include "sinkstream/chat_template.hpp"
 #include "sinkstream/conversation.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
+#include "support/llama2c_builder.hpp"
 #include "support/paths.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 
 namespace sinkstream {
 namespace {
@@ -103,7 +112,9 @@ struct DirectChat {
     for (const Message& m : history) msgs.push_back({{"role", m.role}, {"content", m.content}});
     const std::string text = tmpl->render({{"messages", msgs}, {"add_generation_prompt", true},
                                            {"bos_token", src.bos_token}, {"eos_token", src.eos_token}});
-    return model->tokenizer().encode(text, true, true);
+    // BOS once, as the engine does: unless the template wrote it (Phi-3's does).
+    const bool template_wrote_bos = !src.bos_token.empty() && text.starts_with(src.bos_token);
+    return model->tokenizer().encode(text, !template_wrote_bos, true);
   }
 
   Turn turn(const std::vector<Message>& history) {
@@ -231,91 +242,243 @@ TEST(ChatConversation, EditedReplyRewindsToTheCheckpoint) {
   EXPECT_EQ(a.k, b.k);
 }
 
+// Which turn-1 replies a test of the kept reply checks.
+struct SampledReply {
+  const conversation::Reply& r1;
+  std::span<const int32_t> prompt;   // turn 1's prompt ids
+  std::span<const int32_t> sampled;  // the reply's tokens, its unfed last one included
+  bool diverges;                     // the rendered ids do not extend what the session held
+};
+
+// Turn 1 of a conversation with options `o`, and, when `select` takes the reply,
+// turn 2, which must feed only what follows the reply (and first the reply's last
+// token when max_tokens cut it before it was fed): the session holds the reply.
+// Oracle: a Session with the same sampler replays turn 1 through the public API
+// (prompt, sample, feed), then is fed that last token and the rendered ids after
+// the reply; it must hold the same cache and logits as the conversation after
+// turn 2's prompt (a second conversation, run to that point). `end_id` ends a
+// message in the rendered ids. Returns whether turn 2 was checked.
+bool check_reply_kept(const std::shared_ptr<const Model>& model, const DirectChat& render, int32_t end_id,
+                      const conversation::Options& o, const std::function<bool(const SampledReply&)>& select) {
+  Conversation conv(model, o);
+  std::vector<Message> h = {text_message("user", "Hello!")};
+  const conversation::Reply r1 = conv.reply(h);
+  const std::vector<int32_t> held1(conv.held_tokens().begin(), conv.held_tokens().end());
+  const size_t p1 = static_cast<size_t>(r1.prompt_tokens);
+  h.push_back(text_message("assistant", r1.text));
+  h.push_back(text_message("user", "And now?"));
+  const std::vector<int32_t> target = render.rendered_ids(h);
+  // The reply in rendered form ends at the end token after those of turn 1's prompt
+  // (the tokens before it may merge across the assistant header: no fixed start).
+  const auto prompt_ends = std::count(held1.begin(), held1.begin() + static_cast<std::ptrdiff_t>(p1), end_id);
+  size_t j = 0;
+  for (std::ptrdiff_t seen = 0; j < target.size(); ++j) {
+    if (target[j] == end_id && seen++ == prompt_ends) break;
+  }
+  EXPECT_LT(j, target.size());
+  if (j >= target.size()) return false;
+  const bool cut = r1.finish == conversation::FinishReason::kLength;
+  std::vector<int32_t> sampled(held1.begin() + static_cast<std::ptrdiff_t>(p1), held1.end());
+  // A cut reply's last token is sampled but not fed: the oracle below shows which it is.
+  SessionOptions so;
+  so.cache = CachePolicy::parse("dense");
+  so.threads = 1;
+  so.sampler = o.sampling;
+  Session direct(model, so);
+  direct.eval(std::span<const int32_t>(held1.data(), p1));
+  std::vector<int32_t> gen;
+  for (int32_t i = 0; i < r1.completion_tokens; ++i) {
+    gen.push_back(direct.sample());
+    if (i + 1 < r1.completion_tokens || !cut) direct.eval(gen.back());
+  }
+  if (gen.size() != sampled.size() + (cut ? 1 : 0) || !std::equal(sampled.begin(), sampled.end(), gen.begin())) {
+    ADD_FAILURE() << "the replayed Session sampled other tokens than the conversation";
+    return false;
+  }
+  if (cut) sampled.push_back(gen.back());
+  // Held tokens that the rendered ids do not extend (a cut reply whose fed tokens are the
+  // tokenizer's own split takes the plain path: nothing to show).
+  const bool diverges = held1.size() > j || !std::equal(held1.begin(), held1.end(), target.begin());
+  if (!select(SampledReply{r1, std::span<const int32_t>(held1.data(), p1), sampled, diverges})) return false;
+  SCOPED_TRACE(std::string(cut ? "cut by max_tokens" : "ended by the model") + ", reply \"" + r1.text + "\"");
+  const conversation::Reply r2 = conv.reply(h);
+  EXPECT_TRUE(r2.notice.empty()) << r2.notice;
+  // Fed: the end token, the new user message and the assistant header (+ the cut reply's last token).
+  EXPECT_EQ(static_cast<size_t>(r2.fed_tokens), target.size() - j + (cut ? 1 : 0));
+
+  if (cut) direct.eval(gen.back());
+  direct.eval(std::span<const int32_t>(target).subspan(j));
+  Conversation again(model, o);
+  (void)again.reply(std::vector<Message>(h.begin(), h.begin() + 1));
+  conversation::ReplyLimits one;  // feeds turn 2's prompt, samples one token, feeds nothing more
+  one.max_tokens = 1;
+  (void)again.reply(h, one);
+  EXPECT_EQ(again.session()->position(), direct.position());
+  for (int32_t layer = 0; layer < model->config().n_layer; ++layer) {
+    const CachedKv a = again.session()->cached_kv(layer), b = direct.cached_kv(layer);
+    const bool same = a.positions == b.positions && a.k == b.k && a.v == b.v;
+    EXPECT_TRUE(same) << "layer " << layer << ": the cache differs from the replayed Session's";
+    if (!same) break;
+  }
+  const std::span<const float> la = again.session()->logits(), lb = direct.logits();
+  EXPECT_TRUE(std::equal(la.begin(), la.end(), lb.begin(), lb.end()));
+  return true;
+}
+
+bool has_replacement_char(const std::string& text) { return text.find("\xEF\xBF\xBD") != std::string::npos; }
+
+// Options of the kept-reply tests: dense, random enough to leave the tokenizer's own split.
+conversation::Options hot_options(uint64_t seed, float temperature, int32_t max_tokens) {
+  conversation::Options o = options();
+  o.cache = CachePolicy::parse("dense");
+  o.keep_system = false;
+  o.sampling.temperature = temperature;
+  o.sampling.seed = seed;
+  o.max_tokens = max_tokens;
+  return o;
+}
+
 // A reply sampled at a high temperature often spells its text with other tokens
 // than the tokenizer's: rendered back, its ids diverge from what the session fed.
 // The text is what the session holds, so the next turn feeds only what follows
-// the reply (and first the reply's last token when max_tokens cut it before it
-// was fed). Oracle: a Session with the same sampler replays turn 1 through the
-// public API (prompt, sample, feed), then is fed that last token and the rendered
-// ids after the reply; it must hold the same cache and logits as the
-// conversation after turn 2's prompt (a second conversation, run to that point).
+// the reply (check_reply_kept).
 TEST(ChatConversation, SampledReplyKeptWhenItsTextComesBack) {
   auto model = Model::load(chat_model());
-  const int32_t im_end = model->tokenizer().eos_id();
   const DirectChat render(model, 4);
   int cases = 0;
   for (uint64_t seed = 1; seed <= 40 && cases < 3; ++seed) {
-    conversation::Options o = options();
-    o.cache = CachePolicy::parse("dense");
-    o.keep_system = false;
-    o.sampling.temperature = 3.0f;
-    o.sampling.seed = seed;
-    o.max_tokens = 10;
-    Conversation conv(model, o);
-    std::vector<Message> h = {text_message("user", "Hello!")};
-    const conversation::Reply r1 = conv.reply(h);
-    const std::vector<int32_t> held1(conv.held_tokens().begin(), conv.held_tokens().end());
-    const size_t p1 = static_cast<size_t>(r1.prompt_tokens);
-    h.push_back(text_message("assistant", r1.text));
-    h.push_back(text_message("user", "And now?"));
-    const std::vector<int32_t> target = render.rendered_ids(h);
-    // The reply in rendered form ends at the <|im_end|> after those of turn 1's prompt
-    // (the tokens before it may merge across the assistant header: no fixed start).
-    const auto prompt_ends = std::count(held1.begin(), held1.begin() + static_cast<std::ptrdiff_t>(p1), im_end);
-    size_t j = 0;
-    for (std::ptrdiff_t seen = 0; j < target.size(); ++j) {
-      if (target[j] == im_end && seen++ == prompt_ends) break;
-    }
-    ASSERT_LT(j, target.size());
-    const std::vector<int32_t> sampled(held1.begin() + static_cast<std::ptrdiff_t>(p1), held1.end());
-    // Held tokens that the rendered ids do not extend (a cut reply whose fed tokens are the
-    // tokenizer's own split takes the plain path: nothing to show).
-    const bool diverges = held1.size() > j || !std::equal(held1.begin(), held1.end(), target.begin());
-    // A reply whose bytes are not valid UTF-8 comes back with U+FFFD in their place: another
-    // text, which the session does not hold (it rewinds and re-feeds, rule 4).
-    const bool replaced = r1.text.find("\xEF\xBF\xBD") != std::string::npos;
-    if (!diverges || replaced) continue;
-    ++cases;
-    const bool cut = r1.finish == conversation::FinishReason::kLength;
-    SCOPED_TRACE("seed " + std::to_string(seed) + (cut ? " (cut by max_tokens)" : " (ended by the model)"));
-    const conversation::Reply r2 = conv.reply(h);
-    EXPECT_TRUE(r2.notice.empty()) << r2.notice;
-    // Fed: <|im_end|>, the new user message and the assistant header (+ the cut reply's last token).
-    EXPECT_EQ(static_cast<size_t>(r2.fed_tokens), target.size() - j + (cut ? 1 : 0));
-
-    SessionOptions so;
-    so.cache = CachePolicy::parse("dense");
-    so.threads = 1;
-    so.sampler = o.sampling;
-    Session direct(model, so);
-    direct.eval(std::span<const int32_t>(held1.data(), p1));
-    std::vector<int32_t> gen;
-    for (int32_t i = 0; i < r1.completion_tokens; ++i) {
-      gen.push_back(direct.sample());
-      if (i + 1 < r1.completion_tokens || !cut) direct.eval(gen.back());
-    }
-    ASSERT_TRUE(std::equal(sampled.begin(), sampled.end(), gen.begin(), gen.begin() + static_cast<std::ptrdiff_t>(sampled.size())));
-    ASSERT_EQ(gen.size(), sampled.size() + (cut ? 1 : 0));
-    if (cut) direct.eval(gen.back());
-    direct.eval(std::span<const int32_t>(target).subspan(j));
-
-    Conversation again(model, o);
-    (void)again.reply(std::vector<Message>(h.begin(), h.begin() + 1));
-    conversation::ReplyLimits one;  // feeds turn 2's prompt, samples one token, feeds nothing more
-    one.max_tokens = 1;
-    (void)again.reply(h, one);
-    ASSERT_EQ(again.session()->position(), direct.position());
-    for (int32_t layer = 0; layer < model->config().n_layer; ++layer) {
-      const CachedKv a = again.session()->cached_kv(layer), b = direct.cached_kv(layer);
-      ASSERT_EQ(a.positions, b.positions) << "layer " << layer;
-      ASSERT_EQ(a.k, b.k) << "layer " << layer;
-      ASSERT_EQ(a.v, b.v) << "layer " << layer;
-    }
-    const std::span<const float> la = again.session()->logits(), lb = direct.logits();
-    ASSERT_TRUE(std::equal(la.begin(), la.end(), lb.begin(), lb.end()));
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    // Replies whose bytes are not all valid UTF-8 are SampledInvalidUtf8ReplyKeptWhenItsShownTextComesBack's.
+    cases += check_reply_kept(model, render, model->tokenizer().eos_id(), hot_options(seed, 3.0f, 10),
+                              [](const SampledReply& r) { return r.diverges && !has_replacement_char(r.r1.text); });
   }
   EXPECT_EQ(cases, 3) << "fewer seeds than expected gave a reply that re-tokenizes differently";
 }
+
+// A reply whose bytes are not valid UTF-8 (a byte-level token cut from its
+// character) reaches the client with U+FFFD in their place, and comes back so.
+// That is the text the client saw of the sampled tokens, so the session keeps
+// them, as for any other reply whose text comes back (docs/chat.md rule 3).
+TEST(ChatConversation, SampledInvalidUtf8ReplyKeptWhenItsShownTextComesBack) {
+  auto model = Model::load(chat_model());
+  const DirectChat render(model, 4);
+  int cases = 0;
+  for (uint64_t seed = 1; seed <= 200 && cases < 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    cases += check_reply_kept(model, render, model->tokenizer().eos_id(), hot_options(seed, 3.0f, 10),
+                              [](const SampledReply& r) { return has_replacement_char(r.r1.text); });
+  }
+  EXPECT_EQ(cases, 3) << "fewer seeds than expected gave a reply with bytes that are not valid UTF-8";
+}
+
+// A tiny random-weight llama with a real SentencePiece vocabulary and chat template
+// (Phi-3's, from ../shared/vocab): GGUF written to `dir`.
+std::string spm_chat_model(const test::TempDir& dir, const std::string& vocab_name = "phi-3",
+                           const std::string& chat_template = "") {
+  const std::string vocab_file = test::shared_dir() + "/vocab/ggml-vocab-" + vocab_name + ".gguf";
+  if (!std::filesystem::exists(vocab_file)) return "";
+  const auto gguf = io::gguf::File::open(vocab_file);
+  const tokenizer::VocabData vocab = tokenizer::vocab_from_gguf(*gguf);
+  test::Llama2cDims d;
+  d.dim = 64;
+  d.hidden = 128;
+  d.n_heads = 4;
+  d.n_kv_heads = 4;
+  d.vocab = static_cast<int32_t>(vocab.tokens.size());
+  d.seq_len = 512;
+  test::Llama2cBuilder(d, 5, 0.1f).save(dir.file("spm.bin"));
+  const auto src = Model::load(dir.file("spm.bin"));
+  model::formats::GgufExportOptions eo;
+  eo.vocab = &vocab;
+  eo.strings = {{"tokenizer.chat_template",
+                 chat_template.empty() ? gguf->get_string("tokenizer.chat_template") : chat_template}};
+  const std::string path = dir.file("spm-chat.gguf");
+  model::formats::export_gguf(src->config(), api::ModelAccess::weights(*src), path, eo);
+  return path;
+}
+
+// SentencePiece vocabularies mark a word's leading space with U+2581, and a
+// tokenizer drops that space at the start of a text: a reply whose first token
+// is "▁Hello" reaches the client as "Hello" and comes back so, while after the
+// assistant header the token spells " Hello". The reply's text as shown is the
+// text the client has, so the session keeps the sampled tokens (docs/chat.md rule 3).
+TEST(ChatConversation, SampledReplyKeptWhenOnlyItsDroppedLeadingSpaceDiffers) {
+  const test::TempDir dir;
+  const std::string path = spm_chat_model(dir);
+  if (path.empty()) SINKSTREAM_SKIP_ABSENT("../shared/vocab/ggml-vocab-phi-3.gguf is absent");
+  auto model = Model::load(path);
+  const Tokenizer& tok = model->tokenizer();
+  ASSERT_EQ(tok.kind(), "spm");
+  const std::vector<int32_t> end = tok.encode("<|end|>", false, true);
+  ASSERT_EQ(end.size(), 1u);
+  const DirectChat render(model, 4);
+  int cases = 0;
+  for (uint64_t seed = 1; seed <= 40 && cases < 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    cases += check_reply_kept(model, render, end[0], hot_options(seed, 1.0f, 6), [&](const SampledReply& r) {
+      if (r.sampled.empty() || has_replacement_char(r.r1.text)) return false;
+      for (const int32_t t : r.sampled) {
+        if (tok.decode_piece(-1, t).empty()) return false;  // a control token: its text would not tell
+      }
+      // The first token as shown lacks the space it spells after the assistant header.
+      const std::string at_start = tok.decode_piece(-1, r.sampled[0]);
+      if (tok.decode_piece(r.prompt.back(), r.sampled[0]) != " " + at_start) return false;
+      EXPECT_TRUE(r.diverges);
+      return true;
+    });
+  }
+  EXPECT_EQ(cases, 3) << "fewer seeds than expected gave a reply whose first token starts with U+2581";
+}
+
+// What rule 3 needs of the reply (how many of the held tokens are its own) is saved
+// with the chat: a loaded chat keeps the reply as the live one does. A .conv file
+// written before it was saved still loads, and re-feeds such a reply (rule 4).
+TEST(ChatConversation, ShownReplyKeptAfterSaveAndLoad) {
+  const test::TempDir dir;
+  const std::string path = spm_chat_model(dir);
+  if (path.empty()) SINKSTREAM_SKIP_ABSENT("../shared/vocab/ggml-vocab-phi-3.gguf is absent");
+  auto model = Model::load(path);
+  const Tokenizer& tok = model->tokenizer();
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const conversation::Options o = hot_options(seed, 1.0f, 6);
+    Conversation conv(model, o);
+    std::vector<Message> h = {text_message("user", "Hello!")};
+    const conversation::Reply r1 = conv.reply(h);
+    const std::span<const int32_t> held = conv.held_tokens();
+    const size_t p1 = static_cast<size_t>(r1.prompt_tokens);
+    if (held.size() <= p1 || has_replacement_char(r1.text)) continue;
+    if (tok.decode_piece(held[p1 - 1], held[p1]) != " " + tok.decode_piece(-1, held[p1])) continue;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const std::string saved = dir.file("chat");
+    conv.save(saved);
+    h.push_back(text_message("assistant", r1.text));
+    h.push_back(text_message("user", "And now?"));
+    const conversation::Reply live = conv.reply(h);
+    ASSERT_TRUE(live.notice.empty()) << live.notice;
+    ASSERT_LT(live.fed_tokens, live.prompt_tokens - static_cast<int32_t>(p1)) << "the live chat re-fed the reply";
+
+    Conversation loaded(model, o);
+    loaded.load(saved);
+    const conversation::Reply r2 = loaded.reply(h);
+    EXPECT_TRUE(r2.notice.empty()) << r2.notice;
+    EXPECT_EQ(r2.fed_tokens, live.fed_tokens);
+    EXPECT_EQ(r2.text, live.text);
+    EXPECT_EQ(loaded.session()->position(), conv.session()->position());
+
+    nlohmann::json conv_json = nlohmann::json::parse(test::read_file(saved + ".conv"));
+    ASSERT_TRUE(conv_json.contains("reply_held"));
+    conv_json.erase("reply_held");
+    test::write_file(saved + ".conv", conv_json.dump());
+    Conversation old(model, o);
+    old.load(saved);
+    const conversation::Reply r3 = old.reply(h);
+    EXPECT_TRUE(r3.notice.empty()) << r3.notice;
+    EXPECT_EQ(r3.fed_tokens, r3.prompt_tokens - static_cast<int32_t>(p1)) << "rewound to before the reply";
+    return;
+  }
+  FAIL() << "no seed gave a reply whose first token starts with U+2581";
+}
+
 
 // A change before the rewind point (an earlier user message edited): a new
 // session, re-fed, with a one-line notice that says so.
