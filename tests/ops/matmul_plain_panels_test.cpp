@@ -263,5 +263,27 @@ TEST(MatmulPlainPanels, BackendUsesSharedPanels) {
   }
 }
 
+// panels_for offers the source pages back to the kernel once the panels are
+// made (MADV_PAGEOUT). That must never lose data: memory that is not a file's
+// (here the heap, where MADV_DONTNEED would have zeroed whole pages) keeps
+// its bytes, and the row kernels on the source still give the same results.
+TEST(MatmulPlainPanels, SourceBytesSurviveTheirRelease) {
+  const Kernels& k = backend::cpu::active_kernels();
+  core::ThreadPool pool(1);
+  for (core::DType t : {core::DType::kF16, core::DType::kQ4_0}) {
+    const int64_t rows = 300, cols = 1024, T = 3;  // 600 KiB / 169 KiB: many whole pages
+    const test::RandomMatrix m(t, rows, cols, 21);
+    const std::vector<uint8_t> before = m.bytes;
+    const std::vector<float> X = random_vec(static_cast<size_t>(T * cols), 2, 1.0f);
+    std::vector<float> y0(static_cast<size_t>(T * rows)), y1(y0.size());
+    backend::cpu::matmul_with(k, m.view, X.data(), y0.data(), T, pool);
+    backend::WeightCache cache;
+    ASSERT_NE(backend::cpu::panels_for(k, m.view, cache), nullptr) << core::dtype_name(t);
+    EXPECT_EQ(m.bytes, before) << core::dtype_name(t);
+    backend::cpu::matmul_with(k, m.view, X.data(), y1.data(), T, pool);
+    EXPECT_EQ(y1, y0) << core::dtype_name(t);
+  }
+}
+
 }  // namespace
 }  // namespace sinkstream

@@ -89,6 +89,24 @@ void repack_plain_panel(const Panels& p, const core::TensorView& w, int64_t r0) 
   }
 }
 
+// The panels now serve every matmul of w, so its own bytes are read again only
+// through other views (a tied embedding table's lookups). Asks the kernel to
+// reclaim their whole pages (MADV_PAGEOUT: a model file's clean pages are
+// dropped and read from the file again if touched; nothing is lost, anonymous
+// memory without swap stays), so the repacked copy does not double the
+// resident size of a mapped model. Advice: failing costs only memory.
+void release_source_pages(const core::TensorView& w) {
+#ifdef MADV_PAGEOUT
+  constexpr uintptr_t kPage = 4096;
+  const auto begin = reinterpret_cast<uintptr_t>(w.data);
+  const uintptr_t end = begin + static_cast<uintptr_t>(w.rows) * core::dtype_row_bytes(w.type, w.cols);
+  const uintptr_t first = (begin + kPage - 1) / kPage * kPage, last = end / kPage * kPage;
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_PAGEOUT);
+#else
+  (void)w;
+#endif
+}
+
 }  // namespace
 
 bool is_plain_panel(core::DType t) { return t == core::DType::kF16 || t == core::DType::kBF16; }
@@ -162,8 +180,11 @@ void pack_token_tiles(const float* X, int64_t T, int64_t cols, int64_t tile, AVe
 const Panels* panels_for(const Kernels& k, const core::TensorView& w, WeightCache& cache) {
   const int64_t unit = is_kquant_panel(w.type) ? core::quant::kQK_K : is_plain_panel(w.type) ? 1 : kQActBlock;
   if (!panels_supported(k, w.type) || w.cols % unit != 0 || w.rows <= 0) return nullptr;
-  const auto* p = static_cast<const Panels*>(
-      cache.get_or_make(w.data, static_cast<int>(w.type), [&] { return make_panels(w); }));
+  const auto* p = static_cast<const Panels*>(cache.get_or_make(w.data, static_cast<int>(w.type), [&] {
+    std::unique_ptr<Panels> made = make_panels(w);
+    release_source_pages(w);
+    return made;
+  }));
   // Another view of the same bytes with another shape keeps the row kernels.
   return p != nullptr && p->rows == w.rows && p->cols == w.cols ? p : nullptr;
 }

@@ -113,8 +113,9 @@ inline int64_t token_tile_begin(int64_t T, int64_t tile, int64_t j) {
   return T * j / n;
 }
 
-// w's panels from cache (made on first use), or null when the table has no
-// panel kernel for w's type and shape (the row kernels then run).
+// w's panels from cache (made on first use, after which w's own pages are
+// offered back to the kernel: MADV_PAGEOUT, see panels.cpp), or null when the
+// table has no panel kernel for w's type and shape (the row kernels then run).
 const Panels* panels_for(const Kernels& k, const core::TensorView& w, WeightCache& cache);
 
 }  // namespace sinkstream::backend::cpu
