@@ -9,6 +9,8 @@
 // each chain's operations do not depend on the tile, a row gives the same
 // bits in a prefill chunk, a decode step, a batch, any thread split, or alone;
 // prefill (a GEMM) and decode (a matvec) are one kernel with different tiles.
+// (Targets without FMA instructions, EMU128, round each product before the
+// sum: the same order, other bits; a row still gives the same bits in any tile.)
 //
 // Tiles: NP panels x NT tokens of accumulators (AVX-512: 2 x 12 = 24 of the 32
 // vector registers; 8 x 1 to 8 x 3 when few tokens come, so that decode keeps
