@@ -25,6 +25,7 @@
 #include "model/formats/gguf_export.hpp"
 #include "sinkstream/chat_template.hpp"
 #include "sinkstream/conversation.hpp"
+#include "sinkstream/error.hpp"
 #include "sinkstream/model.hpp"
 #include "sinkstream/session.hpp"
 #include "support/llama2c_builder.hpp"
@@ -474,6 +475,20 @@ TEST(ChatConversation, ShownReplyKeptAfterSaveAndLoad) {
     const conversation::Reply r3 = old.reply(h);
     EXPECT_TRUE(r3.notice.empty()) << r3.notice;
     EXPECT_EQ(r3.fed_tokens, r3.prompt_tokens - static_cast<int32_t>(p1)) << "rewound to before the reply";
+
+    // A "reply_held" that is not a count of the held tokens is refused by name.
+    const size_t n_held = conv_json.at("held").size();
+    for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json("3"), nlohmann::json(n_held + 1)}) {
+      conv_json["reply_held"] = bad;
+      test::write_file(saved + ".conv", conv_json.dump());
+      Conversation broken(model, o);
+      try {
+        broken.load(saved);
+        ADD_FAILURE() << "loaded reply_held " << bad.dump();
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("reply_held"), std::string::npos) << e.what();
+      }
+    }
     return;
   }
   FAIL() << "no seed gave a reply whose first token starts with U+2581";
